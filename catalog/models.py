@@ -1,0 +1,150 @@
+from django.db import models
+from django.db.models import Case, F, FloatField, Q, When
+from django.db.models.functions import Cast
+from django.urls import reverse
+from django.utils.text import slugify
+
+
+class Genre(models.Model):
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    name = models.CharField(max_length=200)
+    imdb_id = models.CharField(max_length=12, unique=True, null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    death_year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TitleKind(models.TextChoices):
+    FILM = "film", "Film"
+    TV_SERIES = "tv_series", "TV series"
+    MINI_SERIES = "mini_series", "Mini-series"
+    SHORT = "short", "Short"
+    TV_FILM = "tv_film", "TV film"
+
+
+class Title(models.Model):
+    kind = models.CharField(max_length=12, choices=TitleKind.choices, default=TitleKind.FILM)
+    name = models.CharField(max_length=300)
+    original_name = models.CharField(max_length=300, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    runtime_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    synopsis = models.TextField(blank=True)
+    poster = models.ImageField(upload_to="posters/", blank=True)
+    trailer_url = models.URLField(blank=True)
+    imdb_id = models.CharField(max_length=12, unique=True, null=True, blank=True)
+    slug = models.SlugField(max_length=120)
+    genres = models.ManyToManyField(Genre, related_name="titles", blank=True)
+    people = models.ManyToManyField(Person, through="Credit", related_name="titles")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Rating aggregates, maintained only by ratings.services in the same transaction
+    # as every rating write. Sum and count are exact integers so deltas never drift;
+    # the average is derived by PostgreSQL (stored generated column, indexable).
+    ratings_count = models.PositiveIntegerField(default=0)
+    percentile_sum = models.BigIntegerField(default=0)
+    percentile_count = models.PositiveIntegerField(default=0)
+    avg_percentile = models.GeneratedField(
+        expression=Case(
+            When(percentile_count=0, then=None),
+            default=Cast(F("percentile_sum"), FloatField())
+            / Cast(F("percentile_count"), FloatField()),
+        ),
+        output_field=FloatField(null=True),
+        db_persist=True,
+    )
+
+    class Meta:
+        ordering = ["name", "year"]
+        indexes = [
+            models.Index(fields=["-ratings_count"]),
+            models.Index(fields=["-avg_percentile"]),
+            models.Index(fields=["year"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percentile_count__lte=F("ratings_count")),
+                name="title_percentile_count_le_ratings_count",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.year})" if self.year else self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(f"{self.name} {self.year or ''}")[:120] or "title"
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:title-detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    @property
+    def runtime_display(self) -> str:
+        if not self.runtime_minutes:
+            return ""
+        hours, minutes = divmod(self.runtime_minutes, 60)
+        if hours and minutes:
+            return f"{hours}h {minutes}m"
+        return f"{hours}h" if hours else f"{minutes}m"
+
+
+class CreditRole(models.TextChoices):
+    DIRECTOR = "director", "Director"
+    WRITER = "writer", "Writer"
+    CAST = "cast", "Cast"
+
+
+class Credit(models.Model):
+    title = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="credits")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="credits")
+    role = models.CharField(max_length=10, choices=CreditRole.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+    character = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["role", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["title", "person", "role"], name="credit_unique_title_person_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_role_display()}) in {self.title}"
+
+
+class WatchKind(models.TextChoices):
+    STREAM = "stream", "Stream"
+    RENT = "rent", "Rent"
+    BUY = "buy", "Buy"
+
+
+class WatchLink(models.Model):
+    title = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="watch_links")
+    provider = models.CharField(max_length=80)
+    url = models.URLField()
+    kind = models.CharField(max_length=6, choices=WatchKind.choices, default=WatchKind.STREAM)
+
+    class Meta:
+        ordering = ["kind", "provider"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} ({self.get_kind_display()}) for {self.title}"

@@ -1,0 +1,53 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class RatingQuerySet(models.QuerySet):
+    def visible(self):
+        """Ratings whose review may be shown publicly."""
+        return self.filter(review_hidden=False)
+
+    def with_review(self):
+        return self.exclude(review="")
+
+
+class Rating(models.Model):
+    """One user's score for one title. Written only through ratings.services."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings"
+    )
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="ratings")
+    score = models.PositiveSmallIntegerField()
+    # floor(100 * (below + equal / 2) / n) over the user's own ratings; NULL while the
+    # user has fewer than 5 distinct scores.
+    percentile = models.PositiveSmallIntegerField(null=True, blank=True)
+    review = models.TextField(blank=True)
+    rated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    review_hidden = models.BooleanField(default=False)
+
+    objects = RatingQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "title"], name="rating_unique_user_title"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=100), name="rating_score_0_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(percentile__isnull=True) | Q(percentile__gte=0, percentile__lte=99),
+                name="rating_percentile_0_99",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["title", "-rated_at"], name="rating_title_recent"),
+            models.Index(fields=["user", "score"], name="rating_user_score"),
+            models.Index(fields=["user", "-rated_at"], name="rating_user_recent"),
+            models.Index(fields=["-rated_at"], name="rating_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} rated {self.title} {self.score}"
