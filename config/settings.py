@@ -5,6 +5,7 @@ environment (see README.md, "Settings"). Defaults are for local development.
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -46,7 +47,9 @@ DATA_DIR = Path(env("DATA_DIR", str(BASE_DIR / "var")))
 DEBUG = envbool("DEBUG", False)
 # Served over HTTPS (secure cookies, HSTS, redirect). `make run` serves plain HTTP on
 # localhost and sets HTTPS=0.
-HTTPS = envbool("HTTPS", not DEBUG)
+# The test suite serves plain HTTP (live server) and renders without collectstatic.
+TESTING = "pytest" in sys.modules
+HTTPS = envbool("HTTPS", not DEBUG and not TESTING)
 
 
 def _secret_key() -> str:
@@ -167,9 +170,9 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": env(
-            "STATICFILES_BACKEND", "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if TESTING
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
 # Uploads larger than this are refused before Pillow sees them.
