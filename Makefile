@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Serve the site with demo data on http://127.0.0.1:$(PORT)
+## Serve the site with demo data on http://127.0.0.1:$(PORT) (plain HTTP, so HTTPS=0)
+run: export HTTPS = 0
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
