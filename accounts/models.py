@@ -30,3 +30,50 @@ class User(AbstractUser):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile", kwargs={"username": self.username})
+
+
+class ImportBatch(models.Model):
+    """An uploaded ratings file, parsed and matched, kept between preview and confirm.
+
+    `rows` holds one dict per file row (accounts.importers.match_rows): what the file
+    said, the stored score it maps to, and the matched title or candidates. Applying a
+    batch writes through ratings.services.rate_many in one transaction.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for confirmation"
+        APPLIED = "applied", "Imported"
+        CANCELLED = "cancelled", "Cancelled"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="import_batches")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    format = models.CharField(max_length=20)
+    filename = models.CharField(max_length=200, blank=True)
+    scale_label = models.CharField(max_length=20, blank=True)
+    score_suffix = models.CharField(max_length=4, blank=True)
+    list_name = models.CharField(max_length=120, blank=True)
+    list_description = models.TextField(blank=True)
+    rows = models.JSONField(default=list)
+    counts = models.JSONField(default=dict)
+    result = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="import_batch_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} import by {self.user} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:import-preview", kwargs={"pk": self.pk})
+
+    def get_format_display(self) -> str:
+        from accounts.importers import FORMAT_LABELS
+
+        return FORMAT_LABELS.get(self.format, self.format)
+
+    @property
+    def is_list(self) -> bool:
+        return self.format == "letterboxd_list"

@@ -157,6 +157,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = envbool("AXES_ENABLED", True)
 
+# A page that says what happened and when to try again (HTTP 429).
+AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_I18N = True
@@ -178,6 +180,8 @@ STORAGES = {
 # Uploads larger than this are refused before Pillow sees them.
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 8 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
+# Rating files to import (CSV); larger files are refused with a message.
+MAX_IMPORT_BYTES = envint("MAX_IMPORT_BYTES", 20 * 1024 * 1024)
 
 # Email: EMAIL_URL=console:// (default in development), smtp://user:pass@host:587, or smtp+ssl://...
 EMAIL_URL = env("EMAIL_URL", "console://")
