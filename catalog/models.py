@@ -1,8 +1,13 @@
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Case, F, FloatField, Q, When
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.text import slugify
+
+from catalog.search import name_trigrams, search_text
 
 
 class Genre(models.Model):
@@ -47,6 +52,9 @@ class Title(models.Model):
     runtime_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     synopsis = models.TextField(blank=True)
     poster = models.ImageField(upload_to="posters/", blank=True)
+    # Renditions written by catalog.services.save_poster (never uploaded directly).
+    poster_list = models.ImageField(upload_to="posters/list/", blank=True, editable=False)
+    poster_page = models.ImageField(upload_to="posters/page/", blank=True, editable=False)
     trailer_url = models.URLField(blank=True)
     imdb_id = models.CharField(max_length=12, unique=True, null=True, blank=True)
     slug = models.SlugField(max_length=120)
@@ -54,6 +62,20 @@ class Title(models.Model):
     people = models.ManyToManyField(Person, through="Credit", related_name="titles")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Search without pg_trgm/unaccent: the names normalised in Python (lowercase, accents
+    # stripped, punctuation to spaces), a 'simple' full-text vector of that, and the
+    # normalised name's trigrams in a GIN-indexed array (overlap `&&` is indexable).
+    # Kept current by save() and by import_imdb.
+    search_name = models.CharField(max_length=610, blank=True, editable=False)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("search_name", config="simple"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    name_trigrams = ArrayField(
+        models.CharField(max_length=3), default=list, blank=True, editable=False
+    )
 
     # Rating aggregates, maintained only by ratings.services in the same transaction
     # as every rating write. Sum and count are exact integers so deltas never drift;
@@ -77,6 +99,8 @@ class Title(models.Model):
             models.Index(fields=["-ratings_count"]),
             models.Index(fields=["-avg_percentile"]),
             models.Index(fields=["year"]),
+            GinIndex(fields=["search_vector"], name="title_search_vector"),
+            GinIndex(fields=["name_trigrams"], name="title_name_trigrams"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -91,10 +115,18 @@ class Title(models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = slugify(f"{self.name} {self.year or ''}")[:120] or "title"
+        self.refresh_search_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "original_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name", "name_trigrams"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:title-detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    def refresh_search_fields(self) -> None:
+        self.search_name = search_text(self.name, self.original_name)
+        self.name_trigrams = name_trigrams(self.search_name)
 
     @property
     def runtime_display(self) -> str:

@@ -1,10 +1,28 @@
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
-from catalog import selectors
+from catalog import selectors, services
+from catalog.filters import SORT_CHOICES, TitleFilter
 from catalog.models import Title
 
+TITLES_PER_PAGE = 24
 
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _prefers_compact(request) -> bool:
+    if request.user.is_authenticated:
+        return request.user.prefers_compact
+    return bool(request.session.get("prefers_compact", False))
+
+
+@require_GET
 def home(request):
     return render(
         request,
@@ -17,15 +35,107 @@ def home(request):
     )
 
 
-def title_detail(request, pk: int, slug: str):
-    title = get_object_or_404(Title, pk=pk)
-    if slug != title.slug:
-        return redirect(title, permanent=True)
-    return render(request, "catalog/title_detail.html", {"title": title})
-
-
+@require_GET
 def title_list(request):
-    page = Paginator(Title.objects.order_by("-ratings_count", "name"), 48).get_page(
-        request.GET.get("page")
+    filterset = TitleFilter(request.GET or None, queryset=Title.objects.all())
+    valid = filterset.is_valid() if filterset.is_bound else True
+    page = Paginator(filterset.qs, TITLES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "page_obj": page,
+        "sort_choices": SORT_CHOICES,
+        "active_sort": filterset.active_sort if filterset.is_bound else "ratings",
+        "has_query": bool(request.GET.get("q", "").strip()),
+        "selected_genre_count": len(request.GET.getlist("genres")),
+    }
+    # htmx does not swap 4xx responses, so its requests get the message with a 200.
+    status = 200 if valid or _is_htmx(request) else 400
+    if _is_htmx(request) and request.headers.get("HX-Target") == "browse-results":
+        return render(request, "catalog/title_list.html#results", context, status=status)
+    return render(request, "catalog/title_list.html", context, status=status)
+
+
+def _canonical_title(request, pk: int, slug: str, view_name: str):
+    if view_name == "catalog:title-detail":
+        title = selectors.title_for_page(pk)
+    else:
+        title = selectors.title_by_pk(pk)
+    if slug != title.slug:
+        url = reverse(view_name, kwargs={"pk": title.pk, "slug": title.slug})
+        if request.META.get("QUERY_STRING"):
+            url = f"{url}?{request.META['QUERY_STRING']}"
+        return title, redirect(url, permanent=True)
+    return title, None
+
+
+def _reviews_context(request, title: Title) -> dict:
+    sort = request.GET.get("sort", "newest")
+    if sort not in selectors.REVIEW_SORTS:
+        sort = "newest"
+    return {
+        "title": title,
+        "reviews_page": selectors.title_page_ratings(title, sort, request.GET.get("reviews_page")),
+        "review_sort": sort,
+        "review_sorts": [(key, label) for key, (label, _order) in selectors.REVIEW_SORTS.items()],
+        "compact": _prefers_compact(request),
+    }
+
+
+@require_GET
+def title_detail(request, pk: int, slug: str):
+    title, redirect_response = _canonical_title(request, pk, slug, "catalog:title-detail")
+    if redirect_response:
+        return redirect_response
+    context = _reviews_context(request, title)
+    if _is_htmx(request) and request.headers.get("HX-Target") == "title-reviews":
+        return render(request, "catalog/title_detail.html#reviews", context)
+    context.update(
+        {
+            "people": selectors.title_people(title),
+            "watch_groups": selectors.title_watch_links(title),
+            "trailer_embed": selectors.trailer_embed_url(title.trailer_url),
+        }
     )
-    return render(request, "catalog/title_list.html", {"page_obj": page})
+    return render(request, "catalog/title_detail.html", context)
+
+
+@require_POST
+def title_compact_view(request, pk: int, slug: str):
+    """Turn the compact view of reviews on or off; remembered for the viewer."""
+    value = request.POST.get("compact")
+    if value not in ("on", "off"):
+        return HttpResponseBadRequest("compact must be on or off.")
+    title = selectors.title_by_pk(pk)
+    services.set_compact_view(request, value == "on")
+    if _is_htmx(request):
+        return render(
+            request, "catalog/title_detail.html#reviews", _reviews_context(request, title)
+        )
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = f"{title.get_absolute_url()}#title-reviews"
+    return redirect(next_url)
+
+
+@require_GET
+def title_similar(request, pk: int, slug: str):
+    title, redirect_response = _canonical_title(request, pk, slug, "catalog:title-similar")
+    if redirect_response:
+        return redirect_response
+    context = {"title": title, "similar": selectors.similar_titles(title)}
+    if _is_htmx(request):
+        return render(request, "catalog/title_similar.html#similar", context)
+    return render(request, "catalog/title_similar.html", context)
+
+
+@require_GET
+def title_statistics(request, pk: int, slug: str):
+    title, redirect_response = _canonical_title(request, pk, slug, "catalog:title-statistics")
+    if redirect_response:
+        return redirect_response
+    context = {"title": title, "charts": selectors.title_statistics(title)}
+    if _is_htmx(request):
+        return render(request, "catalog/title_statistics.html#statistics", context)
+    return render(request, "catalog/title_statistics.html", context)

@@ -1,0 +1,28 @@
+/* Catalog pages: progressive enhancements only; every page works without this file. */
+(function () {
+  "use strict";
+
+  document.documentElement.classList.add("js");
+
+  // Trailers: nothing is requested from the video site until the viewer clicks.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-embed-src]");
+    if (!link) {
+      return;
+    }
+    var src = link.getAttribute("data-embed-src");
+    if (!/^https:\/\/(www\.youtube-nocookie\.com|player\.vimeo\.com)\//.test(src)) {
+      return;
+    }
+    event.preventDefault();
+    var frame = document.createElement("iframe");
+    frame.src = src;
+    frame.title = link.getAttribute("data-embed-title") || "Trailer";
+    frame.className = "trailer-iframe";
+    frame.setAttribute("allow", "autoplay; encrypted-media; picture-in-picture; fullscreen");
+    frame.setAttribute("allowfullscreen", "");
+    frame.setAttribute("referrerpolicy", "strict-origin-when-cross-origin");
+    link.replaceWith(frame);
+    frame.focus();
+  });
+})();
