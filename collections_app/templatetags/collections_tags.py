@@ -1,27 +1,66 @@
-from django import template
-from django.core.paginator import Paginator
+"""The title page's collections pieces, as inclusion tags the title page calls:
 
-from collections_app.models import Collection
+    {% load collections_tags %}
+    {% title_collections_section title %}
+    {% add_to_collection_form title %}
+
+The views that refresh these pieces with htmx build their context with the same
+functions, so a fragment and the page around it never drift.
+"""
+
+from django import template
+from django.urls import reverse
+
+from collections_app import selectors
+from collections_app.forms import AddToCollectionForm
 
 register = template.Library()
+
+
+def title_collections_context(request, title) -> dict:
+    page_obj = selectors.title_collections_page(title, request.GET.get("collections_page"))
+    return {
+        "title": title,
+        "page_obj": page_obj,
+        "title_url": title.get_absolute_url(),
+        "fragment_url": reverse("collections:title-collections", kwargs={"title_pk": title.pk}),
+        "request": request,
+    }
+
+
+def add_to_collection_context(
+    request, title, *, form=None, status_message: str = "", next_url: str = ""
+) -> dict:
+    user = request.user
+    collections = selectors.collections_for_adding(user, title)
+    if form is None and user.is_authenticated:
+        first_free = next((c.pk for c in collections if not c.has_title), None)
+        form = AddToCollectionForm(collections=collections, initial={"collection": first_free})
+    return {
+        "title": title,
+        "my_collections": collections,
+        "containing": [c for c in collections if c.has_title],
+        "form": form,
+        "user": user,
+        "request": request,
+        "next": next_url or title.get_absolute_url(),
+        "status_message": status_message,
+        "action_url": reverse("collections:title-add", kwargs={"title_pk": title.pk}),
+    }
 
 
 @register.inclusion_tag("collections_app/_title_collections.html", takes_context=True)
 def title_collections_section(context, title):
     """The "Collections (N)" section of a title page: public collections containing it."""
-    collections = (
-        Collection.objects.public()
-        .filter(items__title=title)
-        .select_related("owner")
-        .order_by("name")
-    )
-    page = Paginator(collections, 20).get_page(context["request"].GET.get("collections_page"))
-    return {"title": title, "page_obj": page, "request": context["request"]}
+    return title_collections_context(context["request"], title)
 
 
 @register.inclusion_tag("collections_app/_add_to_collection.html", takes_context=True)
 def add_to_collection_form(context, title):
-    """ "Add to collection" for signed-in users."""
-    user = context["request"].user
-    mine = Collection.objects.filter(owner=user).order_by("name") if user.is_authenticated else []
-    return {"title": title, "my_collections": mine, "user": user}
+    """ "Add to collection" for signed-in users (a sign-in prompt for everyone else)."""
+    request = context["request"]
+    return {
+        **add_to_collection_context(request, title, next_url=request.get_full_path()),
+        "csrf_token": context.get("csrf_token"),
+        "include_script": True,
+    }

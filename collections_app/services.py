@@ -1,0 +1,220 @@
+"""Writes for collections: create, change, delete, and keep each collection's items in order.
+
+Every change to a collection's items runs in one transaction that first locks the
+collection's row, so concurrent edits of the same collection queue up and positions stay
+dense (1..n without gaps or repeats) whatever the interleaving. ``items_count`` is kept
+under the same lock.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Case, F, Value, When
+from django.utils.text import slugify
+
+from catalog.models import Title
+from collections_app.models import (
+    DESCRIPTION_MAX_LENGTH,
+    MAX_ITEMS,
+    NAME_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    Collection,
+    CollectionItem,
+)
+
+# Slugs that would make a collection's canonical URL look like one of its action URLs.
+RESERVED_SLUGS = frozenset({"edit", "delete", "items"})
+
+
+def collection_slug(name: str) -> str:
+    slug = slugify(name)[:140].strip("-") or "collection"
+    if slug in RESERVED_SLUGS:
+        slug = f"{slug}-collection"
+    return slug
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError("Give the collection a name.", code="name_required")
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValidationError(
+            f"A collection name can be at most {NAME_MAX_LENGTH} characters "
+            f"(this one has {len(name)}).",
+            code="name_too_long",
+        )
+    return name
+
+
+def _clean_description(description: str) -> str:
+    description = (description or "").strip()
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        raise ValidationError(
+            f"A description can be at most {DESCRIPTION_MAX_LENGTH:,} characters "
+            f"(this one has {len(description):,}).",
+            code="description_too_long",
+        )
+    return description
+
+
+def _clean_note(note: str) -> str:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            f"A note can be at most {NOTE_MAX_LENGTH} characters (this one has {len(note)}).",
+            code="note_too_long",
+        )
+    return note
+
+
+def _lock(collection: Collection) -> Collection:
+    """The collection's row, locked until the end of the transaction, with fresh values."""
+    locked = Collection.objects.select_for_update().get(pk=collection.pk)
+    collection.items_count = locked.items_count
+    return locked
+
+
+def _touch(collection: Collection, locked: Collection) -> None:
+    locked.save(update_fields=["items_count", "updated_at"])
+    collection.items_count = locked.items_count
+    collection.updated_at = locked.updated_at
+
+
+@transaction.atomic
+def collection_create(
+    owner, name: str, description: str = "", is_public: bool = True
+) -> Collection:
+    """A new, empty collection owned by ``owner``."""
+    name = _clean_name(name)
+    return Collection.objects.create(
+        owner=owner,
+        name=name,
+        slug=collection_slug(name),
+        description=_clean_description(description),
+        is_public=is_public,
+    )
+
+
+@transaction.atomic
+def collection_create_with_title(owner, name: str, title: Title, note: str = "") -> Collection:
+    """A new public collection holding ``title``: both or neither."""
+    collection = collection_create(owner, name)
+    collection_add_title(collection, title, note)
+    return collection
+
+
+@transaction.atomic
+def collection_update(
+    collection: Collection,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    is_public: bool | None = None,
+) -> Collection:
+    """Change a collection's name, description or visibility (arguments left None stay)."""
+    locked = _lock(collection)
+    if name is not None:
+        locked.name = _clean_name(name)
+        locked.slug = collection_slug(locked.name)
+    if description is not None:
+        locked.description = _clean_description(description)
+    if is_public is not None:
+        locked.is_public = is_public
+    locked.save(update_fields=["name", "slug", "description", "is_public", "updated_at"])
+    for field in ("name", "slug", "description", "is_public", "updated_at", "items_count"):
+        setattr(collection, field, getattr(locked, field))
+    return collection
+
+
+@transaction.atomic
+def collection_delete(collection: Collection) -> None:
+    """Delete a collection and its items (the titles themselves stay)."""
+    _lock(collection).delete()
+
+
+@transaction.atomic
+def collection_add_title(collection: Collection, title: Title, note: str = "") -> CollectionItem:
+    """Append ``title`` at the end of ``collection``.
+
+    Refuses, with a message, a title that is already in the collection and a collection
+    that already holds ``MAX_ITEMS`` titles.
+    """
+    note = _clean_note(note)
+    locked = _lock(collection)
+    if CollectionItem.objects.filter(collection=locked, title=title).exists():
+        raise ValidationError(f"“{title}” is already in “{locked.name}”.", code="duplicate_title")
+    if locked.items_count >= MAX_ITEMS:
+        raise ValidationError(
+            f"“{locked.name}” already holds {MAX_ITEMS:,} titles, the most a collection can "
+            "hold. Remove some, or start another collection.",
+            code="collection_full",
+        )
+    locked.items_count += 1
+    item = CollectionItem.objects.create(
+        collection=locked, title=title, position=locked.items_count, note=note
+    )
+    _touch(collection, locked)
+    return item
+
+
+@transaction.atomic
+def collection_remove_title(collection: Collection, title: Title) -> None:
+    """Take ``title`` out of ``collection``; the titles after it move up one place."""
+    locked = _lock(collection)
+    item = CollectionItem.objects.filter(collection=locked, title=title).first()
+    if item is None:
+        raise ValidationError(f"“{title}” is not in “{locked.name}”.", code="not_in_collection")
+    item.delete()
+    CollectionItem.objects.filter(collection=locked, position__gt=item.position).update(
+        position=F("position") - 1
+    )
+    locked.items_count -= 1
+    _touch(collection, locked)
+
+
+@transaction.atomic
+def collection_move_item(
+    collection: Collection, item: CollectionItem, position: int
+) -> CollectionItem:
+    """Move ``item`` to ``position`` (1-based; beyond the end means last), shifting the
+    items in between by one place."""
+    locked = _lock(collection)
+    try:
+        item = CollectionItem.objects.get(pk=item.pk, collection=locked)
+    except CollectionItem.DoesNotExist:
+        raise ValidationError(
+            "That title is no longer in this collection.", code="not_in_collection"
+        ) from None
+    try:
+        position = int(position)
+    except (TypeError, ValueError):
+        raise ValidationError("The position must be a whole number.", code="bad_position") from None
+    if position < 1:
+        raise ValidationError("Positions start at 1.", code="bad_position")
+    target = min(position, locked.items_count)
+    old = item.position
+    if target != old:
+        # One statement moves the item and shifts the run between, so the unique
+        # (collection, position) constraint holds when the statement ends.
+        low, high = min(old, target), max(old, target)
+        shift = 1 if target < old else -1
+        CollectionItem.objects.filter(
+            collection=locked, position__gte=low, position__lte=high
+        ).update(position=Case(When(pk=item.pk, then=Value(target)), default=F("position") + shift))
+        item.position = target
+        _touch(collection, locked)
+    return item
+
+
+@transaction.atomic
+def collection_set_note(collection: Collection, item: CollectionItem, note: str) -> CollectionItem:
+    """Set (or, with an empty string, clear) the note on one item of ``collection``."""
+    note = _clean_note(note)
+    locked = _lock(collection)
+    updated = CollectionItem.objects.filter(pk=item.pk, collection=locked).update(note=note)
+    if not updated:
+        raise ValidationError(
+            "That title is no longer in this collection.", code="not_in_collection"
+        )
+    item.note = note
+    _touch(collection, locked)
+    return item
