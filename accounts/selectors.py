@@ -63,6 +63,8 @@ class Bar:
     x: float = 0.0
     y: float = 0.0
     label_x: float = 0.0
+    count_y: float = 0.0
+    show_label: bool = True
 
 
 @dataclass
@@ -74,7 +76,9 @@ class Chart:
     baseline: float
     max_count: int
     has_percentiles: bool
-    gridlines: list[tuple[float, int]] = field(default_factory=list)
+    label_y: float = 0.0
+    plot_left: int = 0
+    gridlines: list[tuple[float, float, int]] = field(default_factory=list)
 
 
 def _buckets_for_scale(scale: str) -> list[tuple[str, range]]:
@@ -117,8 +121,9 @@ def score_distribution(member: User, scale: str) -> Chart:
     return _layout(bars, has_percentiles=any(b.band is not None for b in bars))
 
 
-def _layout(bars: list[Bar], has_percentiles: bool) -> Chart:
-    width, height, top, bottom, left = 640, 220, 16, 28, 8
+def _layout(bars: list[Bar], has_percentiles: bool, label_every: int = 1) -> Chart:
+    """Positions (SVG user units) for bars, counts, labels and two gridlines."""
+    width, height, top, bottom, left = 640, 230, 22, 30, 36
     slot = (width - left) / max(1, len(bars))
     bar_width = slot * 0.72
     baseline = height - bottom
@@ -128,14 +133,24 @@ def _layout(bars: list[Bar], has_percentiles: bool) -> Chart:
         bar.x = round(left + i * slot + (slot - bar_width) / 2, 1)
         bar.y = round(baseline - bar.height, 1)
         bar.label_x = round(bar.x + bar_width / 2, 1)
+        bar.count_y = round(bar.y - 6, 1)
+        bar.show_label = i % label_every == 0 or i == len(bars) - 1
     gridlines = []
     if max_count:
         for fraction in (0.5, 1.0):
-            gridlines.append(
-                (round(baseline - (baseline - top) * fraction, 1), round(max_count * fraction))
-            )
+            y = round(baseline - (baseline - top) * fraction, 1)
+            gridlines.append((y, round(y - 4, 1), round(max_count * fraction)))
     return Chart(
-        bars, width, height, round(bar_width, 1), baseline, max_count, has_percentiles, gridlines
+        bars,
+        width,
+        height,
+        round(bar_width, 1),
+        baseline,
+        max_count,
+        has_percentiles,
+        label_y=height - 8,
+        plot_left=left,
+        gridlines=gridlines,
     )
 
 
@@ -154,7 +169,7 @@ def ratings_per_year(member: User) -> Chart:
     first, last = min(counts), max(counts)
     first = max(first, last - 19)  # the last twenty years at most
     bars = [Bar(str(year), counts.get(year, 0), None) for year in range(first, last + 1)]
-    return _layout(bars, False)
+    return _layout(bars, False, label_every=1 if len(bars) <= 8 else 2)
 
 
 def top_genres(member: User, limit: int = TOP_GENRES) -> list[dict]:
@@ -323,6 +338,10 @@ def import_batch_for(user: User, pk: int) -> ImportBatch:
         return ImportBatch.objects.get(pk=pk, user=user)
     except ImportBatch.DoesNotExist:
         raise Http404("No such import.") from None
+
+
+def member_recent_imports(member: User, limit: int = 5) -> QuerySet[ImportBatch]:
+    return ImportBatch.objects.filter(user=member).defer("rows").order_by("-created_at")[:limit]
 
 
 def import_rows_page(batch: ImportBatch, status: str, page_number) -> Page:

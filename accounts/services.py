@@ -264,10 +264,14 @@ def _apply_ratings(batch: ImportBatch, replace_existing: bool) -> dict:
         for title_id, row in sorted(chosen.items())
         if title_id in existing_titles and title_id not in already_rated
     ]
-    written = rate_many(batch.user, entries) if entries else 0
+    try:
+        written = rate_many(batch.user, entries) if entries else 0
+    except ValueError as error:
+        # A title deleted or a value refused since the preview: nothing is written.
+        raise ValidationError(f"Nothing was imported: {error}", code="rejected") from None
     matched = sum(1 for row in batch.rows if row["status"] == importers.MATCHED)
     return {
-        "written": written if isinstance(written, int) else len(entries),
+        "written": written,
         "kept_existing": len(already_rated),
         "duplicates": matched - len(chosen),
         "missing_titles": len(chosen) - len(existing_titles),

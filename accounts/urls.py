@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 
 from accounts import views
 
@@ -9,5 +9,55 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "account/password/",
+        auth_views.PasswordChangeView.as_view(
+            success_url=reverse_lazy("accounts:password-change-done")
+        ),
+        name="password-change",
+    ),
+    path(
+        "account/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password-change-done",
+    ),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            success_url=reverse_lazy("accounts:password-reset-done"),
+            email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt",
+        ),
+        name="password-reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password-reset-done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            success_url=reverse_lazy("accounts:password-reset-complete")
+        ),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
+    path("account/", views.account_settings, name="settings"),
+    path("account/export/", views.export_ratings, name="export"),
+    path("account/import/", views.import_upload, name="import"),
+    path("account/import/<int:pk>/", views.import_preview, name="import-preview"),
+    path("account/import/<int:pk>/resolve/", views.import_resolve, name="import-resolve"),
+    path("account/import/<int:pk>/confirm/", views.import_confirm, name="import-confirm"),
+    path("account/import/<int:pk>/cancel/", views.import_cancel, name="import-cancel"),
+    path(
+        "account/import/<int:pk>/not-imported.csv",
+        views.import_unmatched,
+        name="import-unmatched",
+    ),
     path("u/<str:username>/", views.profile, name="profile"),
 ]

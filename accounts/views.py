@@ -1,9 +1,32 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.shortcuts import get_object_or_404, redirect, render
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
-from accounts.forms import SignUpForm
-from accounts.models import User
+from accounts import importers, scales, selectors, services
+from accounts.forms import (
+    ImportConfirmForm,
+    ImportResolveForm,
+    ImportUploadForm,
+    SettingsForm,
+    SignUpForm,
+)
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
 
 
 def signup(request):
@@ -13,14 +36,223 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.username}! Start by rating a few titles.")
-        return redirect("home")
+        messages.success(
+            request,
+            f"Welcome, {user.username}! Choose the scale you like to rate on, then rate a "
+            "few titles.",
+        )
+        return redirect(_safe_next(request) or reverse("accounts:settings"))
     return render(
-        request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "accounts/signup.html",
+        {"form": form, "next": _safe_next(request)},
+        status=400 if form.errors else 200,
     )
 
 
 def profile(request, username: str):
-    member = get_object_or_404(User, username=username, is_active=True)
-    recent = member.ratings.select_related("title").order_by("-rated_at")[:20]
-    return render(request, "accounts/profile.html", {"member": member, "recent_ratings": recent})
+    member = selectors.member_by_username(username)
+    default_compact = request.user.is_authenticated and request.user.prefers_compact
+    filters = selectors.RatingFilters.from_query(request.GET, default_compact)
+    viewer_scale = scales.scale_of(request.user)
+    context = {
+        "member": member,
+        "is_self": request.user == member,
+        "counts": selectors.profile_counts(member),
+        "distribution": selectors.score_distribution(member, viewer_scale),
+        "per_year": selectors.ratings_per_year(member),
+        "top_genres": selectors.top_genres(member),
+        "filters": filters,
+        "sorts": [(key, label) for key, (label, _order) in selectors.RATING_SORTS.items()],
+        "options": selectors.member_filter_options(member),
+        "ratings_page": selectors.member_ratings_page(member, filters, request.GET.get("page")),
+        "reviews_page": selectors.member_reviews_page(member, request.GET.get("rpage")),
+        "collections": selectors.member_public_collections(member),
+        "bands": selectors.PERCENTILE_BANDS,
+    }
+    target = request.headers.get("HX-Target") if request.headers.get("HX-Request") else None
+    if target == "profile-ratings":
+        return render(request, "accounts/profile.html#ratings", context)
+    if target == "profile-reviews":
+        return render(request, "accounts/profile.html#reviews", context)
+    return render(request, "accounts/profile.html", context)
+
+
+@login_required
+def account_settings(request):
+    user = request.user
+    form = SettingsForm(request.POST or None, request.FILES or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.profile_update(
+            user,
+            display_name=data["display_name"],
+            bio=data["bio"],
+            rating_scale=data["rating_scale"],
+            prefers_compact=data["prefers_compact"],
+            avatar=data.get("avatar"),
+            remove_avatar=data.get("remove_avatar", False),
+        )
+        messages.success(request, "Your settings are saved.")
+        return redirect("accounts:settings")
+    if form.errors:
+        # Show the values the person had saved, not the rejected ones, beside the form.
+        user.refresh_from_db()
+    return render(
+        request, "accounts/settings.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def export_ratings(request):
+    stamp = timezone.now().strftime("%Y-%m-%d")
+    response = StreamingHttpResponse(
+        selectors.export_csv_lines(request.user), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="ratings-{request.user.username}-{stamp}.csv"'
+    )
+    return response
+
+
+@login_required
+def import_upload(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = services.import_batch_create(
+                request.user,
+                upload.read(),
+                filename=upload.name,
+                plain_scale=form.cleaned_data["plain_scale"],
+            )
+        except importers.ImportFileError as error:
+            form.add_error("file", str(error))
+        else:
+            return redirect(batch)
+    recent = selectors.member_recent_imports(request.user)
+    return render(
+        request,
+        "accounts/import.html",
+        {"form": form, "recent": recent, "max_mb": settings.MAX_IMPORT_BYTES // 1048576},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def import_preview(request, pk: int):
+    batch = selectors.import_batch_for(request.user, pk)
+    tab = request.GET.get("show", "")
+    if tab not in selectors.PREVIEW_TABS:
+        tab = next(
+            (status for status in selectors.PREVIEW_TABS if batch.counts.get(status)),
+            importers.MATCHED,
+        )
+    context = {
+        "batch": batch,
+        "tab": tab,
+        "tabs": [
+            (status, label, batch.counts.get(status, 0))
+            for status, label in selectors.PREVIEW_TABS.items()
+        ],
+        "rows_page": selectors.import_rows_page(batch, tab, request.GET.get("page")),
+        "mapping": selectors.import_score_mapping(batch),
+        "existing": selectors.import_existing_count(batch),
+        "confirm_form": ImportConfirmForm(),
+        "not_imported": batch.counts.get("total", 0) - batch.counts.get(importers.MATCHED, 0),
+    }
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "import-rows":
+        return render(request, "accounts/import_preview.html#rows", context)
+    return render(request, "accounts/import_preview.html", context)
+
+
+def _preview_url(batch, back: str, line: int | None = None) -> str:
+    """The preview page at the tab and page a form was posted from ("ambiguous:3")."""
+    tab, _, page = back.partition(":")
+    if tab not in selectors.PREVIEW_TABS:
+        tab = importers.AMBIGUOUS
+    url = reverse("accounts:import-preview", kwargs={"pk": batch.pk}) + f"?show={tab}"
+    if page.isdigit():
+        url += f"&page={page}"
+    return url + (f"#import-line-{line}" if line else "#import-rows")
+
+
+@login_required
+@require_POST
+def import_resolve(request, pk: int):
+    batch = selectors.import_batch_for(request.user, pk)
+    form = ImportResolveForm(request.POST)
+    back = request.POST.get("back", "")
+    if not form.is_valid():
+        messages.error(request, "Choose one of the titles listed, or leave the line out.")
+        return redirect(_preview_url(batch, back))
+    try:
+        row = services.import_batch_resolve(
+            batch, form.cleaned_data["line"], form.cleaned_data["title"]
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect(_preview_url(batch, back))
+    messages.success(
+        request,
+        f"Line {row['line']}: {row['title_label']}."
+        if row.get("title_id")
+        else f"Line {row['line']} is waiting for a choice; it is left out unless you pick one.",
+    )
+    return redirect(_preview_url(batch, back))
+
+
+@login_required
+@require_POST
+def import_confirm(request, pk: int):
+    batch = selectors.import_batch_for(request.user, pk)
+    form = ImportConfirmForm(request.POST)
+    form.is_valid()
+    try:
+        result = services.import_batch_apply(
+            batch, replace_existing=form.cleaned_data.get("replace_existing", False)
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect(batch)
+    if batch.is_list:
+        messages.success(
+            request,
+            f"Created the collection “{result['collection_name']}” with {result['added']} "
+            f"title{'s' if result['added'] != 1 else ''}.",
+        )
+    else:
+        messages.success(
+            request,
+            f"Imported {result['written']} rating{'s' if result['written'] != 1 else ''}."
+            + (
+                f" Kept {result['kept_existing']} you had already given."
+                if result["kept_existing"]
+                else ""
+            ),
+        )
+    return redirect(batch)
+
+
+@login_required
+@require_POST
+def import_cancel(request, pk: int):
+    batch = selectors.import_batch_for(request.user, pk)
+    try:
+        services.import_batch_cancel(batch)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect(batch)
+    messages.info(request, "Import cancelled: nothing was changed.")
+    return redirect("accounts:import")
+
+
+@login_required
+def import_unmatched(request, pk: int):
+    batch = selectors.import_batch_for(request.user, pk)
+    response = StreamingHttpResponse(
+        selectors.import_unmatched_lines(batch), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="not-imported-{batch.pk}.csv"'
+    return response

@@ -39,7 +39,8 @@ FORMAT_LABELS = {
 SITE_HEADER = ["Title", "Year", "IMDb ID", "Score", "Percentile", "Rated date", "Review"]
 
 MAX_ROWS = 100_000
-MAX_REVIEW_CHARS = 20_000
+# ratings.services refuses longer reviews; a longer one is cut rather than the row lost.
+MAX_REVIEW_CHARS = 10_000
 
 _IMDB_ID = re.compile(r"\btt(\d{7,10})\b")
 _TIME_ONLY = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
