@@ -1,6 +1,13 @@
 """Reads of ratings."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+
 from ratings.models import Rating
+from ratings.services import RATING_TABLE, TITLE_TABLE, fresh_percentiles_sql
 
 
 def viewer_rating(user, title) -> Rating | None:
@@ -8,3 +15,76 @@ def viewer_rating(user, title) -> Rating | None:
     if not user.is_authenticated:
         return None
     return Rating.objects.filter(user=user, title=title).first()
+
+
+def user_distinct_scores(user) -> int:
+    """How many different scores a user has given (percentiles need at least 5)."""
+    if not user.is_authenticated:
+        return 0
+    return Rating.objects.filter(user=user).values("score").distinct().count()
+
+
+@dataclass(frozen=True)
+class PercentileMismatch:
+    rating_id: int
+    user_id: int
+    title_id: int
+    stored: int | None
+    expected: int | None
+
+    def __str__(self) -> str:
+        return (
+            f"rating {self.rating_id} (user {self.user_id}, title {self.title_id}): "
+            f"percentile {self.stored} stored, {self.expected} expected"
+        )
+
+
+@dataclass(frozen=True)
+class AggregateMismatch:
+    title_id: int
+    stored: tuple[int, int, int]
+    expected: tuple[int, int, int]
+
+    def __str__(self) -> str:
+        return (
+            f"title {self.title_id}: (ratings_count, percentile_sum, percentile_count) "
+            f"{self.stored} stored, {self.expected} expected"
+        )
+
+
+CHECK_PERCENTILES_SQL = f"""
+    SELECT id, user_id, title_id, old, new FROM ({fresh_percentiles_sql("true")}) AS fresh
+     WHERE old IS DISTINCT FROM new
+     ORDER BY user_id, title_id
+"""
+
+CHECK_TITLES_SQL = f"""
+    SELECT t.id, t.ratings_count, t.percentile_sum, t.percentile_count,
+           COALESCE(a.ratings_count, 0), COALESCE(a.percentile_sum, 0),
+           COALESCE(a.percentile_count, 0)
+      FROM {TITLE_TABLE} AS t
+      LEFT JOIN (
+        SELECT title_id, count(*) AS ratings_count, sum(percentile) AS percentile_sum,
+               count(percentile) AS percentile_count
+          FROM {RATING_TABLE} GROUP BY title_id
+      ) AS a ON a.title_id = t.id
+     WHERE (t.ratings_count, t.percentile_sum, t.percentile_count)
+           IS DISTINCT FROM (COALESCE(a.ratings_count, 0), COALESCE(a.percentile_sum, 0),
+                             COALESCE(a.percentile_count, 0))
+     ORDER BY t.id
+"""
+
+
+def percentile_mismatches() -> tuple[list[PercentileMismatch], list[AggregateMismatch]]:
+    """Every stored percentile and title aggregate that differs from a fresh computation.
+
+    Both checks read one consistent snapshot (REPEATABLE READ), so they can run while
+    people are rating.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        cursor.execute(CHECK_PERCENTILES_SQL)
+        ratings = [PercentileMismatch(*row) for row in cursor.fetchall()]
+        cursor.execute(CHECK_TITLES_SQL)
+        titles = [AggregateMismatch(row[0], row[1:4], row[4:7]) for row in cursor.fetchall()]
+    return ratings, titles

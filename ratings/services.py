@@ -1,0 +1,399 @@
+"""The percentile service: the only code that writes ratings.
+
+Rules (see DESIGN.md, "Ratings and percentiles"):
+
+- The percentile of a rating with score s among the same user's n ratings is
+  ``floor(100 * (below + equal / 2) / n)``, computed here with exact integers as
+  ``(200 * below + 100 * equal) / (2 * n)`` (integer division of non-negative numbers is
+  floor). ``below`` counts the user's ratings with a lower score, ``equal`` those with the
+  same score, the rating itself included, so the result is always 0..99.
+- A user with fewer than ``MIN_DISTINCT_SCORES`` distinct scores has no percentiles.
+- Title aggregates (``ratings_count``, ``percentile_sum``, ``percentile_count``) are
+  adjusted by exact deltas in the same transaction as the rating write.
+
+Locking, in this order, so that concurrent raters never deadlock:
+
+1. the rater's user row (``FOR NO KEY UPDATE``) serialises that user's writes; the
+   user's rating rows are written only while it is held;
+2. the affected titles, in id order, in a single statement (``FOR NO KEY UPDATE``: it
+   does not conflict with the ``KEY SHARE`` lock that another rater's INSERT takes on
+   the title through the foreign key, which plain ``FOR UPDATE`` would).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from catalog.models import Title
+from ratings.models import Rating
+
+MIN_DISTINCT_SCORES = 5
+MIN_SCORE = 0
+MAX_SCORE = 100
+MAX_REVIEW_LENGTH = 10_000
+
+RATING_TABLE = Rating._meta.db_table
+TITLE_TABLE = Title._meta.db_table
+
+
+@dataclass(frozen=True)
+class RatingInput:
+    """One rating for ``rate_many``: a title id, a 0-100 score, optional review and date."""
+
+    title_id: int
+    score: int
+    review: str = ""
+    rated_at: datetime | None = None
+
+
+@dataclass
+class _Delta:
+    ratings_count: int = 0
+    percentile_sum: int = 0
+    percentile_count: int = 0
+
+    def add_percentile(self, old: int | None, new: int | None) -> None:
+        if old is not None:
+            self.percentile_sum -= old
+            self.percentile_count -= 1
+        if new is not None:
+            self.percentile_sum += new
+            self.percentile_count += 1
+
+    def is_zero(self) -> bool:
+        return not (self.ratings_count or self.percentile_sum or self.percentile_count)
+
+
+def fresh_percentiles_sql(where: str = "user_id = ANY(%(user_ids)s)") -> str:
+    """SQL for the fresh percentile of every rating matching ``where`` (whole users only).
+
+    Columns: id, user_id, title_id, old (stored) and new (fresh) percentile. One sorted
+    pass per user; count(*) over the ORDER BY window counts the peers too, so it is
+    below + equal.
+    """
+    return f"""
+    SELECT id, user_id, title_id, percentile AS old,
+           CASE WHEN max(distinct_rank) OVER (PARTITION BY user_id) >= {MIN_DISTINCT_SCORES}
+                THEN ((200 * below + 100 * (below_or_equal - below)) / (2 * n))::smallint
+           END AS new
+      FROM (
+        SELECT id, user_id, title_id, percentile,
+               rank() OVER by_score - 1 AS below,
+               count(*) OVER by_score AS below_or_equal,
+               count(*) OVER (PARTITION BY user_id) AS n,
+               dense_rank() OVER by_score AS distinct_rank
+          FROM {RATING_TABLE}
+         WHERE {where}
+        WINDOW by_score AS (PARTITION BY user_id ORDER BY score)
+      ) AS counted
+"""
+
+
+# Write only the rows whose percentile changed; the old value comes from the same
+# snapshot (the rows are locked by the user lock, so it is the stored value).
+RECOMPUTE_USERS_SQL = f"""
+    WITH fresh AS ({fresh_percentiles_sql()})
+    UPDATE {RATING_TABLE} AS r
+       SET percentile = fresh.new
+      FROM fresh
+     WHERE r.id = fresh.id AND r.percentile IS DISTINCT FROM fresh.new
+    RETURNING fresh.title_id, fresh.old, fresh.new
+"""
+
+APPLY_TITLE_DELTAS_SQL = f"""
+    UPDATE {TITLE_TABLE} AS t
+       SET ratings_count = t.ratings_count + d.ratings_count,
+           percentile_sum = t.percentile_sum + d.percentile_sum,
+           percentile_count = t.percentile_count + d.percentile_count
+      FROM unnest(%s::bigint[], %s::integer[], %s::bigint[], %s::integer[])
+           AS d(id, ratings_count, percentile_sum, percentile_count)
+     WHERE t.id = d.id
+"""
+
+UPSERT_SQL = f"""
+    INSERT INTO {RATING_TABLE} AS r
+           (user_id, title_id, score, review, rated_at, updated_at, review_hidden)
+    SELECT %(user_id)s, e.title_id, e.score, e.review, COALESCE(e.rated_at, %(now)s),
+           %(now)s, false
+      FROM unnest(%(title_ids)s::bigint[], %(scores)s::smallint[], %(reviews)s::text[],
+                  %(rated_ats)s::timestamptz[]) AS e(title_id, score, review, rated_at)
+    ON CONFLICT (user_id, title_id) DO UPDATE
+       SET score = EXCLUDED.score,
+           review = EXCLUDED.review,
+           rated_at = CASE WHEN %(keep_rated_at)s THEN r.rated_at ELSE EXCLUDED.rated_at END,
+           updated_at = EXCLUDED.updated_at
+    RETURNING r.id, r.title_id, (r.xmax = 0) AS inserted
+"""
+
+
+def _lock_user(user_id: int) -> None:
+    """Serialise this user's rating writes until the transaction ends."""
+    User = get_user_model()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {User._meta.db_table} WHERE id = %s FOR NO KEY UPDATE", [user_id]
+        )
+        if cursor.fetchone() is None:
+            raise User.DoesNotExist(f"No user with id {user_id}.")
+
+
+def _lock_users(user_ids: list[int]) -> None:
+    User = get_user_model()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {User._meta.db_table} WHERE id = ANY(%s) ORDER BY id "
+            "FOR NO KEY UPDATE",
+            [list(user_ids)],
+        )
+
+
+def _recompute_users(user_ids: list[int], deltas: dict[int, _Delta]) -> int:
+    """Recompute every percentile of these users, writing only changed rows.
+
+    Adds each change to ``deltas`` (by title id); returns the number of rows written.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(RECOMPUTE_USERS_SQL, {"user_ids": list(user_ids)})
+        rows = cursor.fetchall()
+    for title_id, old, new in rows:
+        deltas[title_id].add_percentile(old, new)
+    return len(rows)
+
+
+def _apply_title_deltas(deltas: dict[int, _Delta]) -> None:
+    """Lock the affected titles in id order, then adjust their aggregates."""
+    changed = sorted((tid, d) for tid, d in deltas.items() if not d.is_zero())
+    if not changed:
+        return
+    ids = [tid for tid, _ in changed]
+    # One ordered locking statement per transaction: lock order is always ascending id.
+    list(
+        Title.objects.filter(id__in=ids)
+        .order_by("id")
+        .select_for_update(no_key=True)
+        .values_list("id", flat=True)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            APPLY_TITLE_DELTAS_SQL,
+            [
+                ids,
+                [d.ratings_count for _, d in changed],
+                [d.percentile_sum for _, d in changed],
+                [d.percentile_count for _, d in changed],
+            ],
+        )
+
+
+def _check_score(score) -> int:
+    if isinstance(score, bool) or not isinstance(score, int):
+        raise ValueError(f"A score must be a whole number from 0 to 100, not {score!r}.")
+    if not MIN_SCORE <= score <= MAX_SCORE:
+        raise ValueError(f"A score must be from 0 to 100, not {score}.")
+    return score
+
+
+def _check_review(review: str | None) -> str:
+    review = review or ""
+    if len(review) > MAX_REVIEW_LENGTH:
+        raise ValueError(
+            f"A review may have at most {MAX_REVIEW_LENGTH:,} characters (it has {len(review):,})."
+        )
+    return review
+
+
+def _upsert(user_id: int, entries: list[RatingInput], keep_rated_at: bool) -> list[tuple]:
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            UPSERT_SQL,
+            {
+                "user_id": user_id,
+                "now": now,
+                "title_ids": [e.title_id for e in entries],
+                "scores": [e.score for e in entries],
+                "reviews": [e.review for e in entries],
+                "rated_ats": [e.rated_at for e in entries],
+                "keep_rated_at": keep_rated_at,
+            },
+        )
+        return cursor.fetchall()
+
+
+@transaction.atomic
+def rate(user, title, score: int, review: str = "", rated_at: datetime | None = None) -> Rating:
+    """Create or change ``user``'s rating of ``title`` and recompute their percentiles.
+
+    ``score`` is on the stored 0-100 scale. A changed rating keeps its original
+    ``rated_at`` unless one is given. Raises ValueError for a bad score or review.
+    """
+    entry = RatingInput(title.pk, _check_score(score), _check_review(review), rated_at)
+    _lock_user(user.pk)
+    deltas: dict[int, _Delta] = defaultdict(_Delta)
+    ((rating_id, _title_id, inserted),) = _upsert(user.pk, [entry], keep_rated_at=rated_at is None)
+    if inserted:
+        deltas[title.pk].ratings_count += 1
+    _recompute_users([user.pk], deltas)
+    _apply_title_deltas(deltas)
+    return Rating.objects.get(pk=rating_id)
+
+
+@transaction.atomic
+def unrate(user, title) -> None:
+    """Delete ``user``'s rating of ``title`` (if any) and recompute their percentiles."""
+    _lock_user(user.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {RATING_TABLE} WHERE user_id = %s AND title_id = %s "
+            "RETURNING title_id, percentile",
+            [user.pk, title.pk],
+        )
+        removed = cursor.fetchall()
+    if not removed:
+        return
+    deltas: dict[int, _Delta] = defaultdict(_Delta)
+    for title_id, percentile in removed:
+        deltas[title_id].ratings_count -= 1
+        deltas[title_id].add_percentile(percentile, None)
+    _recompute_users([user.pk], deltas)
+    _apply_title_deltas(deltas)
+
+
+@transaction.atomic
+def rate_many(user, entries: Iterable[RatingInput]) -> int:
+    """Create or change many ratings of one user, recomputing their percentiles once.
+
+    For imports and seeding: one bulk upsert, one recompute, one aggregate update.
+    When a title appears more than once the last entry wins. Every entry is validated
+    before anything is written (ValueError names the first bad one; unknown title ids
+    are rejected too). Returns the number of ratings written.
+    """
+    by_title: dict[int, RatingInput] = {}
+    for entry in entries:
+        _check_score(entry.score)
+        by_title[int(entry.title_id)] = RatingInput(
+            int(entry.title_id), entry.score, _check_review(entry.review), entry.rated_at
+        )
+    if not by_title:
+        return 0
+    known = set(Title.objects.filter(id__in=list(by_title)).values_list("id", flat=True))
+    unknown = sorted(set(by_title) - known)
+    if unknown:
+        raise ValueError(f"No title with id {', '.join(map(str, unknown[:10]))}.")
+    _lock_user(user.pk)
+    # Entries without a date keep an existing rating's date (like rate()); new ones get now.
+    dated = [e for e in by_title.values() if e.rated_at is not None]
+    undated = [e for e in by_title.values() if e.rated_at is None]
+    deltas: dict[int, _Delta] = defaultdict(_Delta)
+    for group, keep in ((dated, False), (undated, True)):
+        if group:
+            for _id, title_id, inserted in _upsert(user.pk, group, keep_rated_at=keep):
+                if inserted:
+                    deltas[title_id].ratings_count += 1
+    _recompute_users([user.pk], deltas)
+    _apply_title_deltas(deltas)
+    return len(by_title)
+
+
+@transaction.atomic
+def delete_user_ratings(user) -> int:
+    """Delete every rating of a user (before the user is deleted), fixing title aggregates."""
+    _lock_user(user.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {RATING_TABLE} WHERE user_id = %s RETURNING title_id, percentile",
+            [user.pk],
+        )
+        removed = cursor.fetchall()
+    deltas: dict[int, _Delta] = defaultdict(_Delta)
+    for title_id, percentile in removed:
+        deltas[title_id].ratings_count -= 1
+        deltas[title_id].add_percentile(percentile, None)
+    _apply_title_deltas(deltas)
+    return len(removed)
+
+
+@transaction.atomic
+def delete_title_ratings(title) -> int:
+    """Delete every rating of a title (before the title is deleted).
+
+    Each rater's remaining percentiles change (their n shrinks), so each is recomputed
+    through ``unrate``, one rater at a time in id order.
+    """
+    User = get_user_model()
+    raters = User.objects.filter(ratings__title=title).order_by("id")
+    count = 0
+    for rater in raters:
+        unrate(rater, title)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def set_review_hidden(rating_ids: Iterable[int], hidden: bool) -> int:
+    """Hide or show reviews (moderation). The ratings still count; returns rows changed."""
+    return (
+        Rating.objects.filter(id__in=list(rating_ids))
+        .exclude(review_hidden=hidden)
+        .update(review_hidden=hidden, updated_at=timezone.now())
+    )
+
+
+# Rebuilding from scratch (manage.py recompute_percentiles).
+
+RECOMPUTE_TITLES_SQL = f"""
+    WITH fresh AS (
+        SELECT t.id,
+               count(r.id) AS ratings_count,
+               COALESCE(sum(r.percentile), 0) AS percentile_sum,
+               count(r.percentile) AS percentile_count
+          FROM {TITLE_TABLE} AS t
+          LEFT JOIN {RATING_TABLE} AS r ON r.title_id = t.id
+         WHERE t.id = ANY(%(title_ids)s)
+         GROUP BY t.id
+    )
+    UPDATE {TITLE_TABLE} AS t
+       SET ratings_count = fresh.ratings_count,
+           percentile_sum = fresh.percentile_sum,
+           percentile_count = fresh.percentile_count
+      FROM fresh
+     WHERE t.id = fresh.id
+       AND (t.ratings_count, t.percentile_sum, t.percentile_count)
+           IS DISTINCT FROM (fresh.ratings_count, fresh.percentile_sum, fresh.percentile_count)
+"""
+
+
+def recompute_users_batch(user_ids: list[int]) -> int:
+    """Recompute the percentiles of a batch of users; returns the rows changed.
+
+    Title aggregates are not adjusted here: ``recompute_titles_batch`` rebuilds them
+    from the ratings afterwards.
+    """
+    with transaction.atomic():
+        _lock_users(user_ids)
+        return _recompute_users(user_ids, defaultdict(_Delta))
+
+
+def recompute_titles_batch(title_ids: list[int]) -> int:
+    """Rebuild the aggregates of a batch of titles from their ratings; returns rows changed.
+
+    The titles are locked first (id order), so a concurrent rating write either
+    committed before the rebuild read its ratings or applies its delta after it.
+    """
+    with transaction.atomic():
+        list(
+            Title.objects.filter(id__in=title_ids)
+            .order_by("id")
+            .select_for_update(no_key=True)
+            .values_list("id", flat=True)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(RECOMPUTE_TITLES_SQL, {"title_ids": list(title_ids)})
+            return cursor.rowcount
