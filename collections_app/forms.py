@@ -1,6 +1,7 @@
 from django import forms
 
 from catalog.models import Title
+from collections_app import services
 from collections_app.models import (
     DESCRIPTION_MAX_LENGTH,
     MAX_ITEMS,
@@ -8,27 +9,41 @@ from collections_app.models import (
     NOTE_MAX_LENGTH,
 )
 
+# Lengths are checked by the services' own validators (one wording everywhere); the
+# fields only tell the browser the limit.
 
-def _too_long(what: str, limit: int) -> dict[str, str]:
-    return {
-        "max_length": f"{what} can be at most {limit:,} characters (this one has %(show_value)s)."
-    }
+
+def _limited(limit: int) -> forms.TextInput:
+    return forms.TextInput(attrs={"maxlength": limit})
+
+
+class _NameField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", _limited(NAME_MAX_LENGTH))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return services.clean_name(value) if value else value
+
+
+class _NoteField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", _limited(NOTE_MAX_LENGTH))
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, value):
+        return services.clean_note(super().clean(value))
 
 
 class CollectionForm(forms.Form):
-    name = forms.CharField(
-        max_length=NAME_MAX_LENGTH,
-        error_messages={
-            "required": "Give the collection a name.",
-            **_too_long("A collection name", NAME_MAX_LENGTH),
-        },
+    name = _NameField(
+        error_messages={"required": "Give the collection a name."},
         help_text=f"Up to {NAME_MAX_LENGTH} characters.",
     )
     description = forms.CharField(
         required=False,
-        max_length=DESCRIPTION_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages=_too_long("A description", DESCRIPTION_MAX_LENGTH),
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": DESCRIPTION_MAX_LENGTH}),
         help_text=f"Optional, up to {DESCRIPTION_MAX_LENGTH:,} characters.",
     )
     is_public = forms.BooleanField(
@@ -38,6 +53,9 @@ class CollectionForm(forms.Form):
         help_text="Anyone can see a public collection. A private one is visible only to you.",
     )
 
+    def clean_description(self):
+        return services.clean_description(self.cleaned_data["description"])
+
 
 class AddToCollectionForm(forms.Form):
     """Pick one of your collections, or name a new one, to add a title to."""
@@ -45,30 +63,14 @@ class AddToCollectionForm(forms.Form):
     collection = forms.TypedChoiceField(
         required=False, coerce=int, empty_value=None, label="Collection"
     )
-    new_name = forms.CharField(
-        required=False,
-        max_length=NAME_MAX_LENGTH,
-        label="Or start a new collection",
-        error_messages=_too_long("A collection name", NAME_MAX_LENGTH),
-    )
-    note = forms.CharField(
-        required=False,
-        max_length=NOTE_MAX_LENGTH,
-        label="Note",
-        error_messages=_too_long("A note", NOTE_MAX_LENGTH),
-    )
+    new_name = _NameField(required=False, label="Or start a new collection")
+    note = _NoteField(label="Note")
 
     def __init__(self, *args, collections=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["collection"].choices = [("", "New collection…")] + [
             (c.pk, c.name) for c in collections
         ]
-        self.fields["new_name"].widget.attrs.update(
-            {"maxlength": NAME_MAX_LENGTH, "placeholder": "Name of the new collection"}
-        )
-        self.fields["note"].widget.attrs.update(
-            {"maxlength": NOTE_MAX_LENGTH, "placeholder": "Why it belongs (optional)"}
-        )
 
     def clean(self):
         data = super().clean()
@@ -87,11 +89,7 @@ class ItemAddForm(forms.Form):
             "invalid_choice": "That title does not exist.",
         },
     )
-    note = forms.CharField(
-        required=False,
-        max_length=NOTE_MAX_LENGTH,
-        error_messages=_too_long("A note", NOTE_MAX_LENGTH),
-    )
+    note = _NoteField()
 
 
 class MoveForm(forms.Form):
@@ -125,8 +123,4 @@ class MoveForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(
-        required=False,
-        max_length=NOTE_MAX_LENGTH,
-        error_messages=_too_long("A note", NOTE_MAX_LENGTH),
-    )
+    note = _NoteField()

@@ -32,7 +32,7 @@ def collection_slug(name: str) -> str:
     return slug
 
 
-def _clean_name(name: str) -> str:
+def clean_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError("Give the collection a name.", code="name_required")
@@ -45,7 +45,7 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def _clean_description(description: str) -> str:
+def clean_description(description: str) -> str:
     description = (description or "").strip()
     if len(description) > DESCRIPTION_MAX_LENGTH:
         raise ValidationError(
@@ -56,7 +56,7 @@ def _clean_description(description: str) -> str:
     return description
 
 
-def _clean_note(note: str) -> str:
+def clean_note(note: str) -> str:
     note = (note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
         raise ValidationError(
@@ -84,12 +84,12 @@ def collection_create(
     owner, name: str, description: str = "", is_public: bool = True
 ) -> Collection:
     """A new, empty collection owned by ``owner``."""
-    name = _clean_name(name)
+    name = clean_name(name)
     return Collection.objects.create(
         owner=owner,
         name=name,
         slug=collection_slug(name),
-        description=_clean_description(description),
+        description=clean_description(description),
         is_public=is_public,
     )
 
@@ -113,10 +113,10 @@ def collection_update(
     """Change a collection's name, description or visibility (arguments left None stay)."""
     locked = _lock(collection)
     if name is not None:
-        locked.name = _clean_name(name)
+        locked.name = clean_name(name)
         locked.slug = collection_slug(locked.name)
     if description is not None:
-        locked.description = _clean_description(description)
+        locked.description = clean_description(description)
     if is_public is not None:
         locked.is_public = is_public
     locked.save(update_fields=["name", "slug", "description", "is_public", "updated_at"])
@@ -138,7 +138,7 @@ def collection_add_title(collection: Collection, title: Title, note: str = "") -
     Refuses, with a message, a title that is already in the collection and a collection
     that already holds ``MAX_ITEMS`` titles.
     """
-    note = _clean_note(note)
+    note = clean_note(note)
     locked = _lock(collection)
     if CollectionItem.objects.filter(collection=locked, title=title).exists():
         raise ValidationError(f"“{title}” is already in “{locked.name}”.", code="duplicate_title")
@@ -208,7 +208,7 @@ def collection_move_item(
 @transaction.atomic
 def collection_set_note(collection: Collection, item: CollectionItem, note: str) -> CollectionItem:
     """Set (or, with an empty string, clear) the note on one item of ``collection``."""
-    note = _clean_note(note)
+    note = clean_note(note)
     locked = _lock(collection)
     updated = CollectionItem.objects.filter(pk=item.pk, collection=locked).update(note=note)
     if not updated:
