@@ -1,0 +1,150 @@
+from datetime import UTC, datetime
+
+import pytest
+from django.urls import reverse
+
+from catalog.models import TitleKind
+from ratings.services import rate
+from tests.factories import CollectionFactory, GenreFactory, TitleFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member():
+    user = UserFactory(username="maud", display_name="Maud L.", bio="Slow cinema, mostly.")
+    drama = GenreFactory(name="Drama", slug="drama")
+    crime = GenreFactory(name="Crime", slug="crime")
+    specs = [
+        ("Heat", 1995, TitleKind.FILM, [crime, drama], 73, 2019, "Tense."),
+        ("Amélie", 2001, TitleKind.FILM, [drama], 90, 2020, ""),
+        ("Parasite", 2019, TitleKind.FILM, [drama, crime], 85, 2020, "The stairs!"),
+        ("Twin Peaks", 1990, TitleKind.TV_SERIES, [drama], 60, 2021, ""),
+        ("Crash", 2004, TitleKind.FILM, [drama], 20, 2021, ""),
+        ("Zodiac", 2007, TitleKind.FILM, [crime], 45, 2021, ""),
+    ]
+    for name, year, kind, genres, score, rated_year, review in specs:
+        title = TitleFactory(name=name, year=year, kind=kind)
+        title.genres.set(genres)
+        rate(user, title, score, review=review, rated_at=datetime(rated_year, 3, 1, tzinfo=UTC))
+    CollectionFactory(owner=user, name="Rainy Sundays", is_public=True)
+    CollectionFactory(owner=user, name="Secret list", is_public=False)
+    return user
+
+
+def _profile(client, username="maud", **params):
+    return client.get(reverse("accounts:profile", kwargs={"username": username}), params)
+
+
+def test_unknown_or_inactive_member_is_404(client):
+    assert _profile(client, "nobody").status_code == 404
+    UserFactory(username="gone", is_active=False)
+    assert _profile(client, "gone").status_code == 404
+
+
+def test_profile_shows_counts_bio_charts_genres_reviews_and_public_collections(client, member):
+    content = _profile(client).content.decode()
+    assert "Maud L." in content and "Slow cinema, mostly." in content
+    assert '<dt>Ratings</dt><dd class="stat">6</dd>' in content
+    assert '<dt>Reviews</dt><dd class="stat">2</dd>' in content
+    assert '<dt>Collections</dt><dd class="stat">1</dd>' in content
+    assert "<svg" in content and "Number of ratings per score" in content
+    assert "band-3" in content  # percentile bands tint the bars
+    assert "Titles rated per year" in content and ">2021<" in content
+    assert 'href="?genre=drama#ratings">Drama</a>' in content
+    assert "The stairs!" in content
+    assert "Rainy Sundays" in content and "Secret list" not in content
+    assert "style=" not in content
+
+
+def test_profile_scores_show_on_the_viewers_scale(client, member):
+    assert ">73<" in _profile(client).content.decode()  # signed out: 0-100
+    client.force_login(UserFactory(username="viewer", rating_scale="10"))
+    content = _profile(client).content.decode()
+    assert '<span class="review-score">7</span>' in content
+    assert ">1<" in content and ">10<" in content  # chart bars on the 1-10 scale
+    client.force_login(UserFactory(username="stars", rating_scale="5"))
+    assert '<span class="review-score">3.5★</span>' in _profile(client).content.decode()
+
+
+def _titles_in_order(content: str) -> list[str]:
+    import re
+
+    return re.findall(r'<h3><a href="[^"]+">([^<]+)</a>', content)
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("-score", ["Amélie", "Parasite", "Heat", "Twin Peaks", "Zodiac", "Crash"]),
+        ("score", ["Crash", "Zodiac", "Twin Peaks", "Heat", "Parasite", "Amélie"]),
+        ("title", ["Amélie", "Crash", "Heat", "Parasite", "Twin Peaks", "Zodiac"]),
+        ("-percentile", ["Amélie", "Parasite", "Heat", "Twin Peaks", "Zodiac", "Crash"]),
+        ("date", ["Heat", "Amélie", "Parasite", "Twin Peaks", "Crash", "Zodiac"]),
+    ],
+)
+def test_ratings_list_sorts(client, member, sort, expected):
+    content = _profile(client, sort=sort).content.decode()
+    assert _titles_in_order(content) == expected
+
+
+def test_ratings_list_filters_by_kind_genre_and_year(client, member):
+    assert _titles_in_order(_profile(client, kind="tv_series").content.decode()) == ["Twin Peaks"]
+    crime = _titles_in_order(_profile(client, genre="crime", sort="title").content.decode())
+    assert crime == ["Heat", "Parasite", "Zodiac"]
+    assert _titles_in_order(_profile(client, year="2019").content.decode()) == ["Parasite"]
+
+
+def test_nonsense_filters_are_ignored_not_errors(client, member):
+    response = _profile(client, sort="drop table", kind="x", year="99999", page="abc")
+    assert response.status_code == 200
+    assert len(_titles_in_order(response.content.decode())) == 6
+
+
+def test_compact_view_is_a_table_and_remembered_preference_is_the_default(client, member):
+    content = _profile(client, view="compact").content.decode()
+    assert '<table class="ratings-table">' in content
+    client.force_login(UserFactory(username="compact-fan", prefers_compact=True))
+    assert '<table class="ratings-table">' in _profile(client).content.decode()
+    assert '<table class="ratings-table">' not in _profile(client, view="full").content.decode()
+
+
+def test_ratings_list_is_paginated_and_htmx_gets_only_the_fragment(client):
+    user = UserFactory(username="busy")
+    for n, title in enumerate(TitleFactory.create_batch(35)):
+        rate(user, title, n)
+    content = _profile(client, "busy").content.decode()
+    assert "Page 1 of 2" in content
+    response = client.get(
+        reverse("accounts:profile", kwargs={"username": "busy"}),
+        {"page": 2},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="profile-ratings",
+    )
+    fragment = response.content.decode()
+    assert fragment.lstrip().startswith('<section class="section profile-ratings"')
+    assert "Page 2 of 2" in fragment and "<html" not in fragment
+
+
+def test_profile_query_count_does_not_grow_with_ratings(client, django_assert_max_num_queries):
+    user = UserFactory(username="many")
+    genres = [GenreFactory(name=f"G{n}", slug=f"g{n}") for n in range(5)]
+    for n, title in enumerate(TitleFactory.create_batch(60)):
+        title.genres.set(genres[: n % 5 + 1])
+        rate(user, title, n % 100, review="Fine." if n % 3 else "")
+    for n in range(8):
+        CollectionFactory(owner=user, name=f"List {n}")
+    client.force_login(UserFactory(username="viewer"))
+    with django_assert_max_num_queries(18):
+        assert _profile(client, "many").status_code == 200
+    with django_assert_max_num_queries(18):
+        assert _profile(client, "many", view="compact", genre="g1").status_code == 200
+
+
+def test_member_with_no_ratings_gets_friendly_empty_states(client):
+    user = UserFactory(username="new")
+    client.force_login(user)
+    content = _profile(client, "new").content.decode()
+    assert "You have not rated anything yet" in content
+    assert "Edit settings" in content
+    assert "No reviews yet" in content
