@@ -10,7 +10,38 @@ BASICS_HEADER = (
 )
 GENRES = ["Drama", "Comedy", "Romance", "Thriller", "Crime", "Documentary", "Sci-Fi", "Horror"]
 TYPES = ["movie"] * 6 + ["short", "tvSeries", "tvMiniSeries", "tvMovie", "tvEpisode", "video"]
-WORDS = ["night", "day", "city", "love", "last", "first", "lost", "return", "dark", "river", "king", "queen", "house", "road", "summer", "winter", "garden", "secret", "shadow", "dream", "light", "story", "man", "woman", "child", "stranger", "journey", "silent", "fire", "ocean"]
+WORDS = [
+    "night",
+    "day",
+    "city",
+    "love",
+    "last",
+    "first",
+    "lost",
+    "return",
+    "dark",
+    "river",
+    "king",
+    "queen",
+    "house",
+    "road",
+    "summer",
+    "winter",
+    "garden",
+    "secret",
+    "shadow",
+    "dream",
+    "light",
+    "story",
+    "man",
+    "woman",
+    "child",
+    "stranger",
+    "journey",
+    "silent",
+    "fire",
+    "ocean",
+]
 
 
 def write_tsv(path: Path, header: str, rows: list[str]) -> Path:
