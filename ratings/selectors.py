@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from ratings.models import Rating
-from ratings.services import RATING_TABLE, TITLE_TABLE, fresh_percentiles_sql
+from ratings.services import TITLE_TABLE, fresh_percentiles_sql
 
 
 def viewer_rating(user, title) -> Rating | None:
@@ -64,9 +64,9 @@ CHECK_TITLES_SQL = f"""
            COALESCE(a.percentile_count, 0)
       FROM {TITLE_TABLE} AS t
       LEFT JOIN (
-        SELECT title_id, count(*) AS ratings_count, sum(percentile) AS percentile_sum,
-               count(percentile) AS percentile_count
-          FROM {RATING_TABLE} GROUP BY title_id
+        SELECT title_id, count(*) AS ratings_count, sum(new) AS percentile_sum,
+               count(new) AS percentile_count
+          FROM ({fresh_percentiles_sql("true")}) AS fresh GROUP BY title_id
       ) AS a ON a.title_id = t.id
      WHERE (t.ratings_count, t.percentile_sum, t.percentile_count)
            IS DISTINCT FROM (COALESCE(a.ratings_count, 0), COALESCE(a.percentile_sum, 0),
@@ -78,11 +78,13 @@ CHECK_TITLES_SQL = f"""
 def percentile_mismatches() -> tuple[list[PercentileMismatch], list[AggregateMismatch]]:
     """Every stored percentile and title aggregate that differs from a fresh computation.
 
-    Both checks read one consistent snapshot (REPEATABLE READ), so they can run while
-    people are rating.
+    Both checks read one consistent snapshot (REPEATABLE READ, unless called inside a
+    transaction already), so they can run while people are rating.
     """
+    outermost = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        if outermost:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         cursor.execute(CHECK_PERCENTILES_SQL)
         ratings = [PercentileMismatch(*row) for row in cursor.fetchall()]
         cursor.execute(CHECK_TITLES_SQL)
