@@ -61,7 +61,11 @@ class AddToCollectionForm(forms.Form):
     """Pick one of your collections, or name a new one, to add a title to."""
 
     collection = forms.TypedChoiceField(
-        required=False, coerce=int, empty_value=None, label="Collection"
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label="Collection",
+        error_messages={"invalid_choice": "Pick one of your own collections."},
     )
     new_name = _NameField(required=False, label="Or start a new collection")
     note = _NoteField(label="Note")

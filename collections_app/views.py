@@ -143,7 +143,7 @@ def _render_detail(
 
 @login_required
 def collection_create(request):
-    form = CollectionForm(request.POST or None)
+    form = CollectionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             collection = services.collection_create(request.user, **form.cleaned_data)
@@ -163,7 +163,7 @@ def collection_edit(request, collection: Collection):
         "description": collection.description,
         "is_public": collection.is_public,
     }
-    form = CollectionForm(request.POST or None, initial=initial)
+    form = CollectionForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.collection_update(collection, **form.cleaned_data)
@@ -340,7 +340,9 @@ def title_add(request, title_pk: int):
     """Add a title to one of the member's collections, or to a new one named in place."""
     title = get_object_or_404(Title, pk=title_pk)
     collections = selectors.collections_for_adding(request.user, title)
-    form = AddToCollectionForm(request.POST or None, collections=collections)
+    form = AddToCollectionForm(
+        request.POST if request.method == "POST" else None, collections=collections
+    )
     result = None
     if request.method == "POST" and form.is_valid():
         result = _add_from_form(request, title, form, collections)
