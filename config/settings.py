@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "django_filters",
     "template_partials",
     "django_tasks",
+    "django_tasks_db",
     "axes",
     "accounts",
     "catalog",
@@ -204,8 +205,16 @@ elif EMAIL_URL.startswith(("smtp:", "smtp+tls:", "smtp+ssl:")):
 else:
     raise ImproperlyConfigured(f"EMAIL_URL scheme not supported: {EMAIL_URL!r}")
 
-# Background tasks (django-tasks); the taste issue switches this to the database backend.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Background tasks (django-tasks): a PostgreSQL-backed queue (django-tasks-db, no extra
+# broker) processed by `manage.py run_worker`. Tests run every task immediately, and
+# TASKS_IMMEDIATE=1 does the same for a site run without a worker.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if TESTING or envbool("TASKS_IMMEDIATE", False)
+        else "django_tasks_db.DatabaseBackend"
+    }
+}
 
 # Security: strict defaults when DEBUG is off (manage.py check --deploy is clean).
 SESSION_COOKIE_HTTPONLY = True

@@ -1,0 +1,154 @@
+"""Precomputed taste tables: compatibility (TCI) per pair, similar titles, predictions.
+
+Pages read these tables; `taste.services` (run by the background worker) writes them.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class Compatibility(models.Model):
+    """The TCI of a pair of users: mean absolute difference of their percentiles over the
+    titles both rated (lower = more alike). One row per pair, ``user_a_id < user_b_id``;
+    a pair with too few titles in common (see ``taste.engine.min_common``) has no row."""
+
+    user_a = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user_b = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    tci = models.FloatField()
+    common_count = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "compatibilities"
+        constraints = [
+            models.UniqueConstraint(fields=["user_a", "user_b"], name="compatibility_unique_pair"),
+            models.CheckConstraint(
+                condition=Q(user_a__lt=F("user_b")), name="compatibility_ordered_pair"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user_a", "tci"], name="compatibility_a_tci"),
+            models.Index(fields=["user_b", "tci"], name="compatibility_b_tci"),
+        ]
+
+    def __str__(self) -> str:
+        return f"TCI {self.tci:.1f} over {self.common_count} titles"
+
+
+class TasteProfile(models.Model):
+    """When a user's compatibilities and predictions were last computed, and from what."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="taste_profile",
+    )
+    ratings_count = models.PositiveIntegerField(default=0)
+    ratings_updated_at = models.DateTimeField(null=True, blank=True)
+    compatible_count = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"taste of {self.user_id} computed {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class ChangeKind(models.TextChoices):
+    USER = "user", "User's ratings"
+    TITLE = "title", "Title's ratings"
+
+
+class TasteChange(models.Model):
+    """Append-only log of rating changes, written by database triggers on the ratings
+    table (migration 0001), so every write path (rate, unrate, imports, recomputes, the
+    admin) is seen. Appending takes no row lock, so rating writes never wait on it.
+
+    The worker drains the log (``taste.services.dispatch_changes``): every user or title
+    changed since the last drain gets one refresh, however many changes it had."""
+
+    kind = models.CharField(max_length=5, choices=ChangeKind.choices)
+    object_id = models.BigIntegerField()
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} changed at {self.changed_at}"
+
+
+class PendingRefresh(models.Model):
+    """A refresh queued and not started yet. While one is pending for an object, more
+    changes to it queue nothing more: the pending refresh will see them."""
+
+    kind = models.CharField(max_length=5, choices=ChangeKind.choices)
+    object_id = models.BigIntegerField()
+    queued_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "pending refreshes"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="pending_refresh_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} queued at {self.queued_at}"
+
+
+class TitleSimilarity(models.Model):
+    """Titles that the same people place at similar percentiles (top few per title)."""
+
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
+    similar = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    mean_difference = models.FloatField()
+    common_count = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "title similarities"
+        constraints = [
+            models.UniqueConstraint(fields=["title", "similar"], name="title_similarity_unique"),
+        ]
+        indexes = [models.Index(fields=["title", "-score"], name="title_similarity_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.title_id} ~ {self.similar_id} ({self.score:.2f})"
+
+
+class Prediction(models.Model):
+    """A user's PSI for a title they have not rated, precomputed for the recommendations
+    page (the title page computes its PSI live with the same arithmetic)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
+    percentile = models.FloatField()
+    score = models.FloatField()
+    neighbours_count = models.PositiveSmallIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "title"], name="prediction_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "-percentile"], name="prediction_user_rank")]
+
+    def __str__(self) -> str:
+        return f"PSI {self.score:.0f} for {self.user_id} on {self.title_id}"
+
+
+class ShownPrediction(models.Model):
+    """The PSI a user was last shown for a title before rating it; kept after they rate
+    so the title page can say "Your PSI was 78" and the profile can measure accuracy."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    percentile = models.FloatField()
+    shown_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "title"], name="shown_prediction_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} was shown PSI {self.score:.0f} for {self.title_id}"
