@@ -8,6 +8,12 @@ from catalog.services import validate_poster
 class TitleAdminForm(forms.ModelForm):
     """The admin's title form: a new poster is checked before anything is saved."""
 
+    trailer_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        help_text="A YouTube or Vimeo page; it loads only when a visitor clicks play.",
+    )
+
     class Meta:
         model = Title
         fields = [
@@ -17,7 +23,6 @@ class TitleAdminForm(forms.ModelForm):
         help_texts = {
             "poster": "JPEG, PNG or WebP. Stored upright (EXIF orientation applied) with "
             "200x300 and 400x600 renditions.",
-            "trailer_url": "A YouTube or Vimeo page; it loads only when a visitor clicks play.",
         }
 
     def clean_poster(self):

@@ -37,14 +37,14 @@ def home(request):
 
 @require_GET
 def title_list(request):
-    filterset = TitleFilter(request.GET or None, queryset=Title.objects.all())
-    valid = filterset.is_valid() if filterset.is_bound else True
+    filterset = TitleFilter(request.GET, queryset=Title.objects.all())
+    valid = filterset.is_valid()
     page = Paginator(filterset.qs, TITLES_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "filter": filterset,
         "page_obj": page,
         "sort_choices": SORT_CHOICES,
-        "active_sort": filterset.active_sort if filterset.is_bound else "ratings",
+        "active_sort": filterset.active_sort,
         "has_query": bool(request.GET.get("q", "").strip()),
         "selected_genre_count": len(request.GET.getlist("genres")),
     }

@@ -1,0 +1,152 @@
+import pytest
+from django.urls import reverse
+
+from catalog.models import Title, TitleKind
+from tests.factories import GenreFactory, TitleFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("catalog:title-list")
+
+
+def _names(response) -> list[str]:
+    return [title.name for title in response.context["page_obj"]]
+
+
+@pytest.fixture
+def titles():
+    drama = GenreFactory(name="Drama", slug="drama")
+    comedy = GenreFactory(name="Comedy", slug="comedy")
+    made = {
+        "Interview": TitleFactory(name="Interview", year=2007, runtime_minutes=84),
+        "Amélie": TitleFactory(name="Amélie", year=2001, runtime_minutes=122),
+        "Short Cut": TitleFactory(
+            name="Short Cut", year=1995, runtime_minutes=12, kind=TitleKind.SHORT
+        ),
+        "Long Series": TitleFactory(
+            name="Long Series", year=2015, runtime_minutes=50, kind=TitleKind.TV_SERIES
+        ),
+    }
+    made["Interview"].genres.add(drama)
+    made["Amélie"].genres.add(drama, comedy)
+    made["Short Cut"].genres.add(comedy)
+    # Aggregates are the ratings service's job; set directly to test the filters alone.
+    Title.objects.filter(pk=made["Interview"].pk).update(
+        ratings_count=421, percentile_sum=4687, percentile_count=100
+    )
+    Title.objects.filter(pk=made["Amélie"].pk).update(
+        ratings_count=30, percentile_sum=2100, percentile_count=30
+    )
+    return made
+
+
+def test_lists_titles_by_most_ratings_by_default(client, titles):
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert _names(response)[:2] == ["Interview", "Amélie"]
+
+
+def test_search_with_a_typo(client, titles):
+    response = client.get(URL, {"q": "intervew"})
+    assert _names(response) == ["Interview"]
+    assert "for “intervew”" in response.content.decode()
+
+
+def test_filter_by_kind(client, titles):
+    assert _names(client.get(URL, {"kind": "short"})) == ["Short Cut"]
+
+
+def test_genres_filter_requires_every_selected_genre(client, titles):
+    assert sorted(_names(client.get(URL, {"genres": "drama"}))) == ["Amélie", "Interview"]
+    assert _names(client.get(URL, {"genres": ["drama", "comedy"]})) == ["Amélie"]
+
+
+def test_year_and_runtime_ranges(client, titles):
+    response = client.get(URL, {"year_min": 2000, "year_max": 2010, "runtime_max": 90})
+    assert _names(response) == ["Interview"]
+
+
+def test_minimum_ratings_and_average_percentile_range(client, titles):
+    assert _names(client.get(URL, {"min_ratings": 100})) == ["Interview"]
+    assert _names(client.get(URL, {"percentile_min": 50})) == ["Amélie"]
+    assert _names(client.get(URL, {"percentile_min": 40, "percentile_max": 50})) == ["Interview"]
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("percentile", ["Amélie", "Interview"]),
+        ("newest", ["Long Series", "Interview"]),
+        ("oldest", ["Short Cut", "Amélie"]),
+        ("name", ["Amélie", "Interview"]),
+    ],
+)
+def test_sort_orders(client, titles, sort, expected):
+    assert _names(client.get(URL, {"sort": sort}))[:2] == expected
+
+
+def test_pages_keep_the_filters_in_their_links(client):
+    for n in range(30):
+        TitleFactory(name=f"Night {n:02d}", year=1990)
+    response = client.get(URL, {"year_min": 1990, "sort": "name"})
+    assert len(_names(response)) == 24
+    content = response.content.decode()
+    assert "year_min=1990" in content and "page=2" in content
+    second = client.get(URL, {"year_min": 1990, "sort": "name", "page": 2})
+    assert _names(second) == [f"Night {n:02d}" for n in range(24, 30)]
+
+
+def test_htmx_request_gets_only_the_results_fragment(client, titles):
+    response = client.get(
+        URL, {"kind": "short"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="browse-results"
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="browse-results"' in content
+    assert "<html" not in content and "browse-filters" not in content
+    assert "Short Cut" in content
+
+
+def test_page_without_javascript_has_a_plain_get_form(client, titles):
+    content = client.get(URL).content.decode()
+    assert 'method="get" action="/titles/"' in content
+    assert 'hx-get="/titles/"' in content and 'hx-push-url="true"' in content
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"year_min": "abc"}, "Enter a whole number."),
+        ({"year_min": "2010", "year_max": "2000"}, "must not be below the lowest"),
+        ({"percentile_min": "lots"}, "Enter a number."),
+        ({"kind": "opera"}, "Select a valid choice"),
+        ({"genres": "no-such-genre"}, "Select a valid choice"),
+        ({"sort": "random"}, "Select a valid choice"),
+        ({"page": "9999"}, None),
+    ],
+)
+def test_bad_filter_values_give_a_clear_message_not_an_error(client, titles, params, message):
+    response = client.get(URL, params)
+    if message is None:
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert "Some filters could not be used" in response.content.decode()
+
+
+def test_bad_filter_in_htmx_request_still_shows_its_message(client, titles):
+    response = client.get(
+        URL, {"year_min": "x"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="browse-results"
+    )
+    assert response.status_code == 200
+    assert "Enter a whole number." in response.content.decode()
+
+
+def test_browse_query_count_is_bounded(client, titles, django_assert_max_num_queries):
+    for n in range(40):
+        TitleFactory(name=f"Extra {n}")
+    with django_assert_max_num_queries(6):
+        client.get(URL, {"q": "extra", "genres": "drama", "sort": "name"})
+    with django_assert_max_num_queries(6):
+        client.get(URL)

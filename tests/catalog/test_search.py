@@ -1,0 +1,88 @@
+import pytest
+
+from catalog.filters import TitleFilter
+from catalog.models import Title
+from catalog.search import name_trigrams, normalise_name, prefix_tsquery, search_text
+from catalog.selectors import title_search
+from tests.factories import TitleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_normalise_name_strips_accents_case_and_punctuation():
+    assert normalise_name("Amélie") == "amelie"
+    assert normalise_name("  L'Âge d'or: Part II! ") == "l age d or part ii"
+    assert normalise_name("Straße Œuvre Søn") == "strasse oeuvre son"
+    assert normalise_name("") == ""
+
+
+def test_search_text_adds_a_different_original_name_only():
+    assert search_text("Amelie", "Le Fabuleux Destin d'Amélie Poulain") == (
+        "amelie le fabuleux destin d amelie poulain"
+    )
+    assert search_text("Interview", "Interview") == "interview"
+
+
+def test_trigrams_are_padded_per_word_like_pg_trgm():
+    assert name_trigrams("up") == sorted({"  u", " up", "up "})
+    assert "  i" in name_trigrams("interview") and "ew " in name_trigrams("interview")
+
+
+def test_prefix_tsquery_only_contains_safe_words():
+    assert prefix_tsquery("inter view") == "inter:* & view:*"
+
+
+def _names(query: str) -> list[str]:
+    return list(
+        title_search(Title.objects.all(), query)
+        .order_by("-search_rank")
+        .values_list("name", flat=True)
+    )
+
+
+@pytest.fixture
+def catalogue():
+    TitleFactory(name="Interview", year=2007)
+    TitleFactory(name="Amélie", original_name="Le Fabuleux Destin d'Amélie Poulain", year=2001)
+    TitleFactory(name="The Interview Room", year=2010)
+    TitleFactory(name="Summer Garden", year=1999)
+
+
+def test_typo_finds_the_title(catalogue):
+    assert _names("Intervew")[0] == "Interview"
+
+
+def test_query_without_accents_finds_accented_title(catalogue):
+    assert _names("amelie") == ["Amélie"]
+    assert _names("AMÉLIE") == ["Amélie"]
+
+
+def test_original_name_is_searchable(catalogue):
+    assert _names("fabuleux destin") == ["Amélie"]
+
+
+def test_word_prefix_matches(catalogue):
+    assert "Summer Garden" in _names("summ")
+
+
+def test_exact_name_ranks_above_longer_names(catalogue):
+    assert _names("interview")[:2] == ["Interview", "The Interview Room"]
+
+
+def test_unrelated_query_finds_nothing(catalogue):
+    assert _names("zzyzx quartz") == []
+
+
+def test_renaming_a_title_updates_its_search_fields():
+    title = TitleFactory(name="Old Name")
+    title.name = "Café Society"
+    title.save(update_fields=["name"])
+    title.refresh_from_db()
+    assert title.search_name == "cafe society"
+    assert "caf" in title.name_trigrams
+    assert _names("cafe") == ["Café Society"]
+
+
+def test_browse_filter_sorts_by_relevance_when_searching(catalogue):
+    filterset = TitleFilter({"q": "intervew"}, queryset=Title.objects.all())
+    assert [t.name for t in filterset.qs][0] == "Interview"
