@@ -1,0 +1,410 @@
+"""Load a deterministic, realistic demo: real films, people with different rating
+habits and tastes, ratings, reviews, collections and drawn posters.
+
+Idempotent: whatever exists already is left as it is, so a second run changes
+nothing. `--if-empty` does nothing at all when the catalog has any title (used by
+`make run`).
+"""
+
+import csv
+import math
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote_plus
+
+from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils.text import slugify
+
+from accounts.models import RatingScale, User
+from catalog.models import Credit, CreditRole, Genre, Person, Title, WatchKind, WatchLink
+from catalog.services import draw_poster, save_poster
+from collections_app.models import Collection
+from collections_app.services import collection_add_title, collection_create
+from ratings.services import RatingInput, rate_many
+
+FILMS_CSV = Path(__file__).resolve().parents[2] / "demo_data" / "films.csv"
+SEED = 20071024
+DEMO_PASSWORD = "demo1234"
+USER_COUNT = 220
+
+# Taste clusters: how much each cluster likes each genre (unlisted genres: 0).
+CLUSTERS = {
+    "arthouse": {"Drama": 0.9, "Romance": 0.4, "War": 0.3, "Action": -0.8, "Family": -0.5},
+    "blockbuster": {"Action": 1.0, "Adventure": 0.8, "Sci-Fi": 0.8, "Fantasy": 0.5, "Drama": -0.4},
+    "genre": {"Horror": 1.2, "Thriller": 0.8, "Mystery": 0.6, "Crime": 0.5, "Romance": -0.7},
+    "light": {"Comedy": 1.0, "Family": 0.9, "Animation": 0.9, "Musical": 0.6, "Horror": -1.0},
+    "classic": {"Western": 0.9, "Crime": 0.6, "History": 0.6, "Film-Noir": 0.8, "Sci-Fi": -0.4},
+}
+
+
+@dataclass(frozen=True)
+class Habit:
+    """How a person turns liking into a number."""
+
+    name: str
+    centre: float
+    spread: float
+    low: int
+    high: int
+    step: int
+    weight: int
+
+
+HABITS = [
+    Habit("typical", 66, 15, 0, 100, 1, 40),
+    Habit("round fives", 65, 16, 0, 100, 5, 20),
+    Habit("harsh", 38, 18, 0, 100, 1, 12),
+    Habit("generous", 82, 9, 0, 100, 1, 12),
+    Habit("upper half only", 76, 12, 50, 100, 1, 8),
+    Habit("zero to ten only", 6, 2.2, 0, 10, 1, 6),
+    # Fewer than 5 distinct scores: these people's ratings have no percentiles.
+    Habit("thumbs", 50, 40, 0, 100, 50, 2),
+]
+
+FIRST_NAMES = [
+    "ann",
+    "ben",
+    "carla",
+    "dev",
+    "elif",
+    "femi",
+    "gus",
+    "hana",
+    "ivan",
+    "jo",
+    "kai",
+    "lena",
+    "milo",
+    "nadia",
+    "omar",
+    "pia",
+    "quinn",
+    "rosa",
+    "sam",
+    "tara",
+    "ugo",
+    "vera",
+    "wes",
+    "xin",
+    "yara",
+    "zoe",
+    "aldo",
+    "bea",
+    "cyd",
+    "dara",
+    "emil",
+    "fay",
+    "gil",
+    "ines",
+    "jules",
+    "kofi",
+    "luz",
+    "mei",
+    "nils",
+    "orla",
+    "pablo",
+    "rhea",
+    "sven",
+    "tomas",
+    "uma",
+    "vik",
+    "wren",
+    "yusuf",
+]
+SUFFIXES = ("", "_films", "watches", "_cine", "reels", "_m", "42", "_noir", "frames", "_k")
+
+OPENINGS = {
+    "high": [
+        "One of the best things I have seen in years.",
+        "Completely won me over.",
+        "A film I will keep coming back to.",
+        "Beautifully made from the first frame to the last.",
+    ],
+    "mid": [
+        "Good, not great.",
+        "Worth a watch, with reservations.",
+        "Solid craft, uneven story.",
+        "I liked more of it than I expected to.",
+    ],
+    "low": [
+        "Not for me.",
+        "I wanted to like this much more than I did.",
+        "A slog, despite a few good moments.",
+        "Could not connect with it at all.",
+    ],
+}
+DETAILS = [
+    "The performances carry it.",
+    "The pacing sags in the middle.",
+    "The score does a lot of heavy lifting.",
+    "Every shot looks considered.",
+    "The dialogue is sharper than the plot.",
+    "The ending lands better than the build-up.",
+    "It feels longer than its runtime.",
+    "The central relationship is what stays with you.",
+    "Rewatched it and noticed far more the second time.",
+    "The direction is confident, even when the script is not.",
+]
+GENRE_REMARKS = {
+    "Horror": "Genuinely unsettling in places.",
+    "Comedy": "Some of the jokes still make me laugh thinking about them.",
+    "Drama": "Quietly devastating.",
+    "Sci-Fi": "The ideas are bigger than the budget.",
+    "Action": "The set pieces are excellent.",
+    "Animation": "The animation alone is worth it.",
+    "Documentary": "Made me want to read everything about the subject.",
+    "Romance": "The chemistry between the leads is real.",
+    "Thriller": "Tense all the way through.",
+    "Western": "Those landscapes!",
+}
+
+COLLECTIONS = [
+    ("Films about talking", "Two people, one room, and a lot of words.", {"names": ["Interview"]}),
+    ("Essential 1970s", "The decade that reinvented American cinema.", {"years": (1970, 1979)}),
+    (
+        "Animation for grown-ups",
+        "Drawn, modelled or stop-motion, never only for kids.",
+        {"genre": "Animation"},
+    ),
+    ("Late-night horror", "Watch with the lights on.", {"genre": "Horror"}),
+    ("Before 1960", "Where it all started.", {"years": (1900, 1959)}),
+    ("Crime, mostly", "Heists, detectives and bad decisions.", {"genre": "Crime"}),
+    ("Documentaries that stuck with me", "True stories, well told.", {"genre": "Documentary"}),
+    ("Comfort films", "For a rainy Sunday.", {"genre": "Comedy"}),
+]
+
+
+def read_films() -> list[dict]:
+    with FILMS_CSV.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def split(value: str) -> list[str]:
+    return [part.strip() for part in value.split("|") if part.strip()]
+
+
+class Command(BaseCommand):
+    help = "Load the deterministic demo data set (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing if the catalog has any title."
+        )
+        parser.add_argument(
+            "--no-posters", action="store_true", help="Skip drawing posters (faster, for tests)."
+        )
+        parser.add_argument("--users", type=int, default=USER_COUNT)
+
+    def handle(self, *args, if_empty: bool, no_posters: bool, users: int, **options):
+        if if_empty and Title.objects.exists():
+            self.stdout.write("The catalog is not empty: demo data not loaded.")
+            return
+        rng = random.Random(SEED)
+        titles = self.load_titles(read_films())
+        self.stdout.write(f"Titles: {len(titles)}")
+        if not no_posters:
+            drawn = self.draw_missing_posters(titles)
+            self.stdout.write(f"Posters drawn: {drawn}")
+        people = self.load_users(rng, users)
+        created = self.load_ratings(rng, people, titles)
+        self.stdout.write(f"Users: {len(people)}, ratings written: {created}")
+        made = self.load_collections(rng, people, titles)
+        self.stdout.write(f"Collections created: {made}")
+        self.load_admin()
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+
+    # Catalog -------------------------------------------------------------------------
+
+    @transaction.atomic
+    def load_titles(self, films: list[dict]) -> list[Title]:
+        genres = {g.name: g for g in Genre.objects.all()}
+        people = {p.name: p for p in Person.objects.all()}
+        existing = {(t.name, t.year): t for t in Title.objects.all()}
+        titles = []
+        for film in films:
+            key = (film["name"], int(film["year"]))
+            title = existing.get(key)
+            if title is None:
+                title = Title.objects.create(
+                    name=film["name"],
+                    original_name=film["original_name"],
+                    year=int(film["year"]),
+                    runtime_minutes=int(film["runtime_minutes"]),
+                    synopsis=film["synopsis"],
+                    imdb_id=film["imdb_id"] or None,
+                )
+                for name in split(film["genres"]):
+                    if name not in genres:
+                        genres[name] = Genre.objects.create(name=name, slug=slugify(name))
+                    title.genres.add(genres[name])
+                credits = [(n, CreditRole.DIRECTOR) for n in split(film["directors"])]
+                credits += [(n, CreditRole.CAST) for n in split(film["cast"])]
+                for order, (name, role) in enumerate(credits):
+                    if name not in people:
+                        people[name] = Person.objects.create(name=name)
+                    Credit.objects.get_or_create(
+                        title=title, person=people[name], role=role, defaults={"order": order}
+                    )
+                WatchLink.objects.create(
+                    title=title,
+                    provider="JustWatch",
+                    url=f"https://www.justwatch.com/us/search?q={quote_plus(title.name)}",
+                    kind=WatchKind.STREAM,
+                )
+            titles.append(title)
+        return titles
+
+    def draw_missing_posters(self, titles: list[Title]) -> int:
+        drawn = 0
+        for title in titles:
+            if not title.poster:
+                save_poster(title, ContentFile(draw_poster(title), name=f"{title.slug}.png"))
+                drawn += 1
+        return drawn
+
+    # People and ratings --------------------------------------------------------------
+
+    @transaction.atomic
+    def load_users(self, rng: random.Random, count: int) -> list[tuple[User, str, Habit]]:
+        names = [f"{first}{suffix}" for suffix in SUFFIXES for first in FIRST_NAMES][:count]
+        password = make_password(DEMO_PASSWORD)  # one hash for all: hashing 200 is slow
+        existing = {u.username: u for u in User.objects.filter(username__in=names)}
+        habit_weights = [h.weight for h in HABITS]
+        people = []
+        for name in names:
+            cluster = rng.choice(sorted(CLUSTERS))
+            habit = rng.choices(HABITS, weights=habit_weights)[0]
+            scale = {"zero to ten only": RatingScale.HUNDRED, "round fives": RatingScale.TEN}.get(
+                habit.name, RatingScale.HUNDRED
+            )
+            user = existing.get(name)
+            if user is None:
+                user = User.objects.create(
+                    username=name,
+                    email=f"{name}@example.com",
+                    password=password,
+                    display_name=name.replace("_", " ").title(),
+                    bio=f"{cluster.title()} fan. Rating habit: {habit.name}.",
+                    rating_scale=scale,
+                )
+            people.append((user, cluster, habit))
+        return people
+
+    def load_ratings(self, rng: random.Random, people, titles: list[Title]) -> int:
+        genre_names = {t.pk: [g.name for g in t.genres.all()] for t in titles}
+        # Latent quality and popularity per title (fixed by the seed and list order).
+        quality = {t.pk: rng.gauss(0, 0.8) for t in titles}
+        popularity = [1.0 / (1 + i) ** 0.35 for i in range(len(titles))]
+        order = list(titles)
+        rng.shuffle(order)
+        already_rated = set(
+            User.objects.filter(pk__in=[u.pk for u, _, _ in people], ratings__isnull=False)
+            .values_list("pk", flat=True)
+            .distinct()
+        )
+        written = 0
+        for user, cluster, habit in people:
+            # Draw every user's choices even when skipping, so the data stays identical.
+            count = min(len(titles), int(rng.lognormvariate(4.35, 0.55)) + 15)
+            chosen = self.sample_titles(rng, order, popularity, count)
+            bias = rng.gauss(0, 0.3)
+            entries = []
+            for title in chosen:
+                liking = (
+                    quality[title.pk]
+                    + sum(CLUSTERS[cluster].get(g, 0.0) for g in genre_names[title.pk]) * 0.6
+                    + bias
+                    + rng.gauss(0, 0.55)
+                )
+                score = self.score_for(habit, liking)
+                review = self.review_for(rng, title, genre_names[title.pk], score, habit)
+                entries.append(
+                    RatingInput(
+                        title_id=title.pk,
+                        score=score,
+                        review=review,
+                        rated_at=self.rated_at(rng, title),
+                    )
+                )
+            if user.pk not in already_rated:
+                written += rate_many(user, entries)
+        return written
+
+    @staticmethod
+    def sample_titles(rng, order, popularity, count) -> list[Title]:
+        """Weighted sample without replacement: popular titles are rated more often."""
+        keyed = sorted(
+            zip(order, popularity, strict=True),
+            key=lambda pair: -math.log(1 - rng.random()) / pair[1],
+        )
+        return [title for title, _ in keyed[:count]]
+
+    @staticmethod
+    def score_for(habit: Habit, liking: float) -> int:
+        raw = habit.centre + habit.spread * liking
+        stepped = round(raw / habit.step) * habit.step
+        return max(habit.low, min(habit.high, int(stepped)))
+
+    @staticmethod
+    def review_for(rng, title: Title, genres: list[str], score: int, habit: Habit) -> str:
+        if rng.random() > 0.14:
+            return ""
+        position = (score - habit.low) / max(1, habit.high - habit.low)
+        band = "high" if position >= 0.7 else "low" if position < 0.4 else "mid"
+        sentences = [rng.choice(OPENINGS[band])]
+        sentences += rng.sample(DETAILS, k=rng.randint(1, 3))
+        remark = next((GENRE_REMARKS[g] for g in genres if g in GENRE_REMARKS), None)
+        if remark and rng.random() < 0.5:
+            sentences.append(remark)
+        text = " ".join(sentences)
+        if rng.random() < 0.2:
+            text += (
+                f"\n\nSeen {rng.choice(['at the cinema', 'on a plane', 'twice', 'at a festival'])}."
+            )
+        return text
+
+    @staticmethod
+    def rated_at(rng, title: Title) -> datetime:
+        start = datetime(max(2006, (title.year or 2006)), 1, 1, tzinfo=UTC)
+        end = datetime(2026, 11, 1, tzinfo=UTC)
+        if start >= end:
+            start = end - timedelta(days=30)
+        seconds = int((end - start).total_seconds())
+        return start + timedelta(seconds=rng.randrange(seconds))
+
+    # Collections and staff -----------------------------------------------------------
+
+    def load_collections(self, rng: random.Random, people, titles: list[Title]) -> int:
+        by_genre: dict[str, list[Title]] = {}
+        for title in titles:
+            for genre in title.genres.all():
+                by_genre.setdefault(genre.name, []).append(title)
+        made = 0
+        for index, (name, description, rule) in enumerate(COLLECTIONS):
+            owner = people[(index * 17) % len(people)][0]
+            if "names" in rule:
+                members = [t for t in titles if t.name in rule["names"]]
+                members += [t for t in titles if t.runtime_minutes and t.runtime_minutes < 90][:10]
+            elif "years" in rule:
+                low, high = rule["years"]
+                members = [t for t in titles if t.year and low <= t.year <= high]
+            else:
+                members = list(by_genre.get(rule["genre"], []))
+            members = members[:25]
+            rng.shuffle(members)
+            if not members or Collection.objects.filter(owner=owner, name=name).exists():
+                continue
+            collection = collection_create(owner, name, description=description, is_public=True)
+            for title in members:
+                collection_add_title(collection, title)
+            made += 1
+        return made
+
+    def load_admin(self) -> None:
+        if not User.objects.filter(username="admin").exists():
+            User.objects.create_superuser("admin", "admin@example.com", DEMO_PASSWORD)

@@ -1,0 +1,50 @@
+import hashlib
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+
+from accounts.models import User
+from catalog.models import Title
+from collections_app.models import Collection
+from ratings.models import Rating
+
+pytestmark = pytest.mark.django_db
+
+
+def ratings_fingerprint() -> str:
+    rows = Rating.objects.order_by("user_id", "title_id").values_list(
+        "user__username", "title__name", "score", "percentile", "review", "rated_at", "updated_at"
+    )
+    return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
+
+
+def test_seed_demo_is_realistic_and_a_second_run_changes_nothing():
+    call_command("seed_demo", "--no-posters")
+
+    assert Title.objects.count() >= 300
+    interview = Title.objects.get(name="Interview", year=2007)
+    assert interview.runtime_display == "1h 24m"
+    assert interview.credits.filter(role="director", person__name="Steve Buscemi").exists()
+    assert User.objects.filter(is_superuser=False).count() >= 200
+    assert Rating.objects.count() >= 20_000
+    assert Rating.objects.exclude(review="").count() > 1_000
+    assert Collection.objects.public().count() >= 5
+    # Different habits: someone rates only 0-10, someone only 50-100, and a few people have
+    # fewer than 5 distinct scores, so their ratings have no percentile.
+    per_user = Rating.objects.values("user").annotate(top=Count("score", distinct=True))
+    assert per_user.filter(top__lt=5).exists()
+    assert Rating.objects.filter(percentile__isnull=True).exists()
+    assert Title.objects.filter(avg_percentile__isnull=False).count() >= 300
+
+    before = ratings_fingerprint()
+    counts = (Title.objects.count(), User.objects.count(), Collection.objects.count())
+    call_command("seed_demo", "--no-posters")
+    assert ratings_fingerprint() == before
+    assert (Title.objects.count(), User.objects.count(), Collection.objects.count()) == counts
+
+
+def test_seed_demo_if_empty_leaves_an_existing_catalog_alone():
+    Title.objects.create(name="Somebody's own film", year=2020)
+    call_command("seed_demo", "--if-empty")
+    assert Title.objects.count() == 1
