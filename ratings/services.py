@@ -248,22 +248,32 @@ def rate(user, title, score: int, review: str = "", rated_at: datetime | None = 
 @transaction.atomic
 def unrate(user, title) -> None:
     """Delete ``user``'s rating of ``title`` (if any) and recompute their percentiles."""
+    unrate_many(user, [title.pk])
+
+
+@transaction.atomic
+def unrate_many(user, title_ids: Iterable[int]) -> int:
+    """Delete several of one user's ratings, recomputing their percentiles once.
+
+    Returns the number of ratings deleted.
+    """
     _lock_user(user.pk)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {RATING_TABLE} WHERE user_id = %s AND title_id = %s "
+            f"DELETE FROM {RATING_TABLE} WHERE user_id = %s AND title_id = ANY(%s) "
             "RETURNING title_id, percentile",
-            [user.pk, title.pk],
+            [user.pk, [int(t) for t in title_ids]],
         )
         removed = cursor.fetchall()
     if not removed:
-        return
+        return 0
     deltas: dict[int, _Delta] = defaultdict(_Delta)
     for title_id, percentile in removed:
         deltas[title_id].ratings_count -= 1
         deltas[title_id].add_percentile(percentile, None)
     _recompute_users([user.pk], deltas)
     _apply_title_deltas(deltas)
+    return len(removed)
 
 
 @transaction.atomic

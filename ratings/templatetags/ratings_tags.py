@@ -1,6 +1,6 @@
 from django import template
 
-from ratings.selectors import viewer_rating
+from ratings.forms import rating_panel_context
 
 register = template.Library()
 
@@ -8,5 +8,5 @@ register = template.Library()
 @register.inclusion_tag("ratings/_rating_panel.html", takes_context=True)
 def rating_panel(context, title):
     """The viewer's own rating of a title, with the form to rate, change or delete it."""
-    user = context["request"].user
-    return {"title": title, "my_rating": viewer_rating(user, title), "user": user}
+    # The title page belongs to the catalog; the panel brings its own small script.
+    return {**rating_panel_context(context["request"].user, title), "include_script": True}
