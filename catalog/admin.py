@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models
 from django.utils.html import format_html
 
 from catalog import services
@@ -14,8 +15,13 @@ class CreditInline(admin.TabularInline):
     fields = ["person", "role", "order", "character"]
 
 
+# Django 6 changes the default scheme of typed URLs to https; use it now.
+URL_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
+
+
 class WatchLinkInline(admin.TabularInline):
     model = WatchLink
+    formfield_overrides = URL_OVERRIDES
     extra = 1
     fields = ["kind", "provider", "url"]
 
@@ -113,6 +119,7 @@ class CreditAdmin(admin.ModelAdmin):
 
 @admin.register(WatchLink)
 class WatchLinkAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_OVERRIDES
     list_display = ["title", "provider", "kind", "url"]
     list_filter = ["kind", "provider"]
     search_fields = ["title__name", "provider", "url"]

@@ -252,6 +252,8 @@ class Command(BaseCommand):
         self._ensure_genres(rows)
         counts = Counter()
         with connection.cursor() as cursor:
+            # ON COMMIT empties it too, but not inside an outer transaction (tests, callers).
+            cursor.execute("TRUNCATE import_title")
             with cursor.cursor.copy(
                 "COPY import_title (imdb_id, kind, name, original_name, year, runtime, slug,"
                 " search_name, trigrams, genres) FROM STDIN"
@@ -348,9 +350,13 @@ class Command(BaseCommand):
             self.stdout.write(f"  credits skipped, person not in the database: {missing:,}")
 
     def _copy_credits(self, rows: list[tuple]) -> None:
-        with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(
-            "COPY import_credit (tconst, nconst, role, ord, character) FROM STDIN"
-        ) as copy:
+        with (
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            cursor.cursor.copy(
+                "COPY import_credit (tconst, nconst, role, ord, character) FROM STDIN"
+            ) as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
 
@@ -465,6 +471,7 @@ class Command(BaseCommand):
     def _flush_people(self, rows: list[tuple]) -> Counter:
         counts = Counter()
         with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE import_person")
             with cursor.cursor.copy(
                 "COPY import_person (imdb_id, name, birth_year, death_year) FROM STDIN"
             ) as copy:
