@@ -1,0 +1,125 @@
+from datetime import UTC, datetime
+
+import pytest
+from django.urls import reverse
+
+from catalog.models import CreditRole
+from catalog.selectors import similar_titles, title_statistics, trailer_embed_url
+from ratings.services import RatingInput, rate_many
+from tests.factories import CreditFactory, GenreFactory, PersonFactory, TitleFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def films():
+    drama, crime = (
+        GenreFactory(name="Drama", slug="drama"),
+        GenreFactory(name="Crime", slug="crime"),
+    )
+    director = PersonFactory(name="Steve Buscemi")
+    made = {name: TitleFactory(name=name) for name in ["Interview", "Trees", "Fargo", "Cars"]}
+    made["Interview"].genres.add(drama)
+    made["Trees"].genres.add(drama)
+    made["Fargo"].genres.add(drama, crime)
+    for name in ("Interview", "Trees"):
+        CreditFactory(title=made[name], person=director, role=CreditRole.DIRECTOR)
+    return made
+
+
+def test_similar_titles_rank_shared_people_above_shared_genres(films):
+    similar = similar_titles(films["Interview"])
+    assert [item.title.name for item in similar] == ["Trees", "Fargo"]
+    assert similar[0].reasons == ["1 shared person", "1 shared genre"]
+
+
+def test_similar_titles_use_co_ratings(films):
+    fans = UserFactory.create_batch(3)
+    for user in fans:
+        rate_many(
+            user,
+            [
+                RatingInput(films["Interview"].pk, 90),
+                RatingInput(films["Cars"].pk, 85),
+                *[RatingInput(TitleFactory().pk, score) for score in (10, 30, 50, 70)],
+            ],
+        )
+    names = [item.title.name for item in similar_titles(films["Interview"])]
+    assert "Cars" in names
+    cars = next(i for i in similar_titles(films["Interview"]) if i.title.name == "Cars")
+    assert "liked by 3 of its fans" in cars.reasons
+
+
+def test_similar_titles_is_two_queries(films, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        similar_titles(films["Interview"])
+
+
+def test_similar_fragment_and_full_page(client, films):
+    title = films["Interview"]
+    url = reverse("catalog:title-similar", args=[title.pk, title.slug])
+    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Trees" in fragment and "<html" not in fragment
+    page = client.get(url).content.decode()
+    assert "<html" in page and "Titles similar to Interview" in page
+    wrong = client.get(reverse("catalog:title-similar", args=[title.pk, "old"]))
+    assert wrong.status_code == 301 and wrong["Location"] == url
+    missing = reverse("catalog:title-similar", args=[999999, "x"])
+    assert client.get(missing).status_code == 404
+
+
+def test_statistics_count_scores_percentiles_and_years(films):
+    title = films["Interview"]
+    for n, user in enumerate(UserFactory.create_batch(4)):
+        others = [RatingInput(TitleFactory().pk, s) for s in (5, 25, 45, 65, 85)]
+        rate_many(
+            user,
+            [
+                RatingInput(
+                    title.pk, 100 if n == 0 else 73, "", datetime(2008 + n, 5, 24, tzinfo=UTC)
+                ),
+                *others,
+            ],
+        )
+    scores, percentiles, years = title_statistics(title)
+    assert scores.total == 4
+    assert {bar.label: bar.value for bar in scores.bars}["90-100"] == 1
+    assert {bar.label: bar.value for bar in scores.bars}["70-79"] == 3
+    assert percentiles.total == 4
+    assert [bar.label for bar in years.bars] == ["2008", "2009", "2010", "2011"]
+    assert all(bar.height >= 0 and bar.y + bar.height <= scores.plot_bottom for bar in scores.bars)
+
+
+def test_statistics_fragment_is_accessible_inline_svg(client, films):
+    title = films["Interview"]
+    others = [RatingInput(TitleFactory().pk, score) for score in (5, 25, 45, 85)]
+    rate_many(UserFactory(), [RatingInput(title.pk, 60), *others])
+    url = reverse("catalog:title-statistics", args=[title.pk, title.slug])
+    content = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert content.count("<svg") == 3
+    assert 'role="img"' in content and "<title" in content and "<desc" in content
+    assert "Distribution of scores" in content and "Ratings per year" in content
+    assert "style=" not in content
+    assert "60-69: 1 rating" in content
+
+
+def test_statistics_without_ratings_say_so(client, films):
+    title = films["Cars"]
+    url = reverse("catalog:title-statistics", args=[title.pk, title.slug])
+    assert client.get(url).content.decode().count("No data yet.") == 3
+
+
+@pytest.mark.parametrize(
+    ("url", "embed"),
+    [
+        ("https://www.youtube.com/watch?v=abcdefghijk", "youtube-nocookie.com/embed/abcdefghijk"),
+        ("https://youtu.be/abcdefghijk", "youtube-nocookie.com/embed/abcdefghijk"),
+        ("https://vimeo.com/123456", "player.vimeo.com/video/123456"),
+        ("https://www.youtube.com/watch?v=<script>", ""),
+        ("https://example.com/trailer", ""),
+        ("", ""),
+    ],
+)
+def test_trailer_embed_urls(url, embed):
+    result = trailer_embed_url(url)
+    assert (embed in result) if embed else result == ""
