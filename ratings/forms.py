@@ -24,7 +24,7 @@ class RatingForm(forms.Form):
         max_length=MAX_REVIEW_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={
-            "max_length": "A review may have at most %(limit_value)s characters "
+            "max_length": f"A review may have at most {MAX_REVIEW_LENGTH:,} characters "
             "(it has %(show_value)s)."
         },
     )
@@ -82,6 +82,7 @@ def rating_panel_context(
         "user": user,
         "notice": notice,
         "review_limit": MAX_REVIEW_LENGTH,
+        "review_limit_display": f"{MAX_REVIEW_LENGTH:,}",
     }
     if user.is_authenticated:
         context["form"] = form or rating_form_for(user, my_rating)

@@ -149,7 +149,9 @@ def test_bad_score_with_htmx_returns_panel_with_error(signed_in, title):
 def test_review_over_10000_characters_is_rejected(signed_in, title):
     response = signed_in.post(rate_url(title), {"score": "50", "review": "x" * 10_001})
     assert response.status_code == 400
-    assert "A review may have at most 10000 characters (it has 10001)." in response.content.decode()
+    assert (
+        "A review may have at most 10,000 characters (it has 10001)." in response.content.decode()
+    )
     assert not Rating.objects.exists()
 
 
