@@ -82,6 +82,11 @@ def score_at_percentile(sorted_scores: Sequence[float], q: float) -> float:
     return sorted_scores[low] + (sorted_scores[high] - sorted_scores[low]) * fraction
 
 
+def rounded(score: float) -> int:
+    """A 0-100 PSI as the whole number shown (halves up, like PostgreSQL's round)."""
+    return math.floor(score + 0.5)
+
+
 def interpolation_points(sorted_scores: Sequence[float], q: float) -> tuple[int, int, float]:
     """(index below, index above, fraction) used by ``score_at_percentile``, for display."""
     n = len(sorted_scores)
@@ -130,6 +135,11 @@ class Prediction:
     weight_sum: float = 0.0
     weighted_deviation_sum: float = 0.0
     adjustment: float = 0.0
+
+    @property
+    def clamped(self) -> bool:
+        """True when base + adjustment fell outside 0..99 and was kept within it."""
+        return self.percentile != self.base + self.adjustment
 
 
 def choose_neighbours(candidates: Sequence[Candidate]) -> list[Candidate]:

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from taste import engine
+
 
 class Compatibility(models.Model):
     """The TCI of a pair of users: mean absolute difference of their percentiles over the
@@ -61,7 +63,7 @@ class ChangeKind(models.TextChoices):
 
 class TasteChange(models.Model):
     """Append-only log of rating changes, written by database triggers on the ratings
-    table (migration 0001), so every write path (rate, unrate, imports, recomputes, the
+    table (migration 0002), so every write path (rate, unrate, imports, recomputes, the
     admin) is seen. Appending takes no row lock, so rating writes never wait on it.
 
     The worker drains the log (``taste.services.dispatch_changes``): every user or title
@@ -134,6 +136,10 @@ class Prediction(models.Model):
     def __str__(self) -> str:
         return f"PSI {self.score:.0f} for {self.user_id} on {self.title_id}"
 
+    @property
+    def rounded(self) -> int:
+        return engine.rounded(self.score)
+
 
 class ShownPrediction(models.Model):
     """The PSI a user was last shown for a title before rating it; kept after they rate
@@ -152,3 +158,7 @@ class ShownPrediction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} was shown PSI {self.score:.0f} for {self.title_id}"
+
+    @property
+    def rounded(self) -> int:
+        return engine.rounded(self.score)

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from taste import views
 
 app_name = "taste"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("soulmates/", views.soulmates, name="soulmates"),
+    path("recommendations/", views.recommendations, name="recommendations"),
+    path("taste/tci/<str:username>/", views.tci_explain, name="tci-explain"),
+    path("taste/psi/<int:title_id>/", views.psi_explain, name="psi-explain"),
+]

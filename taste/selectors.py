@@ -1,0 +1,407 @@
+"""Reads of taste: probable scores (PSI) and their explanation, compatibility (TCI),
+soulmates, recommendations, similar titles and prediction accuracy.
+
+A PSI is computed live from the precomputed TCI table, the title's percentile
+aggregate and the viewer's own scores (``taste.engine``), so the number on the title
+page and its explanation page always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from catalog.models import Title
+from ratings.models import Rating
+from taste import engine, services
+from taste.models import Compatibility, Prediction, ShownPrediction, TasteProfile, TitleSimilarity
+
+# Why there is no number ("?").
+SIGNED_OUT = "signed_out"
+FEW_RATINGS = "few_ratings"
+NO_PERCENTILES = "no_percentiles"
+NO_NEIGHBOURS = "no_neighbours"
+NOT_COMPUTED = "not_computed"
+OK = "ok"
+
+
+@dataclass
+class ProbableScore:
+    """A user's PSI for a title, or the reason there is none."""
+
+    status: str
+    title: Title | None
+    score: float | None = None  # 0-100, before rounding
+    prediction: engine.Prediction | None = None
+    own: services.OwnScores | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+    @property
+    def rounded(self) -> int | None:
+        return None if self.score is None else engine.rounded(self.score)
+
+    @property
+    def reason(self) -> str:
+        own = self.own
+        if self.status == SIGNED_OUT:
+            return "Sign in and rate at least 10 titles to get a probable score."
+        if self.status == FEW_RATINGS:
+            missing = engine.MIN_RATINGS - (own.ratings_count if own else 0)
+            return (
+                f"Rate {missing} more title{'s' if missing != 1 else ''} to get probable "
+                f"scores: they need at least {engine.MIN_RATINGS} ratings."
+            )
+        if self.status == NO_PERCENTILES:
+            return (
+                "Your ratings use fewer than 5 different scores, so they have no percentiles "
+                "to compare: use more of your scale."
+            )
+        if self.status == NOT_COMPUTED:
+            return "Your compatibility with other raters is being computed: check back soon."
+        if self.status == NO_NEIGHBOURS:
+            if not self.title.percentile_count:
+                return "Nobody with percentiles has rated this title yet."
+            return (
+                "None of the people who rated this title shares enough titles with you, "
+                "with a close enough taste, yet."
+            )
+        return ""
+
+
+def _status_for(own: services.OwnScores) -> str | None:
+    if own.ratings_count < engine.MIN_RATINGS:
+        return FEW_RATINGS
+    if own.percentile_count < engine.MIN_RATINGS:
+        return NO_PERCENTILES
+    return None
+
+
+def psi_blocker(user) -> ProbableScore | None:
+    """Why the user cannot have any PSI yet (few ratings, no percentiles), or None."""
+    if not user.is_authenticated:
+        return ProbableScore(SIGNED_OUT, None)
+    own = services.own_scores(user.pk)
+    status = _status_for(own)
+    return ProbableScore(status, None, own=own) if status else None
+
+
+def probable_score(user, title: Title, own: services.OwnScores | None = None) -> ProbableScore:
+    """The viewer's PSI for a title: two queries (their scores, the title's neighbours),
+    a third only when there is no neighbour (to tell "not computed yet" apart)."""
+    if not user.is_authenticated:
+        return ProbableScore(SIGNED_OUT, title)
+    own = own or services.own_scores(user.pk)
+    status = _status_for(own)
+    if status:
+        return ProbableScore(status, title, own=own)
+    found = services.predict_titles(user.pk, [title], own=own)
+    if title.pk not in found:
+        computed = TasteProfile.objects.filter(user_id=user.pk).exists()
+        return ProbableScore(NO_NEIGHBOURS if computed else NOT_COMPUTED, title, own=own)
+    prediction, score = found[title.pk]
+    return ProbableScore(OK, title, score=score, prediction=prediction, own=own)
+
+
+def probable_scores(user, titles: list[Title]) -> dict[int, ProbableScore]:
+    """PSIs of many titles at once (browse lists, collections): two queries in all."""
+    if not user.is_authenticated or not titles:
+        return {}
+    own = services.own_scores(user.pk)
+    status = _status_for(own)
+    if status:
+        return {t.pk: ProbableScore(status, t, own=own) for t in titles}
+    found = services.predict_titles(user.pk, titles, own=own)
+    result = {}
+    for t in titles:
+        if t.pk in found:
+            prediction, score = found[t.pk]
+            result[t.pk] = ProbableScore(OK, t, score=score, prediction=prediction, own=own)
+        else:
+            result[t.pk] = ProbableScore(NO_NEIGHBOURS, t, own=own)
+    return result
+
+
+def shown_prediction(user, title: Title) -> ShownPrediction | None:
+    """The PSI the user was last shown for this title before rating it."""
+    if not user.is_authenticated:
+        return None
+    return ShownPrediction.objects.filter(user=user, title=title).first()
+
+
+# Explanation of a PSI --------------------------------------------------------------
+
+
+@dataclass
+class ExplainedNeighbour:
+    user: object
+    neighbour: engine.Neighbour
+
+    @property
+    def weighted_deviation(self) -> float:
+        return self.neighbour.weight * self.neighbour.deviation
+
+
+@dataclass
+class PsiExplanation:
+    probable: ProbableScore
+    neighbours: list[ExplainedNeighbour] = field(default_factory=list)
+    # Interpolation in the viewer's own scores (0-based positions and the fraction).
+    low_index: int = 0
+    high_index: int = 0
+    fraction: float = 0.0
+    low_score: int = 0
+    high_score: int = 0
+    title_mean: float | None = None
+    parameters: dict = field(default_factory=dict)
+
+    @property
+    def position(self) -> float:
+        return self.low_index + self.fraction
+
+
+def psi_explanation(user, title: Title) -> PsiExplanation:
+    """Everything that produced the viewer's PSI for a title, for its explanation page."""
+    probable = probable_score(user, title)
+    explanation = PsiExplanation(
+        probable=probable,
+        parameters={
+            "middle": engine.MIDDLE,
+            "neighbours": engine.NEIGHBOURS,
+            "tci_cutoff": engine.TCI_CUTOFF,
+            "common_shrink": engine.COMMON_SHRINK,
+            "neighbour_shrink": engine.NEIGHBOUR_SHRINK,
+            "title_shrink": engine.TITLE_SHRINK,
+            "min_ratings": engine.MIN_RATINGS,
+        },
+    )
+    if title.percentile_count:
+        explanation.title_mean = title.percentile_sum / title.percentile_count
+    if not probable.ok:
+        return explanation
+    prediction = probable.prediction
+    users = get_user_model().objects.in_bulk([n.user_id for n in prediction.neighbours])
+    explanation.neighbours = [
+        ExplainedNeighbour(users[n.user_id], n) for n in prediction.neighbours if n.user_id in users
+    ]
+    scores = probable.own.sorted_scores
+    low, high, fraction = engine.interpolation_points(scores, prediction.percentile)
+    explanation.low_index, explanation.high_index, explanation.fraction = low, high, fraction
+    explanation.low_score, explanation.high_score = scores[low], scores[high]
+    return explanation
+
+
+# Compatibility ---------------------------------------------------------------------
+
+
+@dataclass
+class Soulmate:
+    user: object
+    tci: float
+    common_count: int
+
+
+def soulmates_queryset(user) -> QuerySet[Compatibility]:
+    """The user's compatibility rows, most compatible (lowest TCI) first."""
+    return (
+        Compatibility.objects.filter(Q(user_a=user) | Q(user_b=user))
+        .select_related("user_a", "user_b")
+        .order_by("tci", "-common_count", "pk")
+    )
+
+
+def as_soulmates(user, rows) -> list[Soulmate]:
+    return [
+        Soulmate(row.user_b if row.user_a_id == user.pk else row.user_a, row.tci, row.common_count)
+        for row in rows
+    ]
+
+
+def user_soulmates(user, limit: int = 50) -> list[Soulmate]:
+    """The user's most compatible raters (one query)."""
+    return as_soulmates(user, soulmates_queryset(user)[:limit])
+
+
+def tci_between(user, other) -> Compatibility | None:
+    """The stored TCI of two users, or None when they are not (yet) compatible."""
+    if user.pk == other.pk:
+        return None
+    a, b = sorted((user.pk, other.pk))
+    return Compatibility.objects.filter(user_a_id=a, user_b_id=b).first()
+
+
+@dataclass
+class SharedTitle:
+    title: Title
+    my_score: int
+    my_percentile: int
+    their_score: int
+    their_percentile: int
+
+    @property
+    def difference(self) -> int:
+        return abs(self.my_percentile - self.their_percentile)
+
+
+@dataclass
+class TciExplanation:
+    shared: list[SharedTitle]
+    shared_without_percentiles: int
+    my_ratings: int
+    their_ratings: int
+    stored: Compatibility | None
+
+    @property
+    def common(self) -> int:
+        return len(self.shared)
+
+    @property
+    def needed(self) -> int:
+        return engine.min_common(self.my_ratings, self.their_ratings)
+
+    @property
+    def difference_sum(self) -> int:
+        return sum(s.difference for s in self.shared)
+
+    @property
+    def tci(self) -> float | None:
+        if not self.shared or self.common < self.needed:
+            return None
+        return self.difference_sum / self.common
+
+
+def tci_explanation(user, other) -> TciExplanation:
+    """The titles two users both rated, with both percentiles and the differences whose
+    mean is their TCI (computed from the ratings as they are now)."""
+    mine = Rating.objects.filter(user=user, title=OuterRef("title"))
+    theirs = (
+        Rating.objects.filter(user=other)
+        .filter(Exists(mine))
+        .select_related("title")
+        .order_by("title__name", "title__year")
+    )
+    my_ratings = {
+        r.title_id: r
+        for r in Rating.objects.filter(user=user, title__in=theirs.values("title")).only(
+            "title_id", "score", "percentile"
+        )
+    }
+    shared, without = [], 0
+    for their in theirs:
+        my = my_ratings[their.title_id]
+        if my.percentile is None or their.percentile is None:
+            without += 1
+            continue
+        shared.append(
+            SharedTitle(their.title, my.score, my.percentile, their.score, their.percentile)
+        )
+    shared.sort(key=lambda s: (s.difference, s.title.name))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FILTER (WHERE user_id = %s), count(*) FILTER (WHERE user_id = %s) "
+            f"FROM {Rating._meta.db_table} WHERE user_id IN (%s, %s)",
+            [user.pk, other.pk, user.pk, other.pk],
+        )
+        my_count, their_count = cursor.fetchone()
+    return TciExplanation(shared, without, my_count, their_count, tci_between(user, other))
+
+
+# Recommendations -------------------------------------------------------------------
+
+
+def recommendations(
+    user,
+    kind: str = "",
+    genre: str = "",
+    year_min: int | None = None,
+    year_max: int | None = None,
+) -> QuerySet[Prediction]:
+    """Titles the user has not rated, highest stored PSI first, optionally filtered."""
+    rated = Rating.objects.filter(user=user, title=OuterRef("title"))
+    qs = (
+        Prediction.objects.filter(user=user)
+        .exclude(Exists(rated))
+        .select_related("title")
+        .order_by("-percentile", "-neighbours_count", "title__name")
+    )
+    if kind:
+        qs = qs.filter(title__kind=kind)
+    if genre:
+        qs = qs.filter(title__genres__slug=genre)
+    if year_min is not None:
+        qs = qs.filter(title__year__gte=year_min)
+    if year_max is not None:
+        qs = qs.filter(title__year__lte=year_max)
+    return qs
+
+
+def taste_profile(user) -> TasteProfile | None:
+    return TasteProfile.objects.filter(user=user).first()
+
+
+# Similar titles --------------------------------------------------------------------
+
+
+@dataclass
+class SimilarTitle:
+    title: Title
+    score: float
+    mean_difference: float
+    common_count: int
+
+    @property
+    def reasons(self) -> list[str]:
+        return [
+            f"{self.common_count} raters in common",
+            f"placed {self.mean_difference:.1f} percentiles apart on average",
+        ]
+
+
+def similar_titles(title: Title, limit: int = 12) -> list[SimilarTitle]:
+    """Titles that the same people place at similar percentiles (precomputed; one query).
+    Empty when nobody rated the title alongside enough others."""
+    rows = (
+        TitleSimilarity.objects.filter(title=title)
+        .select_related("similar")
+        .order_by("-score", "similar_id")[:limit]
+    )
+    return [SimilarTitle(r.similar, r.score, r.mean_difference, r.common_count) for r in rows]
+
+
+# Prediction accuracy ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    count: int
+    mean_difference: float | None
+    within_5: float | None
+    within_10: float | None
+
+
+def prediction_accuracy(user) -> Accuracy:
+    """How close the PSIs a user was shown came to the scores they then gave (0-100
+    points): mean absolute difference and share within 5 and 10 points (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT count(*), avg(abs(round(s.score) - r.score)),
+                       avg(CASE WHEN abs(round(s.score) - r.score) <= 5 THEN 1.0 ELSE 0.0 END),
+                       avg(CASE WHEN abs(round(s.score) - r.score) <= 10 THEN 1.0 ELSE 0.0 END)
+                  FROM {ShownPrediction._meta.db_table} AS s
+                  JOIN {Rating._meta.db_table} AS r
+                    ON r.user_id = s.user_id AND r.title_id = s.title_id
+                 WHERE s.user_id = %s""",
+            [user.pk],
+        )
+        count, mean, within_5, within_10 = cursor.fetchone()
+    return Accuracy(
+        count,
+        None if mean is None else float(mean),
+        None if within_5 is None else float(within_5),
+        None if within_10 is None else float(within_10),
+    )
