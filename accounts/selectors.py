@@ -123,7 +123,7 @@ def score_distribution(member: User, scale: str) -> Chart:
 
 def _layout(bars: list[Bar], has_percentiles: bool, label_every: int = 1) -> Chart:
     """Positions (SVG user units) for bars, counts, labels and two gridlines."""
-    width, height, top, bottom, left = 640, 230, 22, 30, 36
+    width, height, top, bottom, left = 520, 220, 24, 30, 34
     slot = (width - left) / max(1, len(bars))
     bar_width = slot * 0.72
     baseline = height - bottom
@@ -169,7 +169,8 @@ def ratings_per_year(member: User) -> Chart:
     first, last = min(counts), max(counts)
     first = max(first, last - 19)  # the last twenty years at most
     bars = [Bar(str(year), counts.get(year, 0), None) for year in range(first, last + 1)]
-    return _layout(bars, False, label_every=1 if len(bars) <= 8 else 2)
+    every = 1 if len(bars) <= 8 else 2 if len(bars) <= 14 else 4
+    return _layout(bars, False, label_every=every)
 
 
 def top_genres(member: User, limit: int = TOP_GENRES) -> list[dict]:

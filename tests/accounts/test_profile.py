@@ -49,7 +49,7 @@ def test_profile_shows_counts_bio_charts_genres_reviews_and_public_collections(c
     assert '<dt>Reviews</dt><dd class="stat">2</dd>' in content
     assert '<dt>Collections</dt><dd class="stat">1</dd>' in content
     assert "<svg" in content and "Number of ratings per score" in content
-    assert "band-3" in content  # percentile bands tint the bars
+    assert "pband-3" in content  # percentile bands tint the bars
     assert "Titles rated per year" in content and ">2021<" in content
     assert 'href="?genre=drama#ratings">Drama</a>' in content
     assert "The stairs!" in content
