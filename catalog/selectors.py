@@ -324,9 +324,9 @@ class BarChart:
     gridlines: list[tuple[float, int]] = field(default_factory=list)
 
 
-def _layout(chart: BarChart, width: int = 480, height: int = 220) -> BarChart:
+def _layout(chart: BarChart, width: int = 420, height: int = 240) -> BarChart:
     """Place the bars of a chart in an SVG viewBox (presentation attributes, no CSS)."""
-    left, right, top, bottom = 36, 8, 12, 36
+    left, right, top, bottom = 40, 8, 12, 44
     plot_width = width - left - right
     plot_height = height - top - bottom
     chart.width, chart.height = width, height
@@ -335,7 +335,7 @@ def _layout(chart: BarChart, width: int = 480, height: int = 220) -> BarChart:
     nice_max = _nice_ceiling(chart.max_value)
     count = max(1, len(chart.bars))
     slot = plot_width / count
-    label_every = math.ceil(count / 12)
+    label_every = math.ceil(count / 10)
     for index, bar in enumerate(chart.bars):
         bar.width = round(slot * 0.78, 2)
         bar.x = round(left + slot * index + (slot - bar.width) / 2, 2)

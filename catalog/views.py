@@ -10,6 +10,11 @@ from catalog.filters import SORT_CHOICES, TitleFilter
 from catalog.models import Title
 
 TITLES_PER_PAGE = 24
+# The browse filters folded under "Filters" (search and sort stay visible).
+FILTER_FIELDS = [
+    "kind", "genres", "year_min", "year_max", "runtime_min", "runtime_max", "min_ratings",
+    "percentile_min", "percentile_max",
+]  # fmt: skip
 
 
 def _is_htmx(request) -> bool:
@@ -47,6 +52,9 @@ def title_list(request):
         "active_sort": filterset.active_sort,
         "has_query": bool(request.GET.get("q", "").strip()),
         "selected_genre_count": len(request.GET.getlist("genres")),
+        "active_filter_count": sum(
+            1 for name in FILTER_FIELDS if any(v.strip() for v in request.GET.getlist(name))
+        ),
     }
     # htmx does not swap 4xx responses, so its requests get the message with a 200.
     status = 200 if valid or _is_htmx(request) else 400

@@ -4,6 +4,20 @@
 
   document.documentElement.classList.add("js");
 
+  // The browse filters start unfolded where there is room for them beside the results.
+  function openWideFilters() {
+    if (window.matchMedia("(min-width: 56rem)").matches) {
+      document.querySelectorAll("details[data-open-wide]").forEach(function (details) {
+        details.open = true;
+      });
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", openWideFilters);
+  } else {
+    openWideFilters();
+  }
+
   // Trailers: nothing is requested from the video site until the viewer clicks.
   document.addEventListener("click", function (event) {
     var link = event.target.closest("a[data-embed-src]");

@@ -251,11 +251,15 @@ def test_query_count_is_the_same_for_10_and_1000_ratings(
     _collections(big, 30)
     assert User.objects.count() >= 1010
     # Anonymous: title, genres, credits, watch links, ratings count and page, collections
-    # count and page. Signed in adds session, user, own rating, own collections.
-    for signed_in, limit in ((False, 8), (True, 12)):
+    # count and page. Signed in adds session, user, own rating, own collections and the
+    # probable score (taste).
+    for signed_in, limit in ((False, 8), (True, 14)):
         if signed_in:
             client.force_login(UserFactory())
+        counts = []
         for title in (small, big):
-            with django_assert_max_num_queries(limit):
+            with django_assert_max_num_queries(limit) as queries:
                 response = client.get(title.get_absolute_url())
             assert response.status_code == 200
+            counts.append(len(queries.captured_queries))
+        assert counts[0] == counts[1], counts
