@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import User
+from accounts.models import ImportBatch, User
 
 
 @admin.register(User)
@@ -13,3 +13,35 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
     list_display = ("username", "email", "display_name", "is_staff", "is_active", "date_joined")
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    """Imports are read-only here: they change only through the member's preview page."""
+
+    list_display = ("user", "format", "filename", "status", "created_at", "applied_at")
+    list_filter = ("status", "format")
+    search_fields = ("user__username", "filename")
+    date_hierarchy = "created_at"
+    exclude = ("rows",)
+    readonly_fields = (
+        "user",
+        "status",
+        "format",
+        "filename",
+        "scale_label",
+        "score_suffix",
+        "list_name",
+        "list_description",
+        "counts",
+        "result",
+        "created_at",
+        "applied_at",
+    )
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -80,6 +80,7 @@ def test_sign_up_choose_scale_rate_see_profile_export_and_import(page, screensho
 
     # Sign up.
     page.goto("/signup/")
+    _shoot(page, screenshot, "signup")
     page.get_by_label("Username").fill("maud")
     page.get_by_label("Email").fill("maud@example.com")
     page.get_by_label("Password:", exact=True).fill("a long enough passphrase")
