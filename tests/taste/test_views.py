@@ -1,0 +1,171 @@
+"""Taste pages and the title page's probable score: content, errors, bounded queries."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from catalog.models import TitleKind
+from ratings.services import rate
+from taste import services
+from taste.models import ShownPrediction
+from tests.factories import GenreFactory, TitleFactory, UserFactory
+from tests.taste.conftest import give
+
+pytestmark = pytest.mark.django_db
+
+
+def make_crowd(titles, raters: int, target) -> object:
+    """A viewer with 12 ratings and ``raters`` people who rated alike plus ``target``."""
+    viewer = UserFactory(username=f"viewer{raters}")
+    give(viewer, {titles[i]: 8 * i for i in range(1, 13)})
+    for n in range(raters):
+        person = UserFactory(username=f"p{raters}_{n}")
+        give(person, {**{titles[i]: 8 * i + (n % 3) for i in range(1, 13)}, target: 40 + n % 50})
+    services.rebuild_all()
+    target.refresh_from_db()
+    return viewer
+
+
+def title_page_queries(client, user, title) -> tuple[int, str]:
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(title.get_absolute_url())
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def test_title_page_shows_the_psi_with_a_bounded_number_of_queries(client, titles):
+    small_target, big_target = titles[30], titles[31]
+    small_viewer = make_crowd(titles, 3, small_target)
+    big_viewer = make_crowd(titles, 40, big_target)
+    small_count, small_html = title_page_queries(client, small_viewer, small_target)
+    big_count, big_html = title_page_queries(client, big_viewer, big_target)
+    assert "How is this worked out?" in small_html and "How is this worked out?" in big_html
+    assert "From 20 compatible raters" in big_html
+    assert small_count == big_count
+    assert big_count <= 25
+
+
+def test_title_page_records_the_shown_psi_and_then_says_what_it_was(client, titles):
+    target = titles[30]
+    viewer = make_crowd(titles, 5, target)
+    client.force_login(viewer)
+    html = client.get(target.get_absolute_url()).content.decode()
+    shown = ShownPrediction.objects.get(user=viewer, title=target)
+    assert f'psi-value" aria-describedby="probable-score-help">{shown.rounded}<' in html
+    rate(viewer, target, 20)
+    html = client.get(target.get_absolute_url()).content.decode()
+    assert f"Your PSI was {shown.rounded}; you rated it 20." in html
+
+
+def test_title_page_psi_is_on_the_viewers_scale(client, titles):
+    target = titles[30]
+    viewer = make_crowd(titles, 5, target)
+    viewer.rating_scale = "10"
+    viewer.save()
+    client.force_login(viewer)
+    client.get(target.get_absolute_url())
+    shown = ShownPrediction.objects.get(user=viewer, title=target)
+    html = client.get(target.get_absolute_url()).content.decode()
+    tenth = max(1, min(10, int(shown.rounded / 10 + 0.5)))
+    assert f'aria-describedby="probable-score-help">{tenth}<' in html
+
+
+def test_title_page_says_why_there_is_no_psi(client, titles):
+    html = client.get(titles[1].get_absolute_url()).content.decode()
+    assert "and rate at least 10 titles to get a probable score" in html
+    newcomer = UserFactory()
+    give(newcomer, {titles[1]: 50, titles[2]: 60})
+    client.force_login(newcomer)
+    html = client.get(titles[3].get_absolute_url()).content.decode()
+    assert "Rate 8 more titles to get probable scores" in html
+
+
+def test_psi_explanation_page_shows_the_arithmetic(client, titles):
+    target = titles[30]
+    viewer = make_crowd(titles, 4, target)
+    client.force_login(viewer)
+    response = client.get(reverse("taste:psi-explain", args=[target.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in ("Where raters place this title", "Weight × difference", "Back to a score"):
+        assert text in html
+    assert html.count('href="/taste/tci/p4_') == 4
+
+
+def test_explanation_pages_need_sign_in_and_404_for_unknown_things(client, titles):
+    url = reverse("taste:psi-explain", args=[titles[1].pk])
+    assert client.get(url).status_code == 302
+    client.force_login(UserFactory())
+    assert client.get(reverse("taste:psi-explain", args=[999999])).status_code == 404
+    assert client.get(reverse("taste:tci-explain", args=["nobody-here"])).status_code == 404
+    assert client.get(url).status_code == 200
+
+
+def test_soulmates_page_lists_compatible_raters_with_tci(client, trio):
+    a, b, c, d, e = trio
+    services.rebuild_all()
+    client.force_login(c)
+    html = client.get(reverse("taste:soulmates")).content.decode()
+    assert html.index(">a</a>") < html.index(">b</a>")
+    assert "11.2" in html and "46.0" in html
+    assert reverse("taste:tci-explain", args=["a"]) in html
+    assert client.get(reverse("taste:soulmates") + "?page=99").status_code == 200
+
+
+def test_tci_explanation_page(client, trio):
+    a, b, c, d, e = trio
+    services.rebuild_all()
+    client.force_login(a)
+    html = client.get(reverse("taste:tci-explain", args=["c"])).content.decode()
+    assert "Your TCI with them: <strong" in html and "11.2" in html
+    assert "56 ÷ 5 = 11.20" in html
+    html = client.get(reverse("taste:tci-explain", args=["e"])).content.decode()
+    assert "No TCI yet: you share 0 titles" in html
+    assert client.get(reverse("taste:tci-explain", args=["a"])).status_code == 200
+
+
+def test_recommendations_filter_by_kind_genre_and_year(client, titles):
+    drama = GenreFactory(name="Drama", slug="drama")
+    film = TitleFactory(name="Old Drama", year=1960, kind=TitleKind.FILM)
+    film.genres.add(drama)
+    series = TitleFactory(name="New Series", year=2020, kind=TitleKind.TV_SERIES)
+    viewer = UserFactory(username="viewer")
+    give(viewer, {titles[i]: 8 * i for i in range(1, 13)})
+    for n in range(3):
+        person = UserFactory(username=f"fan{n}")
+        give(person, {**{titles[i]: 8 * i for i in range(1, 13)}, film: 90, series: 60})
+    services.rebuild_all()
+    client.force_login(viewer)
+    url = reverse("taste:recommendations")
+    html = client.get(url).content.decode()
+    assert html.index("Old Drama") < html.index("New Series")
+    only_series = client.get(url, {"kind": "tv_series"}).content.decode()
+    assert "New Series" in only_series and "Old Drama" not in only_series
+    dramas = client.get(url, {"genre": "drama", "year_max": 1999}).content.decode()
+    assert "Old Drama" in dramas and "New Series" not in dramas
+    assert "No recommendation matches" in client.get(url, {"year_min": 2030}).content.decode()
+
+
+def test_recommendations_bad_filters_get_a_message_and_400(client):
+    client.force_login(UserFactory())
+    response = client.get(reverse("taste:recommendations"), {"year_min": 2000, "year_max": 1990})
+    assert response.status_code == 400
+    assert "must not be after" in response.content.decode()
+    response = client.get(reverse("taste:recommendations"), {"year_min": "soon", "kind": "opera"})
+    assert response.status_code == 400
+    assert "Enter a whole number" in response.content.decode()
+
+
+def test_recommendations_explain_an_empty_list(client):
+    client.force_login(UserFactory())
+    html = client.get(reverse("taste:recommendations")).content.decode()
+    assert "Rate 10 more titles to get probable scores" in html
+
+
+def test_nav_links_for_signed_in_users_only(client):
+    assert reverse("taste:soulmates") not in client.get("/").content.decode()
+    client.force_login(UserFactory())
+    html = client.get("/").content.decode()
+    assert reverse("taste:soulmates") in html and reverse("taste:recommendations") in html
