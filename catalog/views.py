@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from catalog import selectors, services
 from catalog.filters import SORT_CHOICES, TitleFilter
 from catalog.models import Title
+from taste import selectors as taste_selectors
 
 TITLES_PER_PAGE = 24
 # The browse filters folded under "Filters" (search and sort stay visible).
@@ -132,7 +133,9 @@ def title_similar(request, pk: int, slug: str):
     title, redirect_response = _canonical_title(request, pk, slug, "catalog:title-similar")
     if redirect_response:
         return redirect_response
-    context = {"title": title, "similar": selectors.similar_titles(title)}
+    # Precomputed co-rating similarity (taste); the catalog's own guess while there is none.
+    similar = taste_selectors.similar_titles(title) or selectors.similar_titles(title)
+    context = {"title": title, "similar": similar}
     if _is_htmx(request):
         return render(request, "catalog/title_similar.html#similar", context)
     return render(request, "catalog/title_similar.html", context)
