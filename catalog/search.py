@@ -22,8 +22,10 @@ MAX_QUERY_WORDS = 8
 
 def normalise_name(text: str) -> str:
     """Lowercase, accents stripped, anything but letters and digits turned into single spaces."""
-    text = unicodedata.normalize("NFKD", (text or "").lower().translate(_FOLD))
-    text = "".join(char for char in text if not unicodedata.combining(char))
+    text = (text or "").lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.translate(_FOLD))
+        text = "".join(char for char in text if not unicodedata.combining(char))
     return _NON_WORD.sub(" ", text).strip()
 
 
@@ -36,16 +38,12 @@ def search_text(name: str, original_name: str = "") -> str:
     return normalised[:610]
 
 
-def word_trigrams(word: str) -> set[str]:
-    padded = f"  {word} "
-    return {padded[i : i + 3] for i in range(len(padded) - 2)}
-
-
 def name_trigrams(normalised: str) -> list[str]:
     """Sorted distinct trigrams of every word of an already normalised text."""
     trigrams: set[str] = set()
     for word in normalised.split():
-        trigrams |= word_trigrams(word)
+        padded = f"  {word} "
+        trigrams.update(padded[i : i + 3] for i in range(len(padded) - 2))
     return sorted(trigrams)
 
 

@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.utils.text import slugify
 
 from catalog.models import Genre, TitleKind
-from catalog.search import name_trigrams, search_text
+from catalog.search import name_trigrams, normalise_name, search_text
 
 NULL = "\\N"
 KINDS = {
@@ -156,8 +156,7 @@ class Command(BaseCommand):
             CREATE TEMP TABLE IF NOT EXISTS import_title (
                 imdb_id varchar(12) PRIMARY KEY, kind varchar(12), name varchar(300),
                 original_name varchar(300), year smallint, runtime smallint,
-                slug varchar(120), search_name varchar(610), trigrams varchar(3)[],
-                genres text[]
+                slug varchar(120), search_name varchar(610), trigrams varchar(3)[]
             ) ON COMMIT DELETE ROWS;
             CREATE TEMP TABLE IF NOT EXISTS import_credit (
                 tconst varchar(12), nconst varchar(12), role varchar(10),
@@ -187,6 +186,9 @@ class Command(BaseCommand):
             raise BadRow(f"isAdult {adult!r} is not 0 or 1")
         genre_names = [] if genres in (NULL, "") else [g.strip()[:60] for g in genres.split(",")]
         normalised = search_text(name[:300], original[:300])
+        # The slug from the normalised name: like slugify(), without a second Unicode pass.
+        name_words = normalise_name(name[:300]).split()[:20]
+        slug = "-".join([*name_words, str(year)] if year else name_words)[:120].strip("-")
         return (
             tconst,
             KINDS[title_type],
@@ -194,7 +196,7 @@ class Command(BaseCommand):
             original[:300],
             year,
             minutes,
-            slugify(f"{name} {year or ''}")[:120] or "title",
+            slug or "title",
             normalised,
             name_trigrams(normalised),
             [g for g in genre_names if g],
@@ -256,10 +258,10 @@ class Command(BaseCommand):
             cursor.execute("TRUNCATE import_title")
             with cursor.cursor.copy(
                 "COPY import_title (imdb_id, kind, name, original_name, year, runtime, slug,"
-                " search_name, trigrams, genres) FROM STDIN"
+                " search_name, trigrams) FROM STDIN"
             ) as copy:
                 for row in rows:
-                    copy.write_row(row)
+                    copy.write_row(row[:9])
             cursor.execute(
                 """
                 INSERT INTO catalog_title AS t (
@@ -280,32 +282,51 @@ class Command(BaseCommand):
                 WHERE (t.kind, t.name, t.original_name, t.year, t.runtime_minutes)
                       IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.name, EXCLUDED.original_name,
                                         EXCLUDED.year, EXCLUDED.runtime_minutes)
-                RETURNING (xmax = 0)
+                RETURNING imdb_id, id, (xmax = 0)
                 """
             )
-            for (inserted,) in cursor.fetchall():
+            title_ids: dict[str, int] = {}
+            for imdb_id, title_id, inserted in cursor.fetchall():
+                title_ids[imdb_id] = title_id
                 counts["inserted" if inserted else "updated"] += 1
+            unchanged = [row[0] for row in rows if row[0] not in title_ids]
+            if unchanged:
+                cursor.execute(
+                    "SELECT imdb_id, id FROM catalog_title WHERE imdb_id = ANY(%s)", [unchanged]
+                )
+                title_ids.update(cursor.fetchall())
+            counts.update(self._sync_genres(cursor, rows, title_ids))
+        return counts
+
+    def _sync_genres(self, cursor, rows: list[tuple], title_ids: dict[str, int]) -> Counter:
+        """Make each title's genres exactly those of its row (index lookups only)."""
+        wanted = {(title_ids[row[0]], self.genre_ids[name]) for row in rows for name in row[9]}
+        cursor.execute(
+            "SELECT title_id, genre_id FROM catalog_title_genres WHERE title_id = ANY(%s)",
+            [list(title_ids.values())],
+        )
+        existing = set(cursor.fetchall())
+        stale, missing = existing - wanted, wanted - existing
+        if stale:
             cursor.execute(
                 """
-                DELETE FROM catalog_title_genres tg
-                USING import_title i, catalog_title t, catalog_genre g
-                WHERE t.imdb_id = i.imdb_id AND tg.title_id = t.id AND g.id = tg.genre_id
-                  AND NOT g.name = ANY(i.genres)
-                """
+                DELETE FROM catalog_title_genres
+                WHERE (title_id, genre_id) IN (
+                    SELECT * FROM unnest(%s::bigint[], %s::bigint[])
+                )
+                """,
+                [[pair[0] for pair in stale], [pair[1] for pair in stale]],
             )
-            counts["genres_removed"] += cursor.rowcount
+        if missing:
             cursor.execute(
                 """
                 INSERT INTO catalog_title_genres (title_id, genre_id)
-                SELECT t.id, g.id
-                FROM import_title i
-                JOIN catalog_title t ON t.imdb_id = i.imdb_id
-                JOIN catalog_genre g ON g.name = ANY(i.genres)
+                SELECT * FROM unnest(%s::bigint[], %s::bigint[])
                 ON CONFLICT DO NOTHING
-                """
+                """,
+                [[pair[0] for pair in missing], [pair[1] for pair in missing]],
             )
-            counts["genres_added"] += cursor.rowcount
-        return counts
+        return Counter(genres_removed=len(stale), genres_added=len(missing))
 
     # People and credits ---------------------------------------------------------------
 
