@@ -32,6 +32,16 @@ def test_compose_file_defines_db_and_web_services():
     assert set(compose["volumes"]) >= {"pgdata", "media"}
 
 
+def test_compose_file_runs_the_background_worker_with_the_web_environment():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    worker = compose["services"]["worker"]
+    assert worker["build"] == "."
+    assert worker["command"] == "python manage.py run_worker"
+    assert worker["environment"] == compose["services"]["web"]["environment"]
+    assert worker["depends_on"]["db"]["condition"] == "service_healthy"
+    assert worker["restart"] == "unless-stopped"
+
+
 def test_dockerfile_installs_project_and_serves_with_gunicorn():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "pip install ." in dockerfile

@@ -50,4 +50,5 @@ class Command(BaseCommand):
                 child.wait()
 
     def background_commands(self) -> list[list[str]]:
-        return []
+        # The taste worker (PostgreSQL-backed queue): TCI, probable scores, similar titles.
+        return [[sys.executable, str(settings.BASE_DIR / "manage.py"), "run_worker", "--no-reload"]]

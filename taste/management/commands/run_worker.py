@@ -40,22 +40,28 @@ class Command(DbWorkerCommand):
     def handle(self, *args, settle: float, poll: float, **options) -> None:
         stop = threading.Event()
 
+        def dispatch() -> None:
+            try:
+                dispatched = services.dispatch_changes(settle_seconds=settle)
+                if dispatched.users or dispatched.titles:
+                    logger.info(
+                        "Queued taste refreshes: %d users, %d titles",
+                        len(dispatched.users),
+                        len(dispatched.titles),
+                    )
+            except Exception:
+                # A lost connection or a restarting database must not stop the worker;
+                # the log keeps the changes until the next look.
+                logger.exception("Could not dispatch taste changes")
+            finally:
+                close_old_connections()
+
         def dispatch_forever() -> None:
             while not stop.wait(poll):
-                try:
-                    dispatched = services.dispatch_changes(settle_seconds=settle)
-                    if dispatched.users or dispatched.titles:
-                        logger.info(
-                            "Queued taste refreshes: %d users, %d titles",
-                            len(dispatched.users),
-                            len(dispatched.titles),
-                        )
-                except Exception:
-                    # A lost connection or a restarting database must not stop the
-                    # worker; the log keeps the changes until the next look.
-                    logger.exception("Could not dispatch taste changes")
-                finally:
-                    close_old_connections()
+                dispatch()
+
+        # Changes logged while no worker ran are queued before the first task is taken.
+        dispatch()
 
         thread = threading.Thread(target=dispatch_forever, name="taste-dispatch", daemon=True)
         thread.start()
