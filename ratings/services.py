@@ -71,40 +71,62 @@ class _Delta:
         return not (self.ratings_count or self.percentile_sum or self.percentile_count)
 
 
-def fresh_percentiles_sql(where: str = "user_id = ANY(%(user_ids)s)") -> str:
-    """SQL for the fresh percentile of every rating matching ``where`` (whole users only).
+def fresh_percentiles_sql(all_users: bool = False) -> str:
+    """SQL for the fresh percentile of every rating of the users in %(user_ids)s (or all).
 
-    Columns: id, user_id, title_id, old (stored) and new (fresh) percentile. One sorted
-    pass per user; count(*) over the ORDER BY window counts the peers too, so it is
-    below + equal.
+    Columns: id, user_id, title_id, old (stored) and new (fresh) percentile.
+
+    The window functions run over each user's distinct scores (at most 101 rows per user,
+    read from the (user, score) index) rather than over every rating: the running sum of
+    the per-score counts is below + equal, its total is n, and the number of groups is
+    the number of distinct scores. Each rating then looks its score up in the user's
+    small table, so the cost grows with the user's own ratings only.
     """
+    where = "true" if all_users else "user_id = ANY(%(user_ids)s)"
+    where_r = "true" if all_users else "r.user_id = ANY(%(user_ids)s)"
     return f"""
-    SELECT id, user_id, title_id, percentile AS old,
-           CASE WHEN max(distinct_rank) OVER (PARTITION BY user_id) >= {MIN_DISTINCT_SCORES}
-                THEN ((200 * below + 100 * (below_or_equal - below)) / (2 * n))::smallint
-           END AS new
-      FROM (
-        SELECT id, user_id, title_id, percentile,
-               rank() OVER by_score - 1 AS below,
-               count(*) OVER by_score AS below_or_equal,
-               count(*) OVER (PARTITION BY user_id) AS n,
-               dense_rank() OVER by_score AS distinct_rank
+    WITH score_groups AS (
+        SELECT user_id, score, count(*) AS equal
           FROM {RATING_TABLE}
          WHERE {where}
-        WINDOW by_score AS (PARTITION BY user_id ORDER BY score)
-      ) AS counted
+         GROUP BY user_id, score
+    ), group_percentiles AS (
+        SELECT user_id, score,
+               CASE WHEN count(*) OVER per_user >= {MIN_DISTINCT_SCORES}
+                    THEN ((200 * ((sum(equal) OVER by_score)::bigint - equal) + 100 * equal)
+                          / (2 * (sum(equal) OVER per_user)::bigint))::smallint
+               END AS new
+          FROM score_groups
+        WINDOW per_user AS (PARTITION BY user_id),
+               by_score AS (PARTITION BY user_id ORDER BY score)
+    ), lookup AS (
+        SELECT user_id, array_agg(score ORDER BY score) AS scores,
+               array_agg(new ORDER BY score) AS news
+          FROM group_percentiles
+         GROUP BY user_id
+    )
+    SELECT r.id, r.user_id, r.title_id, r.percentile AS old,
+           l.news[array_position(l.scores, r.score)] AS new
+      FROM {RATING_TABLE} AS r
+      JOIN lookup AS l ON l.user_id = r.user_id
+     WHERE {where_r}
 """
 
 
 # Write only the rows whose percentile changed; the old value comes from the same
-# snapshot (the rows are locked by the user lock, so it is the stored value).
+# snapshot (the rows are locked by the user lock, so it is the stored value). The
+# user filter on the target keeps the join to that user's rows whatever the plan.
 RECOMPUTE_USERS_SQL = f"""
-    WITH fresh AS ({fresh_percentiles_sql()})
+    WITH changed AS (
+        SELECT id, title_id, old, new
+          FROM ({fresh_percentiles_sql()}) AS fresh
+         WHERE old IS DISTINCT FROM new
+    )
     UPDATE {RATING_TABLE} AS r
-       SET percentile = fresh.new
-      FROM fresh
-     WHERE r.id = fresh.id AND r.percentile IS DISTINCT FROM fresh.new
-    RETURNING fresh.title_id, fresh.old, fresh.new
+       SET percentile = changed.new
+      FROM changed
+     WHERE r.id = changed.id AND r.user_id = ANY(%(user_ids)s)
+    RETURNING changed.title_id, changed.old, changed.new
 """
 
 APPLY_TITLE_DELTAS_SQL = f"""

@@ -1,0 +1,336 @@
+"""Benchmark of the percentile service (run with `make bench`).
+
+For users with 100, 1,000 and 10,000 ratings, in a database of more than 1,000,000
+ratings, prints the median time of:
+
+- rate():  one call of ratings.services.rate() that changes a score (user lock,
+           upsert, window-function recompute, ordered title locks, aggregate deltas,
+           re-read of the rating), without the commit;
+- floor:   the bare SQL recompute statement alone, after the same change made by hand;
+- commit:  rate() including its COMMIT, as a request would do it;
+- naive:   a per-row ORM recompute (load the user's ratings, compute in Python,
+           save() every row, adjust each changed title with its own UPDATE);
+- small:   rate() again in a second database holding only the three bench users'
+           ratings, to show the cost follows the user's own ratings, not the database;
+
+and the ratios against the floor measured in the same run. Every measured write except
+the "commit" column runs in a transaction that is rolled back, so each repetition starts
+from the same state and the bench database stays exact (check_percentiles passes).
+
+The data are created once with generate_series (about a minute) in separate databases:
+BENCH_DATABASE_URL if set; otherwise the server of DATABASE_URL with the database names
+bench_ratings and bench_ratings_small; otherwise an embedded PostgreSQL under
+var/bench-pgdata. Nothing is timed with assertions; this only prints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BASE_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(BASE_DIR))
+
+BACKGROUND_USERS = 10_000
+BACKGROUND_RATINGS_EACH = 100
+TITLES = 20_000
+BENCH_SIZES = (100, 1_000, 10_000)
+REPEATS = {100: 41, 1_000: 31, 10_000: 15}
+NAIVE_REPEATS = {100: 11, 1_000: 5, 10_000: 3}
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _database_urls() -> tuple[str, str]:
+    explicit = os.environ.get("BENCH_DATABASE_URL")
+    if explicit:
+        name = urlsplit(explicit).path.lstrip("/")
+        return explicit, _with_database(explicit, f"{name}_small")
+    server = os.environ.get("DATABASE_URL")
+    if not server:
+        from config.embedded_db import embedded_database_url
+
+        server = embedded_database_url(BASE_DIR / "var" / "bench-pgdata")
+    return _with_database(server, "bench_ratings"), _with_database(server, "bench_ratings_small")
+
+
+def _ensure_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+SMALL_ROLE = "--small" in sys.argv[1:]
+BIG_URL, SMALL_URL = _database_urls()
+_ensure_database(SMALL_URL if SMALL_ROLE else BIG_URL)
+os.environ["DATABASE_URL"] = SMALL_URL if SMALL_ROLE else BIG_URL
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import F  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from catalog.models import Title  # noqa: E402
+from ratings import services  # noqa: E402
+from ratings.models import Rating  # noqa: E402
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+# Data ---------------------------------------------------------------------------------
+
+
+def _create_titles_and_users(background_users: int) -> None:
+    Title.objects.bulk_create(
+        [
+            Title(name=f"Bench title {i}", slug=f"bench-title-{i}", year=1950 + i % 75)
+            for i in range(TITLES)
+        ],
+        batch_size=5_000,
+    )
+    users = [User(username=f"bench{size}", password="!") for size in BENCH_SIZES]
+    users += [User(username=f"bg{i:05d}", password="!") for i in range(background_users)]
+    User.objects.bulk_create(users, batch_size=5_000)
+
+
+# Title k of user i is (i * 37 + k * 211) mod TITLES: distinct for k < TITLES (211 is prime).
+RATINGS_SQL = """
+    WITH t AS (SELECT array_agg(id ORDER BY id) AS ids, count(*) AS n FROM catalog_title),
+         u AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i
+                 FROM accounts_user WHERE username LIKE %(pattern)s)
+    INSERT INTO ratings_rating (user_id, title_id, score, review, rated_at, updated_at,
+                                review_hidden)
+    SELECT u.id, t.ids[1 + ((u.i * 37 + k * 211) %% t.n)], floor(random() * 101)::int,
+           '', now() - random() * interval '5000 days', now(), false
+      FROM u, t, generate_series(0, %(per_user)s - 1) AS k
+"""
+
+
+def ensure_data(with_background: bool) -> None:
+    """Create the bench data once: titles, users, ratings, then a full rebuild."""
+    expected = sum(BENCH_SIZES)
+    background = BACKGROUND_USERS if with_background else 0
+    expected += background * BACKGROUND_RATINGS_EACH
+    call_command("migrate", verbosity=0)
+    count = Rating.objects.count()
+    if count == expected and Title.objects.count() == TITLES:
+        return
+    say(f"Creating {expected:,} ratings in {connection.settings_dict['NAME']} (once) ...")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE ratings_rating, catalog_title, accounts_user RESTART IDENTITY CASCADE"
+        )
+    _create_titles_and_users(background)
+    with connection.cursor() as cursor:
+        if background:
+            cursor.execute(RATINGS_SQL, {"per_user": BACKGROUND_RATINGS_EACH, "pattern": "bg%"})
+        for size in BENCH_SIZES:
+            cursor.execute(RATINGS_SQL, {"per_user": size, "pattern": f"bench{size}"})
+    say(f"  loaded in {time.perf_counter() - started:.1f} s; rebuilding percentiles ...")
+    started = time.perf_counter()
+    call_command("recompute_percentiles", batch_size=1_000, verbosity=0)
+    say(f"  recompute_percentiles took {time.perf_counter() - started:.1f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+# Measurements -------------------------------------------------------------------------
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _target(user: User) -> tuple[Title, int, int]:
+    """A rating near the user's median score, and the score to move it to."""
+    ratings = Rating.objects.filter(user=user).order_by("score", "id")
+    rating = ratings.select_related("title")[ratings.count() // 2]
+    return rating.title, rating.score, (5 if rating.score > 50 else 95)
+
+
+def _timed_in_rollback(work) -> float:
+    """Seconds of work(mark) in a transaction that is then rolled back.
+
+    Timing starts when the transaction begins, or when work calls mark().
+    """
+    times: dict[str, float] = {}
+
+    def mark() -> None:
+        times["start"] = time.perf_counter()
+
+    try:
+        with transaction.atomic():
+            times["start"] = time.perf_counter()
+            work(mark)
+            times["end"] = time.perf_counter()
+            raise _Rollback
+    except _Rollback:
+        pass
+    return times["end"] - times["start"]
+
+
+def _median_of(work, repeats: int) -> float:
+    _timed_in_rollback(work)  # warm-up
+    return statistics.median(_timed_in_rollback(work) for _ in range(repeats))
+
+
+def measure_rate(user: User, repeats: int) -> float:
+    title, _old, new = _target(user)
+    return _median_of(lambda mark: services.rate(user, title, new), repeats)
+
+
+def measure_rate_with_commit(user: User, repeats: int) -> float:
+    """rate() as a request runs it, COMMIT included; toggles the score and puts it back."""
+    title, old, new = _target(user)
+    samples = []
+    for i in range(repeats + 1):
+        started = time.perf_counter()
+        services.rate(user, title, new if i % 2 == 0 else old)
+        samples.append(time.perf_counter() - started)
+    if (repeats + 1) % 2:
+        services.rate(user, title, old)
+    return statistics.median(samples[1:])
+
+
+def measure_floor(user: User, repeats: int) -> float:
+    title, _old, new = _target(user)
+
+    def work(mark) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE ratings_rating SET score = %s WHERE user_id = %s AND title_id = %s",
+                [new, user.pk, title.pk],
+            )
+            mark()
+            cursor.execute(services.RECOMPUTE_USERS_SQL, {"user_ids": [user.pk]})
+            cursor.fetchall()
+
+    return _median_of(work, repeats)
+
+
+def naive_recompute(user: User) -> None:
+    """What a straightforward per-row ORM implementation would do."""
+    ratings = list(Rating.objects.filter(user=user))
+    scores = [r.score for r in ratings]
+    n = len(scores)
+    enough = len(set(scores)) >= services.MIN_DISTINCT_SCORES
+    for rating in ratings:
+        below = sum(1 for s in scores if s < rating.score)
+        equal = sum(1 for s in scores if s == rating.score)
+        new = (200 * below + 100 * equal) // (2 * n) if enough else None
+        old = rating.percentile
+        rating.percentile = new
+        rating.save(update_fields=["percentile"])
+        if old != new:
+            Title.objects.filter(pk=rating.title_id).update(
+                percentile_sum=F("percentile_sum") - (old or 0) + (new or 0),
+                percentile_count=F("percentile_count")
+                - int(old is not None)
+                + int(new is not None),
+            )
+
+
+def measure_naive(user: User, repeats: int) -> float:
+    title, _old, new = _target(user)
+
+    def work(mark) -> None:
+        Rating.objects.filter(user=user, title=title).update(score=new)
+        mark()
+        naive_recompute(user)
+
+    return _median_of(work, repeats)
+
+
+def small_database_timings() -> dict[int, float]:
+    """rate() in the small database, measured by this script in a child process."""
+    env = {**os.environ, "DATABASE_URL": SMALL_URL}
+    result = subprocess.run(
+        [sys.executable, __file__, "--small"], env=env, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise SystemExit("the small-database run failed")
+    lines = result.stdout.strip().splitlines()
+    for line in lines[:-1]:
+        say(line)
+    payload = json.loads(lines[-1])
+    return {int(size): seconds for size, seconds in payload["rate"].items()}
+
+
+def run_small() -> None:
+    ensure_data(with_background=False)
+    timings = {
+        size: measure_rate(User.objects.get(username=f"bench{size}"), REPEATS[size])
+        for size in BENCH_SIZES
+    }
+    print(json.dumps({"ratings": Rating.objects.count(), "rate": timings}))
+
+
+def main() -> None:
+    small = small_database_timings()
+    ensure_data(with_background=True)
+    total = Rating.objects.count()
+    small_total = sum(BENCH_SIZES)
+    say("")
+    say(
+        f"Percentile service, median milliseconds per call; database of {total:,} ratings "
+        f"(small database: {small_total:,})."
+    )
+    header = (
+        f"{'user ratings':>12} | {'floor':>7} | {'rate()':>7} | {'rate/floor':>10} | "
+        f"{'commit':>7} | {'naive':>8} | {'naive/floor':>11} | {'small':>7} | {'big/small':>9}"
+    )
+    say(header)
+    say("-" * len(header))
+    for size in BENCH_SIZES:
+        user = User.objects.get(username=f"bench{size}")
+        repeats = REPEATS[size]
+        floor = measure_floor(user, repeats)
+        rate_time = measure_rate(user, repeats)
+        commit = measure_rate_with_commit(user, repeats)
+        naive = measure_naive(user, NAIVE_REPEATS[size])
+        say(
+            f"{size:>12,} | {floor * 1e3:>7.2f} | {rate_time * 1e3:>7.2f} | "
+            f"{rate_time / floor:>9.2f}x | {commit * 1e3:>7.2f} | {naive * 1e3:>8.1f} | "
+            f"{naive / floor:>10.1f}x | {small[size] * 1e3:>7.2f} | "
+            f"{rate_time / small[size]:>8.2f}x"
+        )
+    say("")
+    say("floor:  the bare SQL recompute statement alone (window functions, changed rows written)")
+    say("rate(): ratings.services.rate() changing one score, without COMMIT")
+    say("commit: rate() including its COMMIT, as a request runs it")
+    say("naive:  per-row ORM recompute (save() every rating, UPDATE each changed title)")
+    say("small:  rate() in a database holding only the bench users' ratings")
+    from ratings.selectors import percentile_mismatches
+
+    ratings, titles = percentile_mismatches()
+    say(f"check_percentiles afterwards: {len(ratings)} rating and {len(titles)} title mismatches")
+
+
+if __name__ == "__main__":
+    if SMALL_ROLE:
+        run_small()
+    else:
+        main()
