@@ -135,6 +135,11 @@ def test_search_filter_open_title_page_reviews_compact_similar_statistics(
     page.wait_for_url("**genres=drama**")
     page.locator("#browse-results .title-card-name", has_text="Amélie").wait_for(state="detached")
     assert page.locator("#browse-results .title-card").count() == 5
+    page.wait_for_load_state("networkidle")
+    # htmx settles the swapped list by fading it back in; screenshot it at full opacity.
+    page.wait_for_function(
+        "() => getComputedStyle(document.querySelector('#browse-results')).opacity === '1'"
+    )
     screenshot("catalog-browse-desktop")
 
     page.locator("#browse-results").get_by_role("link", name="Interview").click()
@@ -180,6 +185,8 @@ def test_search_filter_open_title_page_reviews_compact_similar_statistics(
     screenshot("catalog-title-phone")
     page.goto("/titles/?genres=drama")
     screenshot("catalog-browse-phone")
+    page.goto("/titles/")
+    screenshot("catalog-browse-phone-unfiltered", full_page=False)
 
 
 def test_trailer_loads_from_the_video_site_only_after_the_click(page, catalogue):
