@@ -1,0 +1,242 @@
+"""Benchmark of taste (run with `python bench/taste.py`).
+
+On the demo data (seed_demo: 220 people, ~23,000 ratings) and on a database ten times
+larger (the same catalogue, each person copied nine times with their scores jittered,
+so ten times the raters per title and ten times the people to compare with), prints the
+median time of:
+
+- TCI refresh:     refresh_user_compatibility() of one user (the SQL self-join on the
+                   titles they rated, then the upsert of their pairs), committed;
+- stored PSIs:     refresh_user_predictions() of one user (every unrated title, for the
+                   recommendations page), committed;
+- title-page PSI:  selectors.probable_score() of one user for the most rated title
+                   (their scores, then the title's best neighbours: two queries);
+- title page:      the whole title page GET with the PSI shown, and its query count;
+
+and the ratio of each to its demo-data figure measured in the same run. Nothing is
+asserted; this only prints.
+
+Databases (created once; the larger one takes a few minutes): BENCH_TASTE_DATABASE_URL
+if set (and the same name with "_x10"), else the server of DATABASE_URL with the names
+bench_taste and bench_taste_x10, else an embedded PostgreSQL under var/bench-pgdata.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BASE_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(BASE_DIR))
+
+COPIES = 10
+SAMPLE_USERS = 5
+REFRESH_REPEATS = 3
+PSI_REPEATS = 21
+PAGE_REPEATS = 11
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def _database_urls() -> tuple[str, str]:
+    explicit = os.environ.get("BENCH_TASTE_DATABASE_URL")
+    if explicit:
+        name = urlsplit(explicit).path.lstrip("/")
+        return explicit, _with_database(explicit, f"{name}_x10")
+    server = os.environ.get("DATABASE_URL")
+    if not server:
+        from config.embedded_db import embedded_database_url
+
+        server = embedded_database_url(BASE_DIR / "var" / "bench-pgdata")
+    return _with_database(server, "bench_taste"), _with_database(server, "bench_taste_x10")
+
+
+def _ensure_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+LARGE_ROLE = "--x10" in sys.argv[1:]
+DEMO_URL, LARGE_URL = _database_urls()
+_ensure_database(LARGE_URL if LARGE_ROLE else DEMO_URL)
+os.environ["DATABASE_URL"] = LARGE_URL if LARGE_ROLE else DEMO_URL
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("TASKS_IMMEDIATE", "1")
+os.environ.setdefault("HTTPS", "0")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from catalog.models import Title  # noqa: E402
+from ratings.models import Rating  # noqa: E402
+from taste import selectors, services  # noqa: E402
+from taste.models import TasteChange  # noqa: E402
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# Data ---------------------------------------------------------------------------------
+
+# Copy k of a person rates the same titles, each score moved by -6..+6 (deterministic).
+COPY_RATINGS_SQL = """
+    INSERT INTO ratings_rating (user_id, title_id, score, review, rated_at, updated_at,
+                                review_hidden)
+    SELECT c.id, r.title_id,
+           LEAST(100, GREATEST(0, r.score + abs(hashtext(c.id || '-' || r.title_id)) %% 13 - 6)),
+           '', r.rated_at, now(), false
+      FROM ratings_rating AS r
+      JOIN accounts_user AS o ON o.id = r.user_id
+      JOIN accounts_user AS c ON c.username LIKE o.username || '~x%%'
+"""
+
+
+def ensure_data() -> None:
+    call_command("migrate", verbosity=0)
+    if not Rating.objects.exists():
+        say(f"Loading the demo data into {connection.settings_dict['NAME']} (once) ...")
+        call_command("seed_demo", "--no-posters", verbosity=0, stdout=sys.stderr)
+    if LARGE_ROLE and not Rating.objects.filter(user__username__contains="~x").exists():
+        say(f"Making the demo {COPIES} times larger (once, a few minutes) ...")
+        started = time.perf_counter()
+        raters = list(
+            User.objects.filter(ratings__isnull=False).exclude(username__contains="~x").distinct()
+        )
+        User.objects.bulk_create(
+            [
+                User(username=f"{u.username}~x{k}", password="!", rating_scale=u.rating_scale)
+                for u in raters
+                for k in range(1, COPIES)
+            ],
+            batch_size=2_000,
+            ignore_conflicts=True,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(COPY_RATINGS_SQL, [])
+        call_command("recompute_percentiles", verbosity=0, stdout=sys.stderr)
+        say(f"... done in {time.perf_counter() - started:.0f}s")
+    TasteChange.objects.all().delete()
+
+
+# Measurements -------------------------------------------------------------------------
+
+
+def _median_ms(work, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def sample_users() -> list[User]:
+    """People near the median number of ratings among the demo's own people (the copies
+    in the larger database are left out, so both runs time the same people)."""
+    people = list(
+        User.objects.exclude(username__contains="~x")
+        .annotate(n=Count("ratings"))
+        .filter(n__gte=10)
+        .order_by("n", "username")
+    )
+    middle = len(people) // 2
+    return people[middle - SAMPLE_USERS // 2 : middle - SAMPLE_USERS // 2 + SAMPLE_USERS]
+
+
+def measure() -> dict:
+    ensure_data()
+    users = sample_users()
+    title = Title.objects.order_by("-ratings_count", "pk").first()
+    tci, stored = [], []
+    for user in users:
+        tci.append(_median_ms(lambda u=user: services.refresh_user_compatibility(u.pk), 3))
+        stored.append(_median_ms(lambda u=user: services.refresh_user_predictions(u.pk), 3))
+    viewers = [u for u in users if not Rating.objects.filter(user=u, title=title).exists()]
+    viewer = viewers[0] if viewers else users[0]
+    psi = _median_ms(lambda: selectors.probable_score(viewer, title), PSI_REPEATS)
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(viewer)
+    url = title.get_absolute_url()
+    client.get(url)
+    page = _median_ms(lambda: client.get(url), PAGE_REPEATS)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"title page answered {response.status_code}")
+    return {
+        "users": User.objects.filter(ratings__isnull=False).distinct().count(),
+        "ratings": Rating.objects.count(),
+        "title_raters": title.ratings_count,
+        "user_ratings": statistics.median([Rating.objects.filter(user=u).count() for u in users]),
+        "tci_ms": statistics.median(tci),
+        "stored_ms": statistics.median(stored),
+        "psi_ms": psi,
+        "page_ms": page,
+        "page_queries": len(queries),
+        "psi_ok": selectors.probable_score(viewer, title).ok,
+    }
+
+
+def main() -> None:
+    if LARGE_ROLE:
+        print(json.dumps(measure()))
+        return
+    demo = measure()
+    say("Measuring the larger database ...")
+    result = subprocess.run(
+        [sys.executable, __file__, "--x10"], capture_output=True, text=True, check=False
+    )
+    if result.returncode:
+        sys.stderr.write(result.stderr)
+        raise SystemExit("the larger-database run failed")
+    large = json.loads(result.stdout.strip().splitlines()[-1])
+
+    print(
+        f"Taste bench: medians over {SAMPLE_USERS} median users (~{demo['user_ratings']:.0f} "
+        f"ratings each); title page of the most rated title"
+    )
+    print(
+        f"demo: {demo['users']:,} raters, {demo['ratings']:,} ratings, title rated by "
+        f"{demo['title_raters']:,};  x10: {large['users']:,} raters, {large['ratings']:,} "
+        f"ratings, title rated by {large['title_raters']:,}"
+    )
+    print()
+    print(f"{'measure':<34} {'demo':>10} {'x10':>10} {'x10/demo':>9}")
+    rows = [
+        ("TCI refresh, one user (ms)", "tci_ms"),
+        ("stored PSIs, one user (ms)", "stored_ms"),
+        ("title-page PSI (ms)", "psi_ms"),
+        ("whole title page GET (ms)", "page_ms"),
+        ("title page queries", "page_queries"),
+    ]
+    for label, key in rows:
+        ratio = large[key] / demo[key] if demo[key] else float("nan")
+        print(f"{label:<34} {demo[key]:>10.1f} {large[key]:>10.1f} {ratio:>8.2f}x")
+    print(f"PSI shown on the title page: demo {demo['psi_ok']}, x10 {large['psi_ok']}")
+
+
+if __name__ == "__main__":
+    main()
