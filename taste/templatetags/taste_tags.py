@@ -76,5 +76,12 @@ def signed(value, digits: int = 1) -> str:
 
 
 @register.filter
+def plus(value, digits: int = 2) -> str:
+    """ "+ 3.20" / "− 1.00": a signed term added to what precedes it in a formula."""
+    value = float(value)
+    return f"{'−' if value < 0 else '+'} {abs(value):.{int(digits)}f}"
+
+
+@register.filter
 def percent(value) -> str:
     return "" if value is None else f"{float(value) * 100:.0f}%"
