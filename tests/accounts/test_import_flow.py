@@ -359,3 +359,29 @@ def test_unknown_preview_tab_and_bad_page_fall_back(client, member, catalog, upl
     batch = _batch(member)
     response = client.get(batch.get_absolute_url() + "?show=nonsense&page=abc")
     assert response.status_code == 200
+
+
+def test_preview_page_query_count_does_not_grow_with_rows(
+    client, member, upload, django_assert_max_num_queries
+):
+    TitleFactory(name="Film 1", year=2000)
+    text = "title,year,score\n" + "".join(f"Film {n},2000,{n % 100}\n" for n in range(2000))
+    upload("plain.csv", text)
+    batch = _batch(member)
+    with django_assert_max_num_queries(6):
+        assert client.get(batch.get_absolute_url() + "?show=unmatched&page=7").status_code == 200
+
+
+def test_upload_matching_uses_a_bounded_number_of_queries(
+    client, member, upload, django_assert_max_num_queries
+):
+    for n in range(50):
+        TitleFactory(name=f"Film {n}", year=2000, imdb_id=f"tt{n + 1000000}")
+    text = samples.IMDB_RATINGS_OLD.splitlines()[0] + "\n"
+    text += "".join(
+        f"tt{n + 1000000},7,2020-01-01,Film {n},u,movie,7,90,2000,Drama,10,2000-01-01,X\n"
+        for n in range(3000)
+    )
+    with django_assert_max_num_queries(12):
+        upload("ratings.csv", text)
+    assert _batch(member).counts["matched"] == 50
