@@ -41,7 +41,7 @@ BACKGROUND_USERS = 10_000
 BACKGROUND_RATINGS_EACH = 100
 TITLES = 20_000
 BENCH_SIZES = (100, 1_000, 10_000)
-REPEATS = {100: 41, 1_000: 31, 10_000: 15}
+REPEATS = {100: 61, 1_000: 41, 10_000: 21}
 NAIVE_REPEATS = {100: 11, 1_000: 5, 10_000: 3}
 
 
@@ -135,6 +135,9 @@ def ensure_data(with_background: bool) -> None:
     call_command("migrate", verbosity=0)
     count = Rating.objects.count()
     if count == expected and Title.objects.count() == TITLES:
+        # Earlier runs leave dead row versions behind (every measured write is rolled back).
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE ratings_rating, catalog_title")
         return
     say(f"Creating {expected:,} ratings in {connection.settings_dict['NAME']} (once) ...")
     started = time.perf_counter()
@@ -191,14 +194,36 @@ def _timed_in_rollback(work) -> float:
     return times["end"] - times["start"]
 
 
-def _median_of(work, repeats: int) -> float:
-    _timed_in_rollback(work)  # warm-up
-    return statistics.median(_timed_in_rollback(work) for _ in range(repeats))
+def _medians_of(works: list, repeats: int) -> list[float]:
+    """Median seconds of each work, the works interleaved so they share the same load."""
+    for work in works:
+        _timed_in_rollback(work)  # warm-up
+    samples: list[list[float]] = [[] for _ in works]
+    for _ in range(repeats):
+        for work, bucket in zip(works, samples, strict=True):
+            bucket.append(_timed_in_rollback(work))
+    return [statistics.median(bucket) for bucket in samples]
 
 
-def measure_rate(user: User, repeats: int) -> float:
+def rate_work(user: User):
     title, _old, new = _target(user)
-    return _median_of(lambda mark: services.rate(user, title, new), repeats)
+    return lambda mark: services.rate(user, title, new)
+
+
+def floor_work(user: User):
+    title, _old, new = _target(user)
+
+    def work(mark) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE ratings_rating SET score = %s WHERE user_id = %s AND title_id = %s",
+                [new, user.pk, title.pk],
+            )
+            mark()
+            cursor.execute(services.RECOMPUTE_USERS_SQL, {"user_ids": [user.pk]})
+            cursor.fetchall()
+
+    return work
 
 
 def measure_rate_with_commit(user: User, repeats: int) -> float:
@@ -212,22 +237,6 @@ def measure_rate_with_commit(user: User, repeats: int) -> float:
     if (repeats + 1) % 2:
         services.rate(user, title, old)
     return statistics.median(samples[1:])
-
-
-def measure_floor(user: User, repeats: int) -> float:
-    title, _old, new = _target(user)
-
-    def work(mark) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE ratings_rating SET score = %s WHERE user_id = %s AND title_id = %s",
-                [new, user.pk, title.pk],
-            )
-            mark()
-            cursor.execute(services.RECOMPUTE_USERS_SQL, {"user_ids": [user.pk]})
-            cursor.fetchall()
-
-    return _median_of(work, repeats)
 
 
 def naive_recompute(user: User) -> None:
@@ -260,7 +269,8 @@ def measure_naive(user: User, repeats: int) -> float:
         mark()
         naive_recompute(user)
 
-    return _median_of(work, repeats)
+    (median,) = _medians_of([work], repeats)
+    return median
 
 
 def small_database_timings() -> dict[int, float]:
@@ -282,7 +292,7 @@ def small_database_timings() -> dict[int, float]:
 def run_small() -> None:
     ensure_data(with_background=False)
     timings = {
-        size: measure_rate(User.objects.get(username=f"bench{size}"), REPEATS[size])
+        size: _medians_of([rate_work(User.objects.get(username=f"bench{size}"))], REPEATS[size])[0]
         for size in BENCH_SIZES
     }
     print(json.dumps({"ratings": Rating.objects.count(), "rate": timings}))
@@ -307,8 +317,7 @@ def main() -> None:
     for size in BENCH_SIZES:
         user = User.objects.get(username=f"bench{size}")
         repeats = REPEATS[size]
-        floor = measure_floor(user, repeats)
-        rate_time = measure_rate(user, repeats)
+        floor, rate_time = _medians_of([floor_work(user), rate_work(user)], repeats)
         commit = measure_rate_with_commit(user, repeats)
         naive = measure_naive(user, NAIVE_REPEATS[size])
         say(
@@ -326,6 +335,8 @@ def main() -> None:
     from ratings.selectors import percentile_mismatches
 
     ratings, titles = percentile_mismatches()
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    say(f"Machine: {os.cpu_count()} CPUs, load average {load} (other work skews small timings).")
     say(f"check_percentiles afterwards: {len(ratings)} rating and {len(titles)} title mismatches")
 
 

@@ -129,16 +129,33 @@ RECOMPUTE_USERS_SQL = f"""
     RETURNING changed.title_id, changed.old, changed.new
 """
 
+# The locking CTE takes the title row locks in ascending id order (LockRows runs above
+# the sort) before the UPDATE touches a row: the UPDATE only reaches a title through its
+# already-locked row. This is select_for_update().order_by("id") and the update in one
+# round trip.
 APPLY_TITLE_DELTAS_SQL = f"""
+    WITH locked AS (
+        SELECT id FROM {TITLE_TABLE} WHERE id = ANY(%(ids)s) ORDER BY id FOR NO KEY UPDATE
+    )
     UPDATE {TITLE_TABLE} AS t
        SET ratings_count = t.ratings_count + d.ratings_count,
            percentile_sum = t.percentile_sum + d.percentile_sum,
            percentile_count = t.percentile_count + d.percentile_count
-      FROM unnest(%s::bigint[], %s::integer[], %s::bigint[], %s::integer[])
-           AS d(id, ratings_count, percentile_sum, percentile_count)
-     WHERE t.id = d.id
+      FROM locked,
+           unnest(%(ids)s::bigint[], %(counts)s::integer[], %(sums)s::bigint[],
+                  %(known)s::integer[]) AS d(id, ratings_count, percentile_sum, percentile_count)
+     WHERE t.id = locked.id AND d.id = locked.id
 """
 
+UPSERT_FIELDS = (
+    "id",
+    "score",
+    "percentile",
+    "review",
+    "rated_at",
+    "updated_at",
+    "review_hidden",
+)
 UPSERT_SQL = f"""
     INSERT INTO {RATING_TABLE} AS r
            (user_id, title_id, score, review, rated_at, updated_at, review_hidden)
@@ -151,7 +168,7 @@ UPSERT_SQL = f"""
            review = EXCLUDED.review,
            rated_at = CASE WHEN %(keep_rated_at)s THEN r.rated_at ELSE EXCLUDED.rated_at END,
            updated_at = EXCLUDED.updated_at
-    RETURNING r.id, r.title_id, (r.xmax = 0) AS inserted
+    RETURNING r.title_id, (r.xmax = 0) AS inserted, {", ".join(f"r.{f}" for f in UPSERT_FIELDS)}
 """
 
 
@@ -176,17 +193,18 @@ def _lock_users(user_ids: list[int]) -> None:
         )
 
 
-def _recompute_users(user_ids: list[int], deltas: dict[int, _Delta]) -> int:
+def _recompute_users(user_ids: list[int], deltas: dict[int, _Delta]) -> dict[int, int | None]:
     """Recompute every percentile of these users, writing only changed rows.
 
-    Adds each change to ``deltas`` (by title id); returns the number of rows written.
+    Adds each change to ``deltas`` (by title id). Returns the new percentile of every
+    row written, by title id (meaningful for one user, whose titles are distinct).
     """
     with connection.cursor() as cursor:
         cursor.execute(RECOMPUTE_USERS_SQL, {"user_ids": list(user_ids)})
         rows = cursor.fetchall()
     for title_id, old, new in rows:
         deltas[title_id].add_percentile(old, new)
-    return len(rows)
+    return {title_id: new for title_id, _old, new in rows}
 
 
 def _apply_title_deltas(deltas: dict[int, _Delta]) -> None:
@@ -194,23 +212,15 @@ def _apply_title_deltas(deltas: dict[int, _Delta]) -> None:
     changed = sorted((tid, d) for tid, d in deltas.items() if not d.is_zero())
     if not changed:
         return
-    ids = [tid for tid, _ in changed]
-    # One ordered locking statement per transaction: lock order is always ascending id.
-    list(
-        Title.objects.filter(id__in=ids)
-        .order_by("id")
-        .select_for_update(no_key=True)
-        .values_list("id", flat=True)
-    )
     with connection.cursor() as cursor:
         cursor.execute(
             APPLY_TITLE_DELTAS_SQL,
-            [
-                ids,
-                [d.ratings_count for _, d in changed],
-                [d.percentile_sum for _, d in changed],
-                [d.percentile_count for _, d in changed],
-            ],
+            {
+                "ids": [tid for tid, _ in changed],
+                "counts": [d.ratings_count for _, d in changed],
+                "sums": [d.percentile_sum for _, d in changed],
+                "known": [d.percentile_count for _, d in changed],
+            },
         )
 
 
@@ -259,12 +269,16 @@ def rate(user, title, score: int, review: str = "", rated_at: datetime | None = 
     entry = RatingInput(title.pk, _check_score(score), _check_review(review), rated_at)
     _lock_user(user.pk)
     deltas: dict[int, _Delta] = defaultdict(_Delta)
-    ((rating_id, _title_id, inserted),) = _upsert(user.pk, [entry], keep_rated_at=rated_at is None)
+    ((_title_id, inserted, *fields),) = _upsert(user.pk, [entry], keep_rated_at=rated_at is None)
     if inserted:
         deltas[title.pk].ratings_count += 1
-    _recompute_users([user.pk], deltas)
+    written = _recompute_users([user.pk], deltas)
     _apply_title_deltas(deltas)
-    return Rating.objects.get(pk=rating_id)
+    rating = Rating(user=user, title=title, **dict(zip(UPSERT_FIELDS, fields, strict=True)))
+    rating._state.adding = False
+    if title.pk in written:
+        rating.percentile = written[title.pk]
+    return rating
 
 
 @transaction.atomic
@@ -326,7 +340,7 @@ def rate_many(user, entries: Iterable[RatingInput]) -> int:
     deltas: dict[int, _Delta] = defaultdict(_Delta)
     for group, keep in ((dated, False), (undated, True)):
         if group:
-            for _id, title_id, inserted in _upsert(user.pk, group, keep_rated_at=keep):
+            for title_id, inserted, *_fields in _upsert(user.pk, group, keep_rated_at=keep):
                 if inserted:
                     deltas[title_id].ratings_count += 1
     _recompute_users([user.pk], deltas)
@@ -410,7 +424,7 @@ def recompute_users_batch(user_ids: list[int]) -> int:
     """
     with transaction.atomic():
         _lock_users(user_ids)
-        return _recompute_users(user_ids, defaultdict(_Delta))
+        return len(_recompute_users(user_ids, defaultdict(_Delta)))
 
 
 def recompute_titles_batch(title_ids: list[int]) -> int:

@@ -191,7 +191,7 @@ def test_recompute_writes_only_changed_rows():
     rate_many(user, [RatingInput(t.pk, 10 * i) for i, t in enumerate(titles)])
     deltas = services.defaultdict(services._Delta)
 
-    assert services._recompute_users([user.pk], deltas) == 0
+    assert services._recompute_users([user.pk], deltas) == {}
     # Adding a top score moves every other percentile down a little.
     extra = TitleFactory()
     with connection.cursor() as cursor:
@@ -200,7 +200,7 @@ def test_recompute_writes_only_changed_rows():
             " review_hidden) VALUES (%s, %s, 100, '', now(), now(), false)",
             [user.pk, extra.pk],
         )
-    changed = services._recompute_users([user.pk], deltas)
+    changed = len(services._recompute_users([user.pk], deltas))
     assert 0 < changed <= 11
 
 
@@ -243,3 +243,17 @@ def test_hidden_review_still_counts():
     assert Title.objects.get(pk=titles[4].pk).avg_percentile == 90
     assert services.set_review_hidden([rating.pk], False) == 1
     assert Rating.objects.visible().filter(pk=rating.pk).exists()
+
+
+@pytest.mark.parametrize("new_score", [40, 95])
+def test_rate_returns_the_rating_as_stored(new_score):
+    user = UserFactory()
+    titles = _titles(5)
+    rate_many(user, [RatingInput(t.pk, 10 * i) for i, t in enumerate(titles)])
+
+    returned = rate(user, titles[4], new_score, review="Again")
+
+    stored = Rating.objects.get(pk=returned.pk)
+    fields = ["id", "user_id", "title_id", "score", "percentile", "review", "rated_at"]
+    assert [getattr(returned, f) for f in fields] == [getattr(stored, f) for f in fields]
+    assert returned.updated_at == stored.updated_at
