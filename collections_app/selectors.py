@@ -128,3 +128,30 @@ def collections_for_adding(user, title: Title) -> list[Collection]:
         .annotate(has_title=Exists(contains))
         .order_by("-updated_at", "-pk")
     )
+
+
+def inconsistent_collections() -> list[dict]:
+    """Collections whose stored ``items_count`` or item positions disagree with a fresh
+    count (positions must be exactly 1..n), with what was found. Empty when all is well."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.id, c.items_count, count(i.id) AS actual,
+                   count(i.id) FILTER (WHERE i.position <> r.rn) AS misplaced
+              FROM collections_app_collection c
+              LEFT JOIN collections_app_collectionitem i ON i.collection_id = c.id
+              LEFT JOIN (SELECT id, row_number() OVER (
+                             PARTITION BY collection_id ORDER BY position, id) AS rn
+                           FROM collections_app_collectionitem) r ON r.id = i.id
+             GROUP BY c.id, c.items_count
+            HAVING c.items_count <> count(i.id)
+                OR count(i.id) FILTER (WHERE i.position <> r.rn) > 0
+             ORDER BY c.id
+            """
+        )
+        return [
+            {"id": pk, "items_count": stored, "actual": actual, "misplaced": misplaced}
+            for pk, stored, actual, misplaced in cursor.fetchall()
+        ]

@@ -218,3 +218,18 @@ def collection_set_note(collection: Collection, item: CollectionItem, note: str)
     item.note = note
     _touch(collection, locked)
     return item
+
+
+@transaction.atomic
+def collection_repair(collection: Collection) -> None:
+    """Recount a collection's items and renumber their positions 1..n in their current
+    order (for rows written around the services, e.g. by hand in a database shell)."""
+    locked = _lock(collection)
+    items = list(CollectionItem.objects.filter(collection=locked).order_by("position", "pk"))
+    for number, item in enumerate(items, start=1):
+        item.position = number
+    # Positions are unique per collection: park them out of the way first.
+    CollectionItem.objects.filter(collection=locked).update(position=F("position") + MAX_ITEMS * 2)
+    CollectionItem.objects.bulk_update(items, ["position"], batch_size=1000)
+    locked.items_count = len(items)
+    _touch(collection, locked)
