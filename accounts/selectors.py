@@ -137,9 +137,10 @@ def _layout(bars: list[Bar], has_percentiles: bool, label_every: int = 1) -> Cha
         bar.show_label = i % label_every == 0 or i == len(bars) - 1
     gridlines = []
     if max_count:
-        for fraction in (0.5, 1.0):
-            y = round(baseline - (baseline - top) * fraction, 1)
-            gridlines.append((y, round(y - 4, 1), round(max_count * fraction)))
+        # Lines at whole counts only: half the maximum (rounded down) and the maximum.
+        for value in sorted({max(1, max_count // 2), max_count}):
+            y = round(baseline - (baseline - top) * value / max_count, 1)
+            gridlines.append((y, round(y - 4, 1), value))
     return Chart(
         bars,
         width,
