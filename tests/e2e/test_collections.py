@@ -127,6 +127,10 @@ def test_build_reorder_annotate_and_hide_a_collection(
     expect(page.locator(".collection-header .badge-private")).to_have_text("Private")
     url = page.url
 
+    page.emulate_media(color_scheme="dark")
+    screenshot("collections-detail-owner-dark")
+    page.emulate_media(color_scheme="light")
+
     page.goto("/collections/mine/")
     expect(page.locator(".collection-card", has_text="Two-handers")).to_contain_text("Private")
     screenshot("collections-mine")
