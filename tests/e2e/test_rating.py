@@ -83,6 +83,7 @@ def test_rating_works_without_javascript(browser, live_server, rater):
         panel.get_by_role("button", name="Rate").click()
         expect(panel.get_by_text("Enter a whole number from 0 to 100.")).to_be_visible()
         expect(panel.get_by_label("Review (optional)")).to_have_value("Typed before the mistake")
+        page.screenshot(path="test-artifacts/rating-no-js-error.png", full_page=True)
 
         panel.get_by_label("Score").fill("90")
         panel.get_by_role("button", name="Rate").click()
