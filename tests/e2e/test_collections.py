@@ -122,6 +122,7 @@ def test_build_reorder_annotate_and_hide_a_collection(
     page.goto(collection.get_absolute_url())
     page.get_by_role("link", name="Edit").click()
     page.get_by_label("Public").uncheck()
+    screenshot("collections-edit")
     page.get_by_role("button", name="Save changes").click()
     expect(page.locator(".messages")).to_contain_text("Saved “Two-handers” (private).")
     expect(page.locator(".collection-header .badge-private")).to_have_text("Private")
@@ -176,7 +177,7 @@ def test_browse_collections_and_page_the_title_section(page, screenshot):
 
     page.set_viewport_size(PHONE)
     page.goto("/collections/")
-    screenshot("collections-list-phone")
+    screenshot("collections-list-phone", full_page=False)
     page.set_viewport_size({"width": 1280, "height": 900})
 
     page.goto(interview.get_absolute_url())
