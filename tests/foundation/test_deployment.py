@@ -50,8 +50,10 @@ def test_dockerfile_installs_project_and_serves_with_gunicorn():
 
 
 def test_check_deploy_is_clean_with_debug_off_and_a_secret_key():
+    # Browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; a deployment never has it.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {
-        **os.environ,
+        **inherited,
         "DEBUG": "0",
         "SECRET_KEY": "a-long-random-production-secret-key-with-enough-entropy-0123456789",
         "ALLOWED_HOSTS": "movies.example.com",
