@@ -22,6 +22,7 @@ Locking, in this order, so that concurrent raters never deadlock:
 
 from __future__ import annotations
 
+import numbers
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -225,11 +226,12 @@ def _apply_title_deltas(deltas: dict[int, _Delta]) -> None:
 
 
 def _check_score(score) -> int:
-    if isinstance(score, bool) or not isinstance(score, int):
+    # Integral admits numpy integers (the taste code uses numpy); bool is not a score.
+    if isinstance(score, bool) or not isinstance(score, numbers.Integral):
         raise ValueError(f"A score must be a whole number from 0 to 100, not {score!r}.")
     if not MIN_SCORE <= score <= MAX_SCORE:
         raise ValueError(f"A score must be from 0 to 100, not {score}.")
-    return score
+    return int(score)
 
 
 def _check_review(review: str | None) -> str:
@@ -323,9 +325,11 @@ def rate_many(user, entries: Iterable[RatingInput]) -> int:
     """
     by_title: dict[int, RatingInput] = {}
     for entry in entries:
-        _check_score(entry.score)
         by_title[int(entry.title_id)] = RatingInput(
-            int(entry.title_id), entry.score, _check_review(entry.review), entry.rated_at
+            int(entry.title_id),
+            _check_score(entry.score),
+            _check_review(entry.review),
+            entry.rated_at,
         )
     if not by_title:
         return 0
