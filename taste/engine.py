@@ -19,7 +19,12 @@ Terms (percentiles are the per-user percentiles of DESIGN.md, 0..99):
   4. PSI = the score at percentile q of u's own ratings (``score_at_percentile``), so it
      follows your own habits: a harsh rater gets a harsh PSI.
 
-A PSI needs ``MIN_RATINGS`` ratings with percentiles and at least one neighbour.
+Users without percentiles (fewer than 5 different scores) take part through
+*positions*: the same formula applied to their scores anyway (``percentiles(scores,
+MIN_POSITION_SCORES)``), used for TCIs and as neighbours, never shown as percentiles
+and never counted in a title's average percentile.
+
+A PSI needs ``MIN_RATINGS`` ratings, at least two different scores, and a neighbour.
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ NEIGHBOUR_SHRINK = 50.0
 TITLE_SHRINK = 5.0
 MIN_RATINGS = 10
 MIN_DISTINCT_SCORES = 5
+# A user without percentiles (fewer than 5 different scores) is still compared through
+# the same formula ("positions"), if their scores say anything about order at all.
+MIN_POSITION_SCORES = 2
 
 
 def min_common(ratings_a: int, ratings_b: int) -> int:
@@ -54,10 +62,13 @@ def min_common(ratings_a: int, ratings_b: int) -> int:
     return max(MIN_COMMON_FLOOR, min(MIN_COMMON_CAP, int(fewer * MIN_COMMON_FRACTION)))
 
 
-def percentiles(scores: Sequence[int]) -> list[int | None]:
-    """The per-user percentile rule of DESIGN.md for one user's scores (same order)."""
+def percentiles(scores: Sequence[int], minimum_distinct: int = MIN_DISTINCT_SCORES) -> list:
+    """The per-user percentile rule of DESIGN.md for one user's scores (same order).
+
+    With ``minimum_distinct=MIN_POSITION_SCORES`` this gives the positions used to
+    compare the tastes of users who have no percentiles."""
     n = len(scores)
-    if len(set(scores)) < MIN_DISTINCT_SCORES:
+    if len(set(scores)) < minimum_distinct:
         return [None] * n
     result = []
     for s in scores:

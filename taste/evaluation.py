@@ -67,9 +67,11 @@ class Report:
 BASELINES = ("global mean", "title mean", "user mean", "user mean + title offset")
 
 
-def training_percentiles(users: np.ndarray, scores: np.ndarray) -> np.ndarray:
+def training_percentiles(
+    users: np.ndarray, scores: np.ndarray, minimum_distinct: int = engine.MIN_DISTINCT_SCORES
+) -> np.ndarray:
     """Per-user percentiles (DESIGN.md rule) of the given ratings, NaN for users with
-    fewer than 5 distinct scores. ``users`` are dense indices."""
+    fewer than ``minimum_distinct`` distinct scores. ``users`` are dense indices."""
     n = len(scores)
     result = np.full(n, np.nan)
     if n == 0:
@@ -90,7 +92,7 @@ def training_percentiles(users: np.ndarray, scores: np.ndarray) -> np.ndarray:
     equal = run_len[run_block]
     count = user_len[user_block]
     pct = np.floor(100 * (below + equal / 2) / count)
-    pct[distinct[user_block] < engine.MIN_DISTINCT_SCORES] = np.nan
+    pct[distinct[user_block] < minimum_distinct] = np.nan
     result[order] = pct
     return result
 
@@ -99,7 +101,7 @@ def pair_tcis(
     users: np.ndarray, titles: np.ndarray, pct: np.ndarray, n_users: int, n_titles: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """(sum of |p_a - p_b|, titles in common) for every pair of users, from the ratings
-    with percentiles, accumulated title by title (cost: sum of raters squared)."""
+    with a position (not NaN), accumulated title by title (cost: sum of raters squared)."""
     diff_sum = np.zeros((n_users, n_users), dtype=np.float64)
     common = np.zeros((n_users, n_users), dtype=np.int32)
     has = ~np.isnan(pct)
@@ -136,9 +138,13 @@ def evaluate(data: Ratings, folds: int = 5, seed: int = 1, progress=None) -> Rep
         train = fold_of != fold
         test = ~train
         tu, tt, ts = users[train], titles[train], scores[train]
+        # Stored percentiles (title aggregates) and the positions compared for taste
+        # (percentiles, else the fallback positions of users without percentiles).
         tp = training_percentiles(tu, ts)
+        fallback = training_percentiles(tu, ts, engine.MIN_POSITION_SCORES)
+        tpos = np.where(np.isnan(tp), fallback, tp)
         ratings_count = np.bincount(tu, minlength=n_users)
-        pct_count_user = np.bincount(tu[~np.isnan(tp)], minlength=n_users)
+        positioned_user = np.bincount(tu[~np.isnan(tpos)], minlength=n_users) > 0
 
         # Baselines on the 0-100 score scale.
         global_mean = float(ts.mean())
@@ -156,7 +162,7 @@ def evaluate(data: Ratings, folds: int = 5, seed: int = 1, progress=None) -> Rep
         has = ~np.isnan(tp)
         pct_sum = np.bincount(tt[has], weights=tp[has], minlength=n_titles)
         pct_n = np.bincount(tt[has], minlength=n_titles)
-        diff_sum, common = pair_tcis(tu, tt, tp, n_users, n_titles)
+        diff_sum, common = pair_tcis(tu, tt, tpos, n_users, n_titles)
         with np.errstate(invalid="ignore", divide="ignore"):
             tci = diff_sum / common
         need = np.maximum(
@@ -174,7 +180,7 @@ def evaluate(data: Ratings, folds: int = 5, seed: int = 1, progress=None) -> Rep
         del diff_sum, need, valid
 
         order = np.argsort(tt, kind="stable")
-        st, su, sp = tt[order], tu[order], tp[order]
+        st, su, sp = tt[order], tu[order], tpos[order]
         title_start = np.searchsorted(st, np.arange(n_titles + 1))
         user_order = np.lexsort((ts, tu))
         user_scores = ts[user_order]
@@ -184,11 +190,11 @@ def evaluate(data: Ratings, folds: int = 5, seed: int = 1, progress=None) -> Rep
         predicted = np.full(len(test_idx), np.nan)
         for k, i in enumerate(test_idx):
             u, t = users[i], titles[i]
-            if pct_count_user[u] < engine.MIN_RATINGS:
+            if ratings_count[u] < engine.MIN_RATINGS or not positioned_user[u]:
                 key = (
                     "fewer than 10 ratings"
                     if ratings_count[u] < engine.MIN_RATINGS
-                    else "no percentiles (fewer than 5 distinct scores)"
+                    else "every rating the same score"
                 )
                 reasons[key] = reasons.get(key, 0) + 1
                 continue

@@ -38,6 +38,28 @@ class Compatibility(models.Model):
         return f"TCI {self.tci:.1f} over {self.common_count} titles"
 
 
+class FallbackPosition(models.Model):
+    """Where a title sits among the ratings of a user who has no percentiles (fewer than
+    5 different scores, e.g. thumbs up/down or a 1-5 star rater who never gave 1): the
+    percentile formula applied anyway. Used only to compare tastes (TCI, PSI
+    neighbours), never shown as a percentile; needs at least 2 different scores.
+    Refreshed with the user's compatibilities. The view ``taste_position`` (migration
+    0003) unites these with the stored percentiles."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "title"], name="fallback_position_unique"),
+        ]
+        indexes = [models.Index(fields=["title"], name="fallback_position_title")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} places {self.title_id} at {self.position}"
+
+
 class TasteProfile(models.Model):
     """When a user's compatibilities and predictions were last computed, and from what."""
 

@@ -17,7 +17,14 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from catalog.models import Title
 from ratings.models import Rating
 from taste import engine, services
-from taste.models import Compatibility, Prediction, ShownPrediction, TasteProfile, TitleSimilarity
+from taste.models import (
+    Compatibility,
+    FallbackPosition,
+    Prediction,
+    ShownPrediction,
+    TasteProfile,
+    TitleSimilarity,
+)
 
 # Why there is no number ("?").
 SIGNED_OUT = "signed_out"
@@ -59,8 +66,8 @@ class ProbableScore:
             )
         if self.status == NO_PERCENTILES:
             return (
-                "Your ratings use fewer than 5 different scores, so they have no percentiles "
-                "to compare: use more of your scale."
+                "All your ratings have the same score, so they say nothing about what you "
+                "prefer: use more of your scale."
             )
         if self.status == NOT_COMPUTED:
             return "Your compatibility with other raters is being computed: check back soon."
@@ -77,7 +84,7 @@ class ProbableScore:
 def _status_for(own: services.OwnScores) -> str | None:
     if own.ratings_count < engine.MIN_RATINGS:
         return FEW_RATINGS
-    if own.percentile_count < engine.MIN_RATINGS:
+    if own.distinct_scores < engine.MIN_POSITION_SCORES:
         return NO_PERCENTILES
     return None
 
@@ -141,6 +148,7 @@ def shown_prediction(user, title: Title) -> ShownPrediction | None:
 class ExplainedNeighbour:
     user: object
     neighbour: engine.Neighbour
+    is_position: bool = False  # a fallback position, not a percentile
 
     @property
     def weighted_deviation(self) -> float:
@@ -164,6 +172,10 @@ class PsiExplanation:
     def position(self) -> float:
         return self.low_index + self.fraction
 
+    @property
+    def has_positions(self) -> bool:
+        return any(n.is_position for n in self.neighbours)
+
 
 def psi_explanation(user, title: Title) -> PsiExplanation:
     """Everything that produced the viewer's PSI for a title, for its explanation page."""
@@ -185,9 +197,17 @@ def psi_explanation(user, title: Title) -> PsiExplanation:
     if not probable.ok:
         return explanation
     prediction = probable.prediction
-    users = get_user_model().objects.in_bulk([n.user_id for n in prediction.neighbours])
+    ids = [n.user_id for n in prediction.neighbours]
+    users = get_user_model().objects.in_bulk(ids)
+    positions = set(
+        FallbackPosition.objects.filter(user_id__in=ids, title=title).values_list(
+            "user_id", flat=True
+        )
+    )
     explanation.neighbours = [
-        ExplainedNeighbour(users[n.user_id], n) for n in prediction.neighbours if n.user_id in users
+        ExplainedNeighbour(users[n.user_id], n, n.user_id in positions)
+        for n in prediction.neighbours
+        if n.user_id in users
     ]
     scores = probable.own.sorted_scores
     low, high, fraction = engine.interpolation_points(scores, prediction.percentile)
@@ -251,9 +271,11 @@ class SharedTitle:
 @dataclass
 class TciExplanation:
     shared: list[SharedTitle]
-    shared_without_percentiles: int
+    shared_without_positions: int
     my_ratings: int
     their_ratings: int
+    my_percentiles: bool  # False: my positions are fallback positions
+    their_percentiles: bool
     stored: Compatibility | None
 
     @property
@@ -275,40 +297,42 @@ class TciExplanation:
         return self.difference_sum / self.common
 
 
+def _positions(user) -> tuple[dict[int, tuple[int, int]], bool]:
+    """{title id: (score, position)} of a user's ratings, and whether the positions are
+    their stored percentiles (else fallback positions, or none for a single score)."""
+    rows = list(Rating.objects.filter(user=user).values_list("title_id", "score", "percentile"))
+    if rows and all(p is not None for _, _, p in rows):
+        return {t: (score, p) for t, score, p in rows}, True
+    places = engine.percentiles([score for _, score, _ in rows], engine.MIN_POSITION_SCORES)
+    return {t: (score, p) for (t, score, _), p in zip(rows, places, strict=True)}, False
+
+
 def tci_explanation(user, other) -> TciExplanation:
-    """The titles two users both rated, with both percentiles and the differences whose
-    mean is their TCI (computed from the ratings as they are now)."""
-    mine = Rating.objects.filter(user=user, title=OuterRef("title"))
-    theirs = (
-        Rating.objects.filter(user=other)
-        .filter(Exists(mine))
-        .select_related("title")
-        .order_by("title__name", "title__year")
-    )
-    my_ratings = {
-        r.title_id: r
-        for r in Rating.objects.filter(user=user, title__in=theirs.values("title")).only(
-            "title_id", "score", "percentile"
-        )
-    }
+    """The titles two users both rated, with both percentiles (or fallback positions)
+    and the differences whose mean is their TCI, from the ratings as they are now."""
+    mine, my_percentiles = _positions(user)
+    theirs, their_percentiles = _positions(other)
+    both = set(mine) & set(theirs)
+    titles = Title.objects.in_bulk(list(both))
     shared, without = [], 0
-    for their in theirs:
-        my = my_ratings[their.title_id]
-        if my.percentile is None or their.percentile is None:
+    for title_id in both:
+        (my_score, my_place), (their_score, their_place) = mine[title_id], theirs[title_id]
+        if my_place is None or their_place is None:
             without += 1
             continue
         shared.append(
-            SharedTitle(their.title, my.score, my.percentile, their.score, their.percentile)
+            SharedTitle(titles[title_id], my_score, my_place, their_score, their_place)
         )
-    shared.sort(key=lambda s: (s.difference, s.title.name))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) FILTER (WHERE user_id = %s), count(*) FILTER (WHERE user_id = %s) "
-            f"FROM {Rating._meta.db_table} WHERE user_id IN (%s, %s)",
-            [user.pk, other.pk, user.pk, other.pk],
-        )
-        my_count, their_count = cursor.fetchone()
-    return TciExplanation(shared, without, my_count, their_count, tci_between(user, other))
+    shared.sort(key=lambda s: (s.difference, s.title.name, s.title.pk))
+    return TciExplanation(
+        shared,
+        without,
+        len(mine),
+        len(theirs),
+        my_percentiles,
+        their_percentiles,
+        tci_between(user, other),
+    )
 
 
 # Recommendations -------------------------------------------------------------------

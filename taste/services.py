@@ -22,6 +22,7 @@ from taste import engine
 from taste.models import (
     ChangeKind,
     Compatibility,
+    FallbackPosition,
     PendingRefresh,
     Prediction,
     ShownPrediction,
@@ -37,6 +38,10 @@ PREDICTIONS = Prediction._meta.db_table
 SIMILAR = TitleSimilarity._meta.db_table
 CHANGES = TasteChange._meta.db_table
 PENDING = PendingRefresh._meta.db_table
+FALLBACK = FallbackPosition._meta.db_table
+# A view (migration 0003): user_id, title_id, position = the stored percentile, or the
+# fallback position of a user without percentiles.
+POSITIONS = "taste_position"
 
 # Pair rows are written under one advisory lock, so that refreshes of two users who
 # share a pair never interleave (no deadlock, no duplicate-key race).
@@ -62,15 +67,14 @@ def _min_common_sql(a: str, b: str) -> str:
 # One user's TCI with everyone sharing enough titles: a self-join of ratings on title.
 USER_PAIRS_SQL = f"""
 WITH mine AS (
-    SELECT title_id, percentile FROM {RATINGS}
-     WHERE user_id = %(user_id)s AND percentile IS NOT NULL
+    SELECT title_id, position FROM {POSITIONS} WHERE user_id = %(user_id)s
 ),
 my_count AS (SELECT count(*) AS n FROM {RATINGS} WHERE user_id = %(user_id)s),
 shared AS (
-    SELECT o.user_id AS other, sum(abs(o.percentile - m.percentile)) AS diff, count(*) AS common
+    SELECT o.user_id AS other, sum(abs(o.position - m.position)) AS diff, count(*) AS common
       FROM mine AS m
-      JOIN {RATINGS} AS o ON o.title_id = m.title_id
-     WHERE o.user_id <> %(user_id)s AND o.percentile IS NOT NULL
+      JOIN {POSITIONS} AS o ON o.title_id = m.title_id
+     WHERE o.user_id <> %(user_id)s
      GROUP BY o.user_id
 ),
 their_count AS (
@@ -88,10 +92,9 @@ ALL_PAIRS_SQL = f"""
 WITH counts AS (SELECT user_id, count(*) AS n FROM {RATINGS} GROUP BY user_id),
 shared AS (
     SELECT a.user_id AS user_a, b.user_id AS user_b,
-           sum(abs(a.percentile - b.percentile)) AS diff, count(*) AS common
-      FROM {RATINGS} AS a
-      JOIN {RATINGS} AS b ON b.title_id = a.title_id AND b.user_id > a.user_id
-     WHERE a.percentile IS NOT NULL AND b.percentile IS NOT NULL
+           sum(abs(a.position - b.position)) AS diff, count(*) AS common
+      FROM {POSITIONS} AS a
+      JOIN {POSITIONS} AS b ON b.title_id = a.title_id AND b.user_id > a.user_id
      GROUP BY a.user_id, b.user_id
 )
 INSERT INTO {PAIRS} (user_a_id, user_b_id, tci, common_count, computed_at)
@@ -107,7 +110,7 @@ def neighbour_rows_sql(title_filter: str) -> str:
     """The candidate neighbours of a user for some titles, best NEIGHBOURS per title in
     ``engine.choose_neighbours`` order (a TCI under the cutoff is a positive weight).
 
-    Columns: title_id, user_id, tci, common_count, percentile."""
+    Columns: title_id, user_id, tci, common_count, position (percentile or fallback)."""
     return f"""
 WITH compatible AS (
     SELECT CASE WHEN user_a_id = %(user_id)s THEN user_b_id ELSE user_a_id END AS other,
@@ -116,17 +119,17 @@ WITH compatible AS (
      WHERE (user_a_id = %(user_id)s OR user_b_id = %(user_id)s) AND tci < {engine.TCI_CUTOFF}
 ),
 ranked AS (
-    SELECT r.title_id, r.user_id, c.tci, c.common_count, r.percentile,
+    SELECT r.title_id, r.user_id, c.tci, c.common_count, r.position,
            row_number() OVER (
                PARTITION BY r.title_id ORDER BY c.tci, c.common_count DESC, r.user_id
-           ) AS position
+           ) AS rank
       FROM compatible AS c
-      JOIN {RATINGS} AS r ON r.user_id = c.other
-     WHERE r.percentile IS NOT NULL AND {title_filter}
+      JOIN {POSITIONS} AS r ON r.user_id = c.other
+     WHERE {title_filter}
 )
-SELECT title_id, user_id, tci, common_count, percentile FROM ranked
- WHERE position <= {engine.NEIGHBOURS}
- ORDER BY title_id, position
+SELECT title_id, user_id, tci, common_count, position FROM ranked
+ WHERE rank <= {engine.NEIGHBOURS}
+ ORDER BY title_id, rank
 """
 
 
@@ -135,23 +138,26 @@ class OwnScores:
     """What a user's own ratings say for PSI: how many, with percentiles, sorted scores."""
 
     ratings_count: int
-    percentile_count: int
+    distinct_scores: int
     sorted_scores: list[int]
 
     @property
     def can_predict(self) -> bool:
-        return self.percentile_count >= engine.MIN_RATINGS
+        return (
+            self.ratings_count >= engine.MIN_RATINGS
+            and self.distinct_scores >= engine.MIN_POSITION_SCORES
+        )
 
 
 def own_scores(user_id: int) -> OwnScores:
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT count(*), count(percentile), array_agg(score ORDER BY score) "
+            f"SELECT count(*), count(DISTINCT score), array_agg(score ORDER BY score) "
             f"FROM {RATINGS} WHERE user_id = %s",
             [user_id],
         )
-        count, with_pct, scores = cursor.fetchone()
-    return OwnScores(count, with_pct, list(scores or []))
+        count, distinct, scores = cursor.fetchone()
+    return OwnScores(count, distinct, list(scores or []))
 
 
 def candidates_by_title(user_id: int, title_ids: list[int]) -> dict[int, list[engine.Candidate]]:
@@ -167,10 +173,43 @@ def candidates_by_title(user_id: int, title_ids: list[int]) -> dict[int, list[en
     return by_title
 
 
+# Positions of users without percentiles: the percentile formula applied anyway.
+FALLBACK_SQL = f"""
+INSERT INTO {FALLBACK} (user_id, title_id, position)
+SELECT user_id, title_id, ((200 * below + 100 * (below_or_equal - below)) / (2 * n))::smallint
+  FROM (
+    SELECT user_id, title_id, percentile,
+           rank() OVER by_score - 1 AS below,
+           count(*) OVER by_score AS below_or_equal,
+           count(*) OVER (PARTITION BY user_id) AS n,
+           count(percentile) OVER (PARTITION BY user_id) AS with_percentile,
+           max(score) OVER (PARTITION BY user_id) > min(score) OVER (PARTITION BY user_id)
+               AS varied
+      FROM {RATINGS}
+     WHERE {{users}}
+    WINDOW by_score AS (PARTITION BY user_id ORDER BY score)
+  ) AS counted
+ WHERE with_percentile = 0 AND varied
+"""
+
+
+def refresh_positions(user_ids: list[int] | None = None) -> int:
+    """Recompute the fallback positions of these users (all users when None)."""
+    with connection.cursor() as cursor:
+        if user_ids is None:
+            cursor.execute(f"DELETE FROM {FALLBACK}")
+            cursor.execute(FALLBACK_SQL.format(users="TRUE"))
+        else:
+            cursor.execute(f"DELETE FROM {FALLBACK} WHERE user_id = ANY(%s)", [user_ids])
+            cursor.execute(FALLBACK_SQL.format(users="user_id = ANY(%s)"), [user_ids])
+        return cursor.rowcount
+
+
 @transaction.atomic
 def refresh_user_compatibility(user_id: int) -> int:
-    """Recompute every TCI of one user from the ratings as they are now; returns the
-    number of users they are now compatible with."""
+    """Recompute every TCI of one user (and their fallback positions) from the ratings as
+    they are now; returns the number of users they are now compatible with."""
+    refresh_positions([user_id])
     with connection.cursor() as cursor:
         cursor.execute(USER_PAIRS_SQL, {"user_id": user_id})
         rows = cursor.fetchall()
@@ -351,6 +390,7 @@ def rebuild_all(progress=None) -> dict[str, int]:
     with transaction.atomic(), connection.cursor() as cursor:
         # Changes logged before this point are covered by the rebuild.
         cursor.execute(f"DELETE FROM {CHANGES} WHERE changed_at <= %s", [now])
+        refresh_positions()
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PAIRS_LOCK])
         cursor.execute(f"DELETE FROM {PAIRS}")
         cursor.execute(ALL_PAIRS_SQL, {"now": now})

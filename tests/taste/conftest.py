@@ -27,7 +27,9 @@ def trio(titles):
     A: T1..T5 = 10, 20, 30, 40, 50        -> percentiles 10, 30, 50, 70, 90
     B: T1..T5 = 50, 40, 30, 20, 10        -> percentiles 90, 70, 50, 30, 10
     C: T1..T6 = 60, 60, 70, 80, 90, 100   -> percentiles 16, 16, 41, 58, 75, 91 (a tie)
-    D: thumbs up/down only (no percentiles); E: shares no title with anyone.
+    D: thumbs up/down only (0 or 100): no percentiles, so compared through positions,
+       the same formula applied anyway -> T1, T3, T5 at 30, T2, T4 at 80.
+    E: shares no title with anyone.
     """
     a, b, c, d, e = (UserFactory(username=name) for name in "abcde")
     t = titles

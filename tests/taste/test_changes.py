@@ -110,5 +110,5 @@ def test_rebuild_clears_the_log_and_recomputes_everything(trio):
     a, b, c, d, e = trio
     assert TasteChange.objects.exists()
     counts = services.rebuild_all()
-    assert counts["pairs"] == Compatibility.objects.count() == 3
+    assert counts["pairs"] == Compatibility.objects.count() == 6
     assert not TasteChange.objects.filter(changed_at__lte=timezone.now()).exists()

@@ -16,8 +16,8 @@ from tests.taste.conftest import give
 def test_rebuild_taste_reports_what_it_computed(trio):
     out = io.StringIO()
     call_command("rebuild_taste", stdout=out)
-    assert "Rebuilt taste for 5 users: 3 compatible pairs" in out.getvalue()
-    assert Compatibility.objects.count() == 3
+    assert "Rebuilt taste for 5 users: 6 compatible pairs" in out.getvalue()
+    assert Compatibility.objects.count() == 6
 
 
 @pytest.mark.django_db

@@ -32,16 +32,30 @@ def test_tci_is_mean_absolute_percentile_difference_by_hand(trio):
     assert found[("a", "c")] == (pytest.approx(11.2), 5)
     # |90-16| + |70-16| + |50-41| + |30-58| + |10-75| = 230 over 5
     assert found[("b", "c")] == (pytest.approx(46.0), 5)
-    assert len(found) == 3
+    assert len(found) == 6  # and D with each of them, below
 
 
-def test_users_without_percentiles_or_titles_in_common_have_no_tci(trio):
+def test_users_without_percentiles_are_compared_through_positions(trio):
     a, b, c, d, e = trio
     assert Rating.objects.filter(user=d, percentile__isnull=True).count() == 5
     services.rebuild_all()
+    found = pairs()
+    # D's positions 30, 80, 30, 80, 30 against A's 10, 30, 50, 70, 90: 20+50+20+10+60
+    assert found[("a", "d")] == (pytest.approx(32.0), 5)
+    # against B's 90, 70, 50, 30, 10: 60+10+20+50+20
+    assert found[("b", "d")] == (pytest.approx(32.0), 5)
+    # against C's 16, 16, 41, 58, 75: 14+64+11+22+45
+    assert found[("c", "d")] == (pytest.approx(31.2), 5)
+
+
+def test_one_repeated_score_or_no_title_in_common_gives_no_tci(trio, titles):
+    a, b, c, d, e = trio
+    same = UserFactory(username="same")
+    give(same, {titles[i]: 70 for i in range(1, 7)})
+    services.rebuild_all()
     names = {name for pair in pairs() for name in pair}
-    assert "d" not in names and "e" not in names
-    assert selectors.tci_between(a, d) is None
+    assert "same" not in names and "e" not in names
+    assert selectors.tci_between(a, same) is None
     assert selectors.tci_between(a, e) is None
 
 
@@ -103,7 +117,8 @@ def test_sql_tci_equals_the_numpy_tci_used_by_evaluate_psi(titles):
     assert sorted(stored.values(), key=lambda p: -1 if p is None else p) == sorted(
         [None if np.isnan(p) else int(p) for p in pct], key=lambda p: -1 if p is None else p
     )
-    diff, common = pair_tcis(u, t, pct, len(user_ids), int(t.max()) + 1)
+    positions = np.where(np.isnan(pct), training_percentiles(u, rows[:, 2].astype(float), 2), pct)
+    diff, common = pair_tcis(u, t, positions, len(user_ids), int(t.max()) + 1)
     counts = np.bincount(u)
     for row in Compatibility.objects.all():
         i, j = np.searchsorted(user_ids, [row.user_a_id, row.user_b_id])
@@ -133,12 +148,17 @@ def test_tci_explanation_lists_shared_titles_with_both_percentiles(trio):
         (90, 75, 15),
     ]
     with_thumbs = selectors.tci_explanation(a, d)
-    assert with_thumbs.common == 0 and with_thumbs.shared_without_percentiles == 5
-    assert with_thumbs.tci is None
+    assert with_thumbs.common == 5 and with_thumbs.shared_without_positions == 0
+    assert with_thumbs.my_percentiles and not with_thumbs.their_percentiles
+    assert with_thumbs.tci == pytest.approx(32.0)
 
 
 def test_soulmates_are_ordered_by_tci(trio):
     a, b, c, d, e = trio
     services.rebuild_all()
     mates = selectors.user_soulmates(c)
-    assert [(m.user.username, round(m.tci, 1)) for m in mates] == [("a", 11.2), ("b", 46.0)]
+    assert [(m.user.username, round(m.tci, 1)) for m in mates] == [
+        ("a", 11.2),
+        ("d", 31.2),
+        ("b", 46.0),
+    ]

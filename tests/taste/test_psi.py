@@ -86,8 +86,10 @@ def test_psi_reasons_when_there_is_none(scene, titles, django_user_model):
     assert "Rate 6 more titles" in few.reason
 
     thumbs = UserFactory(username="thumbs")
-    give(thumbs, {titles[i]: 0 if i % 2 else 100 for i in range(1, 13)})
-    assert selectors.probable_score(thumbs, x).status == selectors.NO_PERCENTILES
+    give(thumbs, {titles[i]: 70 for i in range(1, 13)})
+    same = selectors.probable_score(thumbs, x)
+    assert same.status == selectors.NO_PERCENTILES
+    assert "All your ratings have the same score" in same.reason
 
     lonely = UserFactory(username="lonely")
     give(lonely, {titles[i]: 2 * i for i in range(25, 36)})

@@ -121,6 +121,9 @@ def test_tci_explanation_page(client, trio):
     html = client.get(reverse("taste:tci-explain", args=["c"])).content.decode()
     assert "Your TCI with them: <strong" in html and "11.2" in html
     assert "56 ÷ 5 = 11.20" in html
+    html = client.get(reverse("taste:tci-explain", args=["d"])).content.decode()
+    assert "Their position" in html and "They have fewer than 5 different scores" in html
+    assert "160 ÷ 5 = 32.00" in html
     html = client.get(reverse("taste:tci-explain", args=["e"])).content.decode()
     assert "No TCI yet: you share 0 titles" in html
     assert client.get(reverse("taste:tci-explain", args=["a"])).status_code == 200
