@@ -299,6 +299,7 @@ def similar_titles(title: Title, limit: int = 12, max_fans: int = 500) -> list[S
 class Bar:
     label: str
     value: int
+    tick: str = ""  # the axis text, when shorter than the label
     x: float = 0
     y: float = 0
     width: float = 0
@@ -389,10 +390,11 @@ def title_statistics(title: Title, max_years: int = 25) -> list[BarChart]:
         .values_list("year", "n")
     )
     score_bars = [
-        Bar(f"{b * 10}-{b * 10 + 9 if b < 9 else 100}", score_counts.get(b, 0)) for b in range(10)
+        Bar(f"{b * 10}-{b * 10 + 9 if b < 9 else 100}", score_counts.get(b, 0), f"{b * 10}")
+        for b in range(10)
     ]
     percentile_bars = [
-        Bar(f"{b * 10}-{b * 10 + 9}", percentile_counts.get(b, 0)) for b in range(10)
+        Bar(f"{b * 10}-{b * 10 + 9}", percentile_counts.get(b, 0), f"{b * 10}") for b in range(10)
     ]
     year_bars = []
     if year_counts:
