@@ -3,7 +3,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_safe, require_POST
 
 from catalog import selectors, services
 from catalog.filters import SORT_CHOICES, TitleFilter
@@ -28,7 +28,7 @@ def _prefers_compact(request) -> bool:
     return bool(request.session.get("prefers_compact", False))
 
 
-@require_GET
+@require_safe
 def home(request):
     return render(
         request,
@@ -41,7 +41,7 @@ def home(request):
     )
 
 
-@require_GET
+@require_safe
 def title_list(request):
     filterset = TitleFilter(request.GET, queryset=Title.objects.all())
     valid = filterset.is_valid()
@@ -90,7 +90,7 @@ def _reviews_context(request, title: Title) -> dict:
     }
 
 
-@require_GET
+@require_safe
 def title_detail(request, pk: int, slug: str):
     title, redirect_response = _canonical_title(request, pk, slug, "catalog:title-detail")
     if redirect_response:
@@ -128,7 +128,7 @@ def title_compact_view(request, pk: int, slug: str):
     return redirect(next_url)
 
 
-@require_GET
+@require_safe
 def title_similar(request, pk: int, slug: str):
     title, redirect_response = _canonical_title(request, pk, slug, "catalog:title-similar")
     if redirect_response:
@@ -141,7 +141,7 @@ def title_similar(request, pk: int, slug: str):
     return render(request, "catalog/title_similar.html", context)
 
 
-@require_GET
+@require_safe
 def title_statistics(request, pk: int, slug: str):
     title, redirect_response = _canonical_title(request, pk, slug, "catalog:title-statistics")
     if redirect_response:
