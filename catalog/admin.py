@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from catalog import services
 from catalog.forms import TitleAdminForm
 from catalog.models import Credit, Genre, Person, Title, WatchLink
+from catalog.selectors import title_search
 
 
 class CreditInline(admin.TabularInline):
@@ -34,7 +35,8 @@ class TitleAdmin(admin.ModelAdmin):
         "has_poster", "imdb_id",
     ]  # fmt: skip
     list_filter = ["kind", "genres", ("poster", admin.EmptyFieldListFilter), "year"]
-    search_fields = ["name", "original_name", "imdb_id", "search_name"]
+    search_fields = ["name", "original_name", "imdb_id"]
+    search_help_text = "Typos and missing accents are forgiven; an IMDb id (tt…) matches exactly."
     prepopulated_fields = {"slug": ["name", "year"]}
     filter_horizontal = ["genres"]
     readonly_fields = [
@@ -62,6 +64,15 @@ class TitleAdmin(admin.ModelAdmin):
     inlines = [CreditInline, WatchLinkInline]
     list_per_page = 50
     show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        """The site's typo- and accent-tolerant search; IMDb ids match exactly."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if term.startswith("tt") and term[2:].isdigit():
+            return queryset.filter(imdb_id=term), False
+        return title_search(queryset, term), False
 
     @admin.display(description="Avg percentile", ordering="avg_percentile")
     def avg_percentile_display(self, obj: Title) -> str:
