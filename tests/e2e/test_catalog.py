@@ -211,3 +211,34 @@ def test_trailer_loads_from_the_video_site_only_after_the_click(page, catalogue)
     frame = page.locator("#trailer iframe")
     frame.wait_for(state="attached")
     assert frame.get_attribute("src").startswith("https://www.youtube-nocookie.com/embed/")
+
+
+def test_everything_works_without_javascript(browser, live_server, catalogue):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.goto("/titles/")
+        page.get_by_label("Search", exact=True).fill("amelie")
+        page.get_by_role("button", name="Show titles").click()
+        page.wait_for_url("**q=amelie**")
+        assert page.locator("#browse-results .title-card-name").all_inner_texts() == ["Amélie"]
+
+        page.goto(catalogue.get_absolute_url())
+        reviews = page.locator("#title-reviews")
+        reviews.get_by_role("link", name="Next ›").click()
+        page.wait_for_url("**reviews_page=2**")
+        assert "Page 2 of 2" in page.locator("#title-reviews .pagination").inner_text()
+        page.get_by_role("button", name="Compact view").click()
+        page.locator('#title-reviews button[aria-pressed="true"]').wait_for()
+        assert page.locator("#title-reviews .review-text").count() == 0
+
+        page.get_by_role("link", name="Show similar titles").click()
+        page.get_by_role("heading", name="Titles similar to Interview").wait_for()
+        assert page.locator(".title-card-name", has_text="Trees Lounge").count() == 1
+        page.go_back()
+        page.get_by_role("link", name="Show statistics").click()
+        page.get_by_role("heading", name="Statistics for Interview").wait_for()
+        assert page.locator("svg").count() == 3
+    finally:
+        context.close()
