@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "ratings",
     "collections_app",
     "taste",
+    "moderation",
 ]
 
 MIDDLEWARE = [
