@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("ratings.urls")),
     path("", include("collections_app.urls")),
     path("", include("taste.urls")),
+    path("", include("moderation.urls")),
 ]
 
 # Uploaded posters and avatars are served by the site itself so that a self-hosted
