@@ -35,7 +35,7 @@ def signup(request):
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="moderation.backends.ModerationBackend")
         messages.success(
             request,
             f"Welcome, {user.username}! Choose the scale you like to rate on, then rate a "
