@@ -449,3 +449,15 @@ def check_collection_allowed(user) -> None:
             "Please try again later.",
             code="too_many_collections",
         )
+
+
+def record_review_visibility(rating: Rating, by, hidden: bool) -> ModerationAction:
+    """Log a review hidden or shown on the rating's own admin page (already written)."""
+    return _record(
+        by,
+        Verb.HIDE_REVIEW if hidden else Verb.UNHIDE_REVIEW,
+        target_for(rating).label,
+        reason="Changed on the rating's admin page.",
+        subject=rating.user,
+        rating=rating,
+    )
