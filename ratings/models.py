@@ -6,8 +6,11 @@ from django.utils import timezone
 
 class RatingQuerySet(models.QuerySet):
     def visible(self):
-        """Ratings whose review may be shown publicly."""
-        return self.filter(review_hidden=False)
+        """Ratings whose review may be shown publicly: not hidden by a moderator and not
+        written by a suspended member."""
+        from moderation.querysets import user_suspended
+
+        return self.filter(review_hidden=False).exclude(user_suspended("user"))
 
     def with_review(self):
         return self.exclude(review="")
