@@ -11,7 +11,14 @@ MAX_ITEMS = 5000
 
 class CollectionQuerySet(models.QuerySet):
     def public(self):
-        return self.filter(is_public=True)
+        """Published by their owner, not hidden by a moderator, owner not suspended."""
+        from moderation.querysets import collection_hidden, user_suspended
+
+        return (
+            self.filter(is_public=True)
+            .exclude(collection_hidden("pk"))
+            .exclude(user_suspended("owner"))
+        )
 
 
 class Collection(models.Model):
