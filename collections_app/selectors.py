@@ -66,9 +66,13 @@ def attach_previews(collections, limit: int = PREVIEW_POSTERS) -> None:
 
 
 def collection_for_viewer(pk: int, user) -> Collection:
-    """The collection, if ``user`` may see it: public, or their own. Otherwise 404."""
-    collection = Collection.objects.select_related("owner").filter(pk=pk).first()
-    if collection is None or not (collection.is_public or collection.owner_id == user.pk):
+    """The collection, if ``user`` may see it: public (see ``public()``), or their own.
+    Otherwise 404."""
+    shown = Exists(Collection.objects.public().filter(pk=OuterRef("pk")))
+    collection = (
+        Collection.objects.select_related("owner").annotate(shown=shown).filter(pk=pk).first()
+    )
+    if collection is None or not (collection.shown or collection.owner_id == user.pk):
         raise Http404("No such collection.")
     return collection
 
