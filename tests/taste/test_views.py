@@ -172,3 +172,18 @@ def test_nav_links_for_signed_in_users_only(client):
     client.force_login(UserFactory())
     html = client.get("/").content.decode()
     assert reverse("taste:soulmates") in html and reverse("taste:recommendations") in html
+
+
+def test_profile_shows_the_viewers_tci_and_the_members_prediction_accuracy(client, trio):
+    a, b, c, d, e = trio
+    services.rebuild_all()
+    client.force_login(a)
+    html = client.get(c.get_absolute_url()).content.decode()
+    assert "Your TCI with them: <strong" in html and ">11.2</strong> over 5 titles" in html
+    assert reverse("taste:tci-explain", args=["c"]) in html
+    assert "Prediction accuracy" in html
+    own = client.get(a.get_absolute_url()).content.decode()
+    assert "Your TCI with them" not in own
+    assert "Once you rate a title after seeing its probable score" in own
+    html = client.get(e.get_absolute_url()).content.decode()
+    assert "No TCI with them yet" in html
