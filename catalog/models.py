@@ -44,6 +44,9 @@ class TitleKind(models.TextChoices):
     TV_FILM = "tv_film", "TV film"
 
 
+RATING_AGGREGATE_FIELDS = frozenset({"ratings_count", "percentile_sum", "percentile_count"})
+
+
 class Title(models.Model):
     kind = models.CharField(max_length=12, choices=TitleKind.choices, default=TitleKind.FILM)
     name = models.CharField(max_length=300)
@@ -119,6 +122,16 @@ class Title(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"name", "original_name"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "search_name", "name_trigrams"}
+        elif update_fields is None and not self._state.adding:
+            # The rating aggregates are written only by ratings.services, under row locks;
+            # saving an instance loaded earlier (an admin form) must not write stale ones back.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key
+                and not field.generated
+                and field.name not in RATING_AGGREGATE_FIELDS
+            ]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
