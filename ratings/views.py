@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import scales
 from catalog.models import Title
 from catalog.templatetags.catalog_tags import ordinal
+from moderation.services import check_review_allowed
 from ratings import services
 from ratings.forms import RatingForm, rating_form_for, rating_panel_context
 from ratings.selectors import viewer_rating
@@ -74,6 +75,7 @@ def rate(request, pk: int):
     form = RatingForm(request.POST, scale=scale)
     if form.is_valid():
         try:
+            check_review_allowed(request.user, title, form.cleaned_data["review"])
             rating = services.rate(
                 request.user, title, form.cleaned_data["score"], form.cleaned_data["review"]
             )
