@@ -187,3 +187,22 @@ def test_profile_shows_the_viewers_tci_and_the_members_prediction_accuracy(clien
     assert "Once you rate a title after seeing its probable score" in own
     html = client.get(e.get_absolute_url()).content.decode()
     assert "No TCI with them yet" in html
+
+
+def test_recommendations_visit_queues_a_refresh_when_none_or_stale(
+    client, titles, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks import default_task_backend
+
+    from taste.models import PendingRefresh
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    default_task_backend.clear()
+    viewer = UserFactory()
+    give(viewer, {titles[i]: 8 * i for i in range(1, 13)})
+    client.force_login(viewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get(reverse("taste:recommendations")).status_code == 200
+        client.get(reverse("taste:recommendations"))
+    assert [r.args for r in default_task_backend.results] == [[viewer.pk]]
+    assert PendingRefresh.objects.filter(object_id=viewer.pk).exists()
