@@ -16,6 +16,7 @@ from accounts import importers, scales
 from accounts.importers.parsing import SITE_HEADER
 from accounts.models import ImportBatch, User
 from catalog.models import Genre, Title, TitleKind
+from moderation.querysets import user_suspended
 from ratings.models import Rating
 
 RATINGS_PER_PAGE = 30
@@ -232,7 +233,12 @@ class RatingFilters:
 
 
 def member_ratings(member: User, filters: RatingFilters) -> QuerySet[Rating]:
-    ratings = Rating.objects.filter(user=member).select_related("title")
+    # author_suspended: a suspended member's reviews are hidden publicly (moderation).
+    ratings = (
+        Rating.objects.filter(user=member)
+        .select_related("title")
+        .annotate(author_suspended=user_suspended("user"))
+    )
     if filters.kind:
         ratings = ratings.filter(title__kind=filters.kind)
     if filters.genre:
