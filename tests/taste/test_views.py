@@ -206,3 +206,29 @@ def test_recommendations_visit_queues_a_refresh_when_none_or_stale(
         client.get(reverse("taste:recommendations"))
     assert [r.args for r in default_task_backend.results] == [[viewer.pk]]
     assert PendingRefresh.objects.filter(object_id=viewer.pk).exists()
+
+
+def test_list_tags_show_psi_badges_in_two_queries(rf, titles, django_assert_num_queries):
+    from django.template import Context, Template
+
+    target = titles[30]
+    viewer = make_crowd(titles, 4, target)
+    request = rf.get("/titles/")
+    request.user = viewer
+    template = Template(
+        "{% load taste_tags %}{% probable_scores_for titles as psis %}"
+        "{% for title in titles %}[{{ title.name }} {% psi_badge title psis %}]{% endfor %}"
+    )
+    listed = [target, titles[39]]
+    with django_assert_num_queries(2):
+        html = template.render(Context({"request": request, "titles": listed}))
+    psi = selectors_probable(viewer, target)
+    badge = f'<span class="badge psi-badge" title="Your probable score">PSI {psi}</span>'
+    assert f"[{target.name} {badge}]" in html
+    assert f"[{titles[39].name} ]" in html
+
+
+def selectors_probable(user, title) -> int:
+    from taste import selectors
+
+    return selectors.probable_score(user, title).rounded
