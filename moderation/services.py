@@ -12,9 +12,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from collections_app.models import Collection
@@ -398,10 +399,37 @@ def lift_suspension(user, by, reason: str = "") -> bool:
     return True
 
 
+MODERATOR_PERMISSIONS = [
+    ("moderation", "view_case"),
+    ("moderation", "change_case"),
+    ("moderation", "view_report"),
+    ("moderation", "view_moderationaction"),
+    ("moderation", "view_suspension"),
+    ("moderation", "add_suspension"),
+    ("moderation", "change_suspension"),
+    ("moderation", "view_hiddencollection"),
+    ("ratings", "view_rating"),
+    ("collections_app", "view_collection"),
+    ("collections_app", "view_collectionitem"),
+    ("accounts", "view_user"),
+]
+
+
+def moderators_group() -> Group:
+    """The Moderators group (made by migration 0002); made again if it was deleted."""
+    group, created = Group.objects.get_or_create(name=MODERATORS_GROUP)
+    if created:
+        q = Q()
+        for app_label, codename in MODERATOR_PERMISSIONS:
+            q |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(Permission.objects.filter(q))
+    return group
+
+
 @transaction.atomic
 def grant_moderator(user) -> None:
     """Make ``user`` a moderator: staff (to sign in to the admin) in the Moderators group."""
-    group = Group.objects.get(name=MODERATORS_GROUP)
+    group = moderators_group()
     user.groups.add(group)
     if not user.is_staff:
         get_user_model().objects.filter(pk=user.pk).update(is_staff=True)

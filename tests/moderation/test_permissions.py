@@ -136,3 +136,11 @@ def test_view_only_staff_cannot_use_the_rating_hide_action(client, review):
         {"action": "hide_reviews", "_selected_action": [review.pk]},
     )
     assert not Rating.objects.get(pk=review.pk).review_hidden
+
+
+def test_group_is_made_again_with_the_same_permissions_if_deleted(moderators_group):
+    from moderation.services import moderators_group as ensure_group
+
+    expected = set(moderators_group.permissions.all())
+    moderators_group.delete()
+    assert set(ensure_group().permissions.all()) == expected
