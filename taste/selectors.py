@@ -320,9 +320,7 @@ def tci_explanation(user, other) -> TciExplanation:
         if my_place is None or their_place is None:
             without += 1
             continue
-        shared.append(
-            SharedTitle(titles[title_id], my_score, my_place, their_score, their_place)
-        )
+        shared.append(SharedTitle(titles[title_id], my_score, my_place, their_score, their_place))
     shared.sort(key=lambda s: (s.difference, s.title.name, s.title.pk))
     return TciExplanation(
         shared,

@@ -2,13 +2,14 @@
 
 - ``{% probable_score title %}``: the "Your probable score" card of a title page.
 - ``{% probable_scores_for titles as psis %}`` then ``{% psi_badge title psis %}``: PSIs
-  on a list of titles (two queries for the whole list).
+  on a list of titles or collection items, unrated ones only (three queries in all).
 - ``{% tci_with profile_user %}``: "Your TCI with them: 12.4 over 57 titles" on a profile.
 - ``{% prediction_accuracy_panel profile_user %}``: how close their PSIs came.
 """
 
 from django import template
 
+from catalog.models import Title
 from ratings.models import Rating
 from taste import selectors, services
 
@@ -35,9 +36,17 @@ def probable_score(context, title):
 
 
 @register.simple_tag(takes_context=True)
-def probable_scores_for(context, titles):
-    """``{% probable_scores_for page_obj as psis %}``: {title id: ProbableScore}."""
-    return selectors.probable_scores(context["request"].user, list(titles))
+def probable_scores_for(context, titles_or_items):
+    """``{% probable_scores_for page_obj as psis %}``: {title id: ProbableScore} for the
+    titles the viewer has not rated. Accepts titles or collection items (``item.title``)."""
+    user = context["request"].user
+    titles = [entry if isinstance(entry, Title) else entry.title for entry in titles_or_items]
+    if not user.is_authenticated or not titles:
+        return {}
+    rated = set(
+        Rating.objects.filter(user=user, title__in=titles).values_list("title_id", flat=True)
+    )
+    return selectors.probable_scores(user, [t for t in titles if t.pk not in rated])
 
 
 @register.inclusion_tag("taste/_psi_badge.html", takes_context=True)

@@ -208,7 +208,7 @@ def test_recommendations_visit_queues_a_refresh_when_none_or_stale(
     assert PendingRefresh.objects.filter(object_id=viewer.pk).exists()
 
 
-def test_list_tags_show_psi_badges_in_two_queries(rf, titles, django_assert_num_queries):
+def test_list_tags_show_psi_badges_in_three_queries(rf, titles, django_assert_num_queries):
     from django.template import Context, Template
 
     target = titles[30]
@@ -220,12 +220,28 @@ def test_list_tags_show_psi_badges_in_two_queries(rf, titles, django_assert_num_
         "{% for title in titles %}[{{ title.name }} {% psi_badge title psis %}]{% endfor %}"
     )
     listed = [target, titles[39]]
-    with django_assert_num_queries(2):
+    # the viewer's rated titles among these, their own scores, the neighbours
+    with django_assert_num_queries(3):
         html = template.render(Context({"request": request, "titles": listed}))
     psi = selectors_probable(viewer, target)
     badge = f'<span class="badge psi-badge" title="Your probable score">PSI {psi}</span>'
     assert f"[{target.name} {badge}]" in html
     assert f"[{titles[39].name} ]" in html
+
+
+def test_list_tags_leave_out_titles_the_viewer_rated(rf, titles):
+    from django.template import Context, Template
+
+    target = titles[30]
+    viewer = make_crowd(titles, 4, target)
+    rate(viewer, target, 55)
+    request = rf.get("/titles/")
+    request.user = viewer
+    template = Template(
+        "{% load taste_tags %}{% probable_scores_for titles as psis %}"
+        "{% for title in titles %}[{% psi_badge title psis %}]{% endfor %}"
+    )
+    assert template.render(Context({"request": request, "titles": [target]})) == "[]"
 
 
 def selectors_probable(user, title) -> int:
