@@ -19,8 +19,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
+from django.utils.timezone import localtime
 
 from collections_app.admin import CollectionAdmin
 from collections_app.models import Collection
@@ -72,12 +74,14 @@ def _current_text(case: Case) -> str:
     return case.text
 
 
-def _status_text(case: Case) -> str:
+def _status_text(case: Case, with_date: bool = True) -> str:
     if case.is_open:
         return "Open"
     who = case.resolved_by.username if case.resolved_by else "someone"
-    when = case.resolved_at.strftime("%d %b %Y %H:%M") if case.resolved_at else ""
-    return f"Resolved by {who}: {case.get_resolution_display()} ({when})"
+    text = f"Resolved by {who}: {case.get_resolution_display()}"
+    if with_date and case.resolved_at:
+        text += f" ({date_format(localtime(case.resolved_at), 'j M Y, H:i')})"
+    return text
 
 
 # Confirmation page shared by the queue's and the suspensions' actions -----------------
@@ -198,9 +202,11 @@ class ReportInline(admin.TabularInline):
 
 
 class ActionInline(admin.TabularInline):
+    """The case's moderation log."""
+
     model = ModerationAction
     verbose_name_plural = "history (moderation log)"
-    fields = ("created_at", "actor_name", "verb", "reason")
+    fields = ("created_at", "moderator", "action", "reason")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -212,6 +218,14 @@ class ActionInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    @admin.display(description="Moderator")
+    def moderator(self, action: ModerationAction) -> str:
+        return action.actor_name or "–"
+
+    @admin.display(description="Action")
+    def action(self, action: ModerationAction) -> str:
+        return action.get_verb_display()
+
 
 class ModerationMedia:
     css = {"all": ["css/moderation.css"]}
@@ -222,16 +236,14 @@ class CaseAdmin(admin.ModelAdmin):
     Media = ModerationMedia
     list_display = (
         "item",
-        "kind",
         "reports",
         "reasons",
         "reported_text",
         "author_link",
-        "opened_at",
-        "status_display",
+        "queue_status",
     )
     list_display_links = ("item",)
-    list_filter = (StatusFilter, "kind", ReasonFilter, "resolution", "opened_at")
+    list_filter = (StatusFilter, "kind", ReasonFilter, "resolution")
     search_fields = ("label", "text", "author__username", "author__display_name")
     date_hierarchy = "opened_at"
     actions = ("hide_item", "dismiss_reports", "suspend_author", "restore_item")
@@ -268,15 +280,21 @@ class CaseAdmin(admin.ModelAdmin):
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
             "show_delete": False,
+            "title": "Reported item",
             "can_moderate": self.has_change_permission(request),
             "queue_url": reverse("admin:moderation_case_changelist") + "?status=all",
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.display(description="Reported item", ordering="label")
+    @admin.display(description="Reported item", ordering="opened_at")
     def item(self, case: Case) -> str:
-        return case.label
+        opened = date_format(localtime(case.opened_at), "j M Y, H:i")
+        return format_html('{}<br><span class="quiet">opened {}</span>', case.label, opened)
+
+    @admin.display(description="Status", ordering="status")
+    def queue_status(self, case: Case) -> str:
+        return _status_text(case, with_date=False)
 
     @admin.display(description="Item")
     def item_link(self, case: Case) -> str:

@@ -16,8 +16,9 @@ class ReportForm(forms.Form):
         required=False,
         max_length=DETAILS_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4, "data-report-details": ""}),
-        label="Details (optional)",
-        help_text=f"Anything the moderators should know. Up to {DETAILS_MAX_LENGTH:,} characters.",
+        label="Details",
+        help_text="Anything the moderators should know: optional, except for “Something "
+        f"else”. Up to {DETAILS_MAX_LENGTH:,} characters.",
         error_messages={
             "max_length": f"Details can be at most {DETAILS_MAX_LENGTH:,} characters "
             "(these have %(show_value)s)."

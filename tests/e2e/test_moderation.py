@@ -38,7 +38,7 @@ def test_report_then_hide_from_the_admin_queue(page, login, screenshot, scene):
     review.get_by_role("link", name="Report review by ann").click()
     expect(page.get_by_role("heading", name="Report this review")).to_be_visible()
     page.get_by_label("Spam or advertising").check()
-    page.get_by_label("Details (optional)").fill("Advert for watches.")
+    page.get_by_label("Details").fill("Advert for watches.")
     screenshot("moderation-report-form")
     page.get_by_role("button", name="Send report").click()
     expect(
