@@ -53,4 +53,7 @@ class Rating(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} rated {self.title} {self.score}"
+        # Readable in the admin and the moderation log: "Review by ann on Interview (2007)".
+        if self.review:
+            return f"Review by {self.user} on {self.title}"
+        return f"Rating by {self.user} on {self.title}: {self.score}"
