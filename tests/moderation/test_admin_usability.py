@@ -85,3 +85,11 @@ def test_readable_names(review, collection, author, moderator, make_report):
     assert str(services.suspend(author, moderator, "Spam")) == "Suspension of ann (active)"
     assert target_for(collection).label == "Collection “Best interviews” by ann"
     assert target_for(author).label == "Profile of ann"
+
+
+def test_rating_names_read_well(review, author, title):
+    assert str(review) == "Review by ann on Interview (2007)"
+    assert (
+        str(rate(author, TitleFactory(name="Heat", year=1995), 90))
+        == "Rating by ann on Heat (1995): 90"
+    )
