@@ -35,6 +35,8 @@ def test_report_then_hide_from_the_admin_queue(page, login, screenshot, scene):
     review = page.locator(".review", has_text="Cheap watches")
     # Links in reviews are never live: the address is plain text.
     expect(review.locator("a[href*='spam.example']")).to_have_count(0)
+    review.scroll_into_view_if_needed()
+    screenshot("moderation-title-reviews", full_page=False)
     review.get_by_role("link", name="Report review by ann").click()
     expect(page.get_by_role("heading", name="Report this review")).to_be_visible()
     page.get_by_label("Spam or advertising").check()
@@ -98,3 +100,5 @@ def test_report_form_on_a_phone(page, login, screenshot, scene):
     page.get_by_role("button", name="Send report").click()
     expect(page.get_by_text("Say briefly what is wrong")).to_be_visible()
     screenshot("moderation-report-phone")
+    page.emulate_media(color_scheme="dark")
+    screenshot("moderation-report-phone-dark")

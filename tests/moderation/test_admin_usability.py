@@ -9,7 +9,7 @@ from moderation import services
 from moderation.models import Case
 from moderation.selectors import target_for
 from ratings.services import rate
-from tests.factories import CollectionFactory, TitleFactory, UserFactory
+from tests.factories import CollectionFactory, CollectionItemFactory, TitleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +21,7 @@ CHANGELISTS = [
     "admin:moderation_hiddencollection_changelist",
     "admin:ratings_rating_changelist",
     "admin:collections_app_collection_changelist",
+    "admin:collections_app_collectionitem_changelist",
     "admin:accounts_user_changelist",
     "admin:catalog_title_changelist",
 ]
@@ -35,6 +36,7 @@ def add_rows(n: int, moderator) -> None:
         rating = rate(author, title, 50, review="Spam spam spam")
         services.report(reporter, target_for(rating), "spam", "Links")
         collection = CollectionFactory(owner=author)
+        CollectionItemFactory(collection=collection, title=title, position=1)
         services.report(reporter, target_for(collection), "abuse")
         services.hide_collection(collection, moderator, "Abuse")
         services.dismiss_case(Case.objects.get(rating=rating), moderator, "Fine")
