@@ -102,3 +102,30 @@ def test_report_form_on_a_phone(page, login, screenshot, scene):
     screenshot("moderation-report-phone")
     page.emulate_media(color_scheme="dark")
     screenshot("moderation-report-phone-dark")
+
+
+def test_report_links_on_collection_and_profile_and_notices(page, login, screenshot, scene):
+    from moderation.services import hide_collection, suspend
+    from tests.factories import CollectionFactory, CollectionItemFactory
+
+    title, member, moderator = scene
+    owner = UserFactory(username="dora")
+    collection = CollectionFactory(owner=owner, name="Liars on film", slug="liars-on-film")
+    CollectionItemFactory(collection=collection, title=title, position=1)
+    login(member)
+    page.goto(collection.get_absolute_url())
+    expect(page.get_by_role("link", name="Report collection “Liars on film”")).to_be_visible()
+    screenshot("moderation-collection-link", full_page=False)
+    page.goto(owner.get_absolute_url())
+    expect(page.get_by_role("link", name="Report profile of dora")).to_be_visible()
+    screenshot("moderation-profile-link", full_page=False)
+
+    hide_collection(collection, moderator, "Off-topic")
+    suspend(UserFactory(username="ann2"), moderator, "Spam")
+    page.goto("/u/ann2/")
+    expect(page.get_by_text("This account is suspended")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    login(owner)
+    page.goto(collection.get_absolute_url())
+    expect(page.get_by_text("A moderator has hidden this collection")).to_be_visible()
+    screenshot("moderation-collection-hidden-owner", full_page=False)
