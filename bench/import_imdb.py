@@ -23,32 +23,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(BASE_DIR))
 
-
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+from bench._databases import ensure_database, server_url, with_database  # noqa: E402
 
 
 def _fresh_database() -> str:
-    import psycopg
-    from psycopg import sql
-
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if not url:
-        server = os.environ.get("DATABASE_URL")
-        if not server:
-            from config.embedded_db import embedded_database_url
-
-            server = embedded_database_url(BASE_DIR / "var" / "bench-pgdata")
-        url = _with_database(server, "bench_import")
-    name = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = os.environ.get("BENCH_DATABASE_URL") or with_database(server_url(), "bench_import")
+    ensure_database(url, fresh=True)
     return url
 
 

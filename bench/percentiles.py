@@ -32,10 +32,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(BASE_DIR))
+
+from bench._databases import database_name, ensure_database, server_url, with_database  # noqa: E402
 
 BACKGROUND_USERS = 10_000
 BACKGROUND_RATINGS_EACH = 100
@@ -45,38 +46,17 @@ REPEATS = {100: 61, 1_000: 41, 10_000: 21}
 NAIVE_REPEATS = {100: 11, 1_000: 5, 10_000: 3}
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 def _database_urls() -> tuple[str, str]:
     explicit = os.environ.get("BENCH_DATABASE_URL")
     if explicit:
-        name = urlsplit(explicit).path.lstrip("/")
-        return explicit, _with_database(explicit, f"{name}_small")
-    server = os.environ.get("DATABASE_URL")
-    if not server:
-        from config.embedded_db import embedded_database_url
-
-        server = embedded_database_url(BASE_DIR / "var" / "bench-pgdata")
-    return _with_database(server, "bench_ratings"), _with_database(server, "bench_ratings_small")
-
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return explicit, with_database(explicit, f"{database_name(explicit)}_small")
+    server = server_url()
+    return with_database(server, "bench_ratings"), with_database(server, "bench_ratings_small")
 
 
 SMALL_ROLE = "--small" in sys.argv[1:]
 BIG_URL, SMALL_URL = _database_urls()
-_ensure_database(SMALL_URL if SMALL_ROLE else BIG_URL)
+ensure_database(SMALL_URL if SMALL_ROLE else BIG_URL)
 os.environ["DATABASE_URL"] = SMALL_URL if SMALL_ROLE else BIG_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 

@@ -30,10 +30,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(BASE_DIR))
+
+from bench._databases import database_name, ensure_database, server_url, with_database  # noqa: E402
 
 COPIES = 10
 SAMPLE_USERS = 5
@@ -42,37 +43,17 @@ PSI_REPEATS = 21
 PAGE_REPEATS = 11
 
 
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
 def _database_urls() -> tuple[str, str]:
     explicit = os.environ.get("BENCH_TASTE_DATABASE_URL")
     if explicit:
-        name = urlsplit(explicit).path.lstrip("/")
-        return explicit, _with_database(explicit, f"{name}_x10")
-    server = os.environ.get("DATABASE_URL")
-    if not server:
-        from config.embedded_db import embedded_database_url
-
-        server = embedded_database_url(BASE_DIR / "var" / "bench-pgdata")
-    return _with_database(server, "bench_taste"), _with_database(server, "bench_taste_x10")
-
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return explicit, with_database(explicit, f"{database_name(explicit)}_x10")
+    server = server_url()
+    return with_database(server, "bench_taste"), with_database(server, "bench_taste_x10")
 
 
 LARGE_ROLE = "--x10" in sys.argv[1:]
 DEMO_URL, LARGE_URL = _database_urls()
-_ensure_database(LARGE_URL if LARGE_ROLE else DEMO_URL)
+ensure_database(LARGE_URL if LARGE_ROLE else DEMO_URL)
 os.environ["DATABASE_URL"] = LARGE_URL if LARGE_ROLE else DEMO_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("TASKS_IMMEDIATE", "1")
