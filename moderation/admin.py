@@ -183,13 +183,9 @@ class ReasonFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReportInline(admin.TabularInline):
-    model = Report
-    fields = ("created_at", "reporter", "reason", "details")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    ordering = ("created_at",)
+class ReadOnlyAdmin:
+    """For records that are written only by the moderation services (reports, the log):
+    shown in the admin, never added, edited or deleted there."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -197,11 +193,23 @@ class ReportInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReportInline(ReadOnlyAdmin, admin.TabularInline):
+    model = Report
+    fields = ("created_at", "reporter", "reason", "details")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("created_at",)
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("reporter")
 
 
-class ActionInline(admin.TabularInline):
+class ActionInline(ReadOnlyAdmin, admin.TabularInline):
     """The case's moderation log."""
 
     model = ModerationAction
@@ -211,12 +219,6 @@ class ActionInline(admin.TabularInline):
     extra = 0
     can_delete = False
     ordering = ("created_at",)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="Moderator")
     def moderator(self, action: ModerationAction) -> str:
@@ -380,7 +382,7 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("created_at", "reporter", "item", "reason", "details_excerpt", "status")
     list_filter = ("case__status", "reason", "case__kind", "created_at")
     search_fields = ("reporter__username", "case__label", "details")
@@ -390,15 +392,6 @@ class ReportAdmin(admin.ModelAdmin):
     readonly_fields = fields
     list_per_page = 50
     show_full_result_count = False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="Item", ordering="case__label")
     def item(self, report: Report) -> str:
@@ -414,7 +407,7 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
+class ModerationActionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("created_at", "actor_name", "verb", "target", "subject", "reason_excerpt")
     list_filter = ("verb", "created_at")
     search_fields = ("actor_name", "target_label", "subject__username", "reason")
@@ -424,15 +417,6 @@ class ModerationActionAdmin(admin.ModelAdmin):
     readonly_fields = fields
     list_per_page = 100
     show_full_result_count = False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="Item", ordering="target_label")
     def target(self, action: ModerationAction) -> str:
@@ -574,21 +558,12 @@ class SuspensionAdmin(admin.ModelAdmin):
 
 
 @admin.register(HiddenCollection)
-class HiddenCollectionAdmin(admin.ModelAdmin):
+class HiddenCollectionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("collection", "owner", "hidden_by", "hidden_at", "reason")
     list_select_related = ("collection", "collection__owner", "hidden_by")
     search_fields = ("collection__name", "collection__owner__username", "reason")
     fields = ("collection", "hidden_by", "hidden_at", "reason")
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="Owner", ordering="collection__owner__username")
     def owner(self, hidden: HiddenCollection) -> str:
