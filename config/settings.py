@@ -191,6 +191,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 
 # Rating files to import (CSV); larger files are refused with a message.
 MAX_IMPORT_BYTES = envint("MAX_IMPORT_BYTES", 20 * 1024 * 1024)
 
+# Anti-spam: what one member may post per hour (moderation/services.py).
+MODERATION_REVIEWS_PER_HOUR = envint("MODERATION_REVIEWS_PER_HOUR", 20)
+MODERATION_COLLECTIONS_PER_HOUR = envint("MODERATION_COLLECTIONS_PER_HOUR", 10)
+MODERATION_REPORTS_PER_HOUR = envint("MODERATION_REPORTS_PER_HOUR", 10)
+
 # Email: EMAIL_URL=console:// (default in development), smtp://user:pass@host:587, or smtp+ssl://...
 EMAIL_URL = env("EMAIL_URL", "console://")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Movie Ratings <noreply@localhost>")
