@@ -27,6 +27,8 @@ def test_seed_demo_is_realistic_and_a_second_run_changes_nothing():
     assert interview.runtime_display == "1h 24m"
     assert interview.credits.filter(role="director", person__name="Steve Buscemi").exists()
     assert User.objects.filter(is_superuser=False).count() >= 200
+    moderator = User.objects.get(username="moderator")
+    assert moderator.is_staff and moderator.groups.filter(name="Moderators").exists()
     assert Rating.objects.count() >= 20_000
     assert Rating.objects.exclude(review="").count() > 1_000
     assert Collection.objects.public().count() >= 5

@@ -28,6 +28,7 @@ from catalog.models import Credit, CreditRole, Genre, Person, Title, WatchKind, 
 from catalog.services import draw_poster, save_poster
 from collections_app.models import Collection
 from collections_app.services import collection_add_title, collection_create
+from moderation.services import grant_moderator
 from ratings.services import RatingInput, rate_many
 
 FILMS_CSV = Path(__file__).resolve().parents[2] / "demo_data" / "films.csv"
@@ -418,5 +419,11 @@ class Command(BaseCommand):
         return made
 
     def load_admin(self) -> None:
+        """A superuser and a moderator, to try the admin and the moderation queue."""
         if not User.objects.filter(username="admin").exists():
             User.objects.create_superuser("admin", "admin@example.com", DEMO_PASSWORD)
+        if not User.objects.filter(username="moderator").exists():
+            moderator = User.objects.create_user(
+                "moderator", "moderator@example.com", DEMO_PASSWORD, display_name="Moderator"
+            )
+            grant_moderator(moderator)
