@@ -5,6 +5,10 @@ from django.views.static import serve
 
 from catalog import views as catalog_views
 
+admin.site.site_header = "Movie Ratings administration"
+admin.site.site_title = "Movie Ratings admin"
+admin.site.index_title = "Catalog, members and moderation"
+
 urlpatterns = [
     path("", catalog_views.home, name="home"),
     path("admin/", admin.site.urls),
