@@ -189,12 +189,15 @@ def top_genres(member: User, limit: int = TOP_GENRES) -> list[dict]:
 
 
 def profile_counts(member: User) -> dict[str, int]:
-    """Ratings, reviews (visible) and public collections, in one query each."""
+    """Ratings, reviews (the publicly visible ones, as listed on the profile) and public
+    collections."""
     from collections_app.selectors import user_public_collections
+    from moderation.querysets import user_suspended
 
+    publicly_visible_review = ~Q(review="") & Q(review_hidden=False) & ~user_suspended("user")
     ratings = Rating.objects.filter(user=member).aggregate(
         ratings=Count("id"),
-        reviews=Count("id", filter=~Q(review="") & Q(review_hidden=False)),
+        reviews=Count("id", filter=publicly_visible_review),
         distinct_scores=Count("score", distinct=True),
     )
     ratings["collections"] = user_public_collections(member).count()

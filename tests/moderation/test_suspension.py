@@ -192,3 +192,11 @@ def test_admin_refuses_suspending_staff_or_twice(moderator_client, author, moder
     response = moderator_client.post(add, {"user": author.pk, "reason": "Again"})
     assert "is suspended already" in response.content.decode()
     assert Suspension.objects.count() == 1
+
+
+def test_profile_counts_no_reviews_for_a_suspended_member(suspended, review):
+    from accounts.selectors import profile_counts
+
+    counts = profile_counts(suspended)
+    assert counts["ratings"] >= 1
+    assert counts["reviews"] == 0
