@@ -7,6 +7,7 @@ from django.db.models import Count
 from accounts.models import User
 from catalog.models import Title
 from collections_app.models import Collection
+from moderation.models import Report
 from ratings.models import Rating
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +28,7 @@ def test_seed_demo_is_realistic_and_a_second_run_changes_nothing():
     assert interview.runtime_display == "1h 24m"
     assert interview.credits.filter(role="director", person__name="Steve Buscemi").exists()
     assert User.objects.filter(is_superuser=False).count() >= 200
+    assert Report.objects.count() >= 3  # something in the moderation queue
     moderator = User.objects.get(username="moderator")
     assert moderator.is_staff and moderator.groups.filter(name="Moderators").exists()
     assert Rating.objects.count() >= 20_000
@@ -40,10 +42,20 @@ def test_seed_demo_is_realistic_and_a_second_run_changes_nothing():
     assert Title.objects.filter(avg_percentile__isnull=False).count() >= 300
 
     before = ratings_fingerprint()
-    counts = (Title.objects.count(), User.objects.count(), Collection.objects.count())
+    counts = (
+        Title.objects.count(),
+        User.objects.count(),
+        Collection.objects.count(),
+        Report.objects.count(),
+    )
     call_command("seed_demo", "--no-posters")
     assert ratings_fingerprint() == before
-    assert (Title.objects.count(), User.objects.count(), Collection.objects.count()) == counts
+    assert (
+        Title.objects.count(),
+        User.objects.count(),
+        Collection.objects.count(),
+        Report.objects.count(),
+    ) == counts
 
 
 def test_seed_demo_if_empty_leaves_an_existing_catalog_alone():

@@ -28,7 +28,11 @@ from catalog.models import Credit, CreditRole, Genre, Person, Title, WatchKind, 
 from catalog.services import draw_poster, save_poster
 from collections_app.models import Collection
 from collections_app.services import collection_add_title, collection_create
+from moderation.models import Reason, Report
+from moderation.selectors import target_for
 from moderation.services import grant_moderator
+from moderation.services import report as report_item
+from ratings.models import Rating
 from ratings.services import RatingInput, rate_many
 
 FILMS_CSV = Path(__file__).resolve().parents[2] / "demo_data" / "films.csv"
@@ -223,6 +227,7 @@ class Command(BaseCommand):
         report(f"Users: {len(people)}, ratings written: {created}")
         report(f"Collections created: {self.load_collections(rng, people, titles)}")
         self.load_admin()
+        report(f"Reports for the moderation queue: {self.load_reports(people)}")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
 
     # Catalog -------------------------------------------------------------------------
@@ -415,6 +420,26 @@ class Command(BaseCommand):
             collection = collection_create(owner, name, description=description, is_public=True)
             for title in members:
                 collection_add_title(collection, title)
+            made += 1
+        return made
+
+    def load_reports(self, people) -> int:
+        """A few open reports, so the moderation queue has something in it."""
+        if Report.objects.exists():
+            return 0
+        reviews = list(
+            Rating.objects.with_review().select_related("user", "title").order_by("pk")[:40:10]
+        )
+        reasons = [Reason.SPOILERS, Reason.SPAM, Reason.OTHER, Reason.SPOILERS]
+        made = 0
+        for index, (rating, reason) in enumerate(zip(reviews, reasons, strict=False)):
+            reporter = people[(index * 31 + 7) % len(people)][0]
+            if reporter.pk == rating.user_id:
+                continue
+            details = "Gives away the ending." if reason == Reason.SPOILERS else ""
+            if reason == Reason.OTHER:
+                details = "Not about this film at all."
+            report_item(reporter, target_for(rating), reason, details)
             made += 1
         return made
 
