@@ -70,7 +70,7 @@ def profile(request, username: str):
         "collections": selectors.member_public_collections(member),
         "bands": selectors.PERCENTILE_BANDS,
     }
-    target = request.headers.get("HX-Target") if request.headers.get("HX-Request") else None
+    target = request.htmx.target if request.htmx else None
     if target == "profile-ratings":
         return render(request, "accounts/profile.html#ratings", context)
     if target == "profile-reviews":
@@ -162,7 +162,7 @@ def import_preview(request, pk: int):
         "confirm_form": ImportConfirmForm(),
         "not_imported": batch.counts.get("total", 0) - batch.counts.get(importers.MATCHED, 0),
     }
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "import-rows":
+    if request.htmx.target == "import-rows":
         return render(request, "accounts/import_preview.html#rows", context)
     return render(request, "accounts/import_preview.html", context)
 

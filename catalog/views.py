@@ -18,10 +18,6 @@ FILTER_FIELDS = [
 ]  # fmt: skip
 
 
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _prefers_compact(request) -> bool:
     if request.user.is_authenticated:
         return request.user.prefers_compact
@@ -58,8 +54,8 @@ def title_list(request):
         ),
     }
     # htmx does not swap 4xx responses, so its requests get the message with a 200.
-    status = 200 if valid or _is_htmx(request) else 400
-    if _is_htmx(request) and request.headers.get("HX-Target") == "browse-results":
+    status = 200 if valid or request.htmx else 400
+    if request.htmx.target == "browse-results":
         return render(request, "catalog/title_list.html#results", context, status=status)
     return render(request, "catalog/title_list.html", context, status=status)
 
@@ -96,7 +92,7 @@ def title_detail(request, pk: int, slug: str):
     if redirect_response:
         return redirect_response
     context = _reviews_context(request, title)
-    if _is_htmx(request) and request.headers.get("HX-Target") == "title-reviews":
+    if request.htmx.target == "title-reviews":
         return render(request, "catalog/title_detail.html#reviews", context)
     context.update(
         {
@@ -116,7 +112,7 @@ def title_compact_view(request, pk: int, slug: str):
         return HttpResponseBadRequest("compact must be on or off.")
     title = selectors.title_by_pk(pk)
     services.set_compact_view(request, value == "on")
-    if _is_htmx(request):
+    if request.htmx:
         return render(
             request, "catalog/title_detail.html#reviews", _reviews_context(request, title)
         )
@@ -136,7 +132,7 @@ def title_similar(request, pk: int, slug: str):
     # Precomputed co-rating similarity (taste); the catalog's own guess while there is none.
     similar = taste_selectors.similar_titles(title) or selectors.similar_titles(title)
     context = {"title": title, "similar": similar}
-    if _is_htmx(request):
+    if request.htmx:
         return render(request, "catalog/title_similar.html#similar", context)
     return render(request, "catalog/title_similar.html", context)
 
@@ -147,6 +143,6 @@ def title_statistics(request, pk: int, slug: str):
     if redirect_response:
         return redirect_response
     context = {"title": title, "charts": selectors.title_statistics(title)}
-    if _is_htmx(request):
+    if request.htmx:
         return render(request, "catalog/title_statistics.html#statistics", context)
     return render(request, "catalog/title_statistics.html", context)

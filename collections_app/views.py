@@ -36,10 +36,6 @@ from moderation.services import check_collection_allowed
 ITEMS_PARTIAL = "collections_app/collection_detail.html#items"
 
 
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _errors_text(error: ValidationError | dict) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
@@ -134,7 +130,7 @@ def _render_detail(
         "error_message": error_message,
     }
     template = "collections_app/collection_detail.html"
-    if _is_htmx(request) and request.method == "POST":
+    if request.htmx and request.method == "POST":
         template = ITEMS_PARTIAL
     return render(request, template, context, status=status)
 
@@ -209,7 +205,7 @@ def _page_number(request):
 
 def _after_item_change(request, collection: Collection, message: str, item=None):
     """htmx: the refreshed list in place. Otherwise: back to the page showing the item."""
-    if _is_htmx(request):
+    if request.htmx:
         page_number = _page_number(request)
         if item is not None and request.POST.get("follow") == "1":
             page_number = selectors.page_of_position(item.position)
@@ -232,7 +228,7 @@ def _after_item_change(request, collection: Collection, message: str, item=None)
 
 
 def _item_error(request, collection: Collection, message: str, note_errors=None):
-    if not _is_htmx(request):
+    if not request.htmx:
         messages.error(request, message)
     return _render_detail(
         request,
@@ -318,7 +314,7 @@ def title_collections(request, title_pk: int):
     """The "Collections (N)" fragment of a title page, for paging in place with htmx."""
     title = get_object_or_404(Title, pk=title_pk)
     page_number = request.GET.get("collections_page")
-    if not _is_htmx(request):
+    if not request.htmx:
         query = f"?{urlencode({'collections_page': page_number})}" if page_number else ""
         return redirect(f"{title.get_absolute_url()}{query}#title-collections")
     return render(
@@ -350,7 +346,7 @@ def title_add(request, title_pk: int):
         result = _add_from_form(request, title, form, collections)
     if result is not None:
         collection, message = result
-        if not _is_htmx(request):
+        if not request.htmx:
             messages.success(request, message)
             return redirect(_safe_next(request, title.get_absolute_url()))
         context = add_to_collection_context(
@@ -375,7 +371,7 @@ def title_add(request, title_pk: int):
         request, title, form=form, next_url=_safe_next(request, title.get_absolute_url())
     )
     template = "collections_app/add_to_collection.html"
-    if _is_htmx(request):
+    if request.htmx:
         template = "collections_app/_add_to_collection.html#card"
     return render(request, template, context, status=status)
 

@@ -21,13 +21,9 @@ PANEL_TEMPLATE = "ratings/_rating_panel.html"
 PAGE_TEMPLATE = "ratings/rate.html"
 
 
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _sign_in_first(request, title: Title) -> HttpResponse:
     """Anonymous writes: a redirect to the sign-in page (htmx follows HX-Redirect)."""
-    if _is_htmx(request):
+    if request.htmx:
         response = HttpResponse("Sign in to rate titles.", status=403)
         login = redirect_to_login(title.get_absolute_url())
         response["HX-Redirect"] = login["Location"]
@@ -86,7 +82,7 @@ def rate(request, pk: int):
                 fields=["ratings_count", "percentile_sum", "percentile_count", "avg_percentile"]
             )
             summary = _saved_summary(rating, title, request.user)
-            if _is_htmx(request):
+            if request.htmx:
                 context = rating_panel_context(
                     request.user, title, my_rating=rating, notice=summary
                 )
@@ -96,7 +92,7 @@ def rate(request, pk: int):
             return redirect(_title_back_url(title))
 
     context = rating_panel_context(request.user, title, form=form)
-    if _is_htmx(request):
+    if request.htmx:
         # htmx swaps only 2xx responses: the panel with its errors comes back as 200.
         return render(request, PANEL_TEMPLATE, context)
     return render(request, PAGE_TEMPLATE, {**context, "standalone": True}, status=400)
@@ -118,7 +114,7 @@ def unrate(request, pk: int):
         if had_rating
         else f"You had not rated {title.name}; nothing to delete."
     )
-    if _is_htmx(request):
+    if request.htmx:
         context = rating_panel_context(request.user, title, notice=notice)
         context["average_summary"] = _average_summary(title)
         return render(request, PANEL_TEMPLATE, context)
