@@ -84,10 +84,6 @@ def is_suspended(user) -> bool:
     return Suspension.objects.active().filter(user_id=user.pk).exists()
 
 
-def active_suspension(user) -> Suspension | None:
-    return Suspension.objects.active().filter(user_id=user.pk).first()
-
-
 def collection_hiding(collection: Collection) -> HiddenCollection | None:
     return (
         HiddenCollection.objects.filter(collection_id=collection.pk)

@@ -373,7 +373,7 @@ def _header_index(header: list[str]) -> dict[str, int]:
     return {_key(h): i for i, h in enumerate(header)}
 
 
-def _parse_letterboxd(records, diary: bool) -> list[ParsedRow]:
+def _parse_letterboxd(records) -> list[ParsedRow]:
     header, body = records[0][1], records[1:]
     col = _header_index(header)
     rows = []
@@ -536,9 +536,7 @@ def parse_text(text: str, plain_scale: str = "100") -> ParsedFile:
     else:
         records = _csv_rows(text)
         if fmt in (LETTERBOXD, LETTERBOXD_DIARY):
-            parsed = ParsedFile(
-                fmt, _parse_letterboxd(records, fmt == LETTERBOXD_DIARY), "0.5-5 stars", "★"
-            )
+            parsed = ParsedFile(fmt, _parse_letterboxd(records), "0.5-5 stars", "★")
         elif fmt == IMDB:
             parsed = ParsedFile(fmt, _parse_imdb(records), "1-10", "/10")
         elif fmt == CRITICKER:
