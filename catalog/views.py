@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST, require_safe
 from catalog import selectors, services
 from catalog.filters import SORT_CHOICES, TitleFilter
 from catalog.models import Title
+from ratings.selectors import viewer_rating
 from taste import selectors as taste_selectors
 
 TITLES_PER_PAGE = 24
@@ -99,6 +100,8 @@ def title_detail(request, pk: int, slug: str):
             "people": selectors.title_people(title),
             "watch_groups": selectors.title_watch_links(title),
             "trailer_embed": selectors.trailer_embed_url(title.trailer_url),
+            # Read once for the probable-score card and the rating panel.
+            "viewer_rating": viewer_rating(request.user, title),
         }
     )
     return render(request, "catalog/title_detail.html", context)

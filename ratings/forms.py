@@ -66,15 +66,19 @@ def rating_form_for(user, rating=None) -> RatingForm:
     return RatingForm(scale=scale, initial=initial)
 
 
+# Default of rating_panel_context's my_rating: look the viewer's rating up.
+LOOK_UP = object()
+
+
 def rating_panel_context(
-    user, title, *, form: RatingForm | None = None, notice: str = "", my_rating=None
+    user, title, *, form: RatingForm | None = None, notice: str = "", my_rating=LOOK_UP
 ) -> dict:
     """Everything templates/ratings/_rating_panel.html needs.
 
     ``notice`` is set after a save or delete made in place (htmx): the panel then also
     shows the title's new average, since the rest of the page is not redrawn.
     """
-    if my_rating is None:
+    if my_rating is LOOK_UP:
         my_rating = selectors.viewer_rating(user, title)
     context = {
         "title": title,

@@ -23,8 +23,12 @@ def probable_score(context, title):
     user = context["request"].user
     result = {"title": title, "user": user, "psi": None, "rated_score": None, "shown": None}
     if user.is_authenticated:
-        rated = Rating.objects.filter(user=user, title=title).values_list("score", flat=True)
-        result["rated_score"] = rated.first()
+        if "viewer_rating" in context:  # the view already read it (the title page does)
+            own = context["viewer_rating"]
+            result["rated_score"] = own.score if own else None
+        else:
+            rated = Rating.objects.filter(user=user, title=title).values_list("score", flat=True)
+            result["rated_score"] = rated.first()
         if result["rated_score"] is not None:
             result["shown"] = selectors.shown_prediction(user, title)
             return result
