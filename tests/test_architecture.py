@@ -67,11 +67,13 @@ def imports_of(module: str, path: Path, known: dict[str, Path]):
                 f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base
                 for alias in node.names
             ]
-        for target in dict.fromkeys(targets):  # one entry per module and statement
+        resolved = []
+        for target in targets:
             while target and target not in known:
                 target = target.rpartition(".")[0]
-            if target:
-                yield target, node.lineno, node in top_level
+            resolved.append(target)
+        for target in dict.fromkeys(filter(None, resolved)):  # once per module and statement
+            yield target, node.lineno, node in top_level
 
 
 @pytest.fixture(scope="module")
