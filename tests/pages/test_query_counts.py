@@ -28,11 +28,6 @@ pytestmark = pytest.mark.django_db
 SIZES = (3, 30)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def build(size: int) -> dict:
     """A title rated and reviewed by `size` members (each rating 12 other titles alike,
     so compatibilities and probable scores exist), in `size` public collections; a member
