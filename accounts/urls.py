@@ -5,6 +5,9 @@ from accounts import views
 
 app_name = "accounts"
 
+# accounts:profile reads several apps: it lives in pages/urls.py, added to this namespace
+# by config/urls.py.
+
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -59,5 +62,4 @@ urlpatterns = [
         views.import_unmatched,
         name="import-unmatched",
     ),
-    path("u/<str:username>/", views.profile, name="profile"),
 ]

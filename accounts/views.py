@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts import importers, scales, selectors, services
+from accounts import importers, selectors, services
 from accounts.forms import (
     ImportConfirmForm,
     ImportResolveForm,
@@ -48,34 +48,6 @@ def signup(request):
         {"form": form, "next": _safe_next(request)},
         status=400 if form.errors else 200,
     )
-
-
-def profile(request, username: str):
-    member = selectors.member_by_username(username)
-    default_compact = request.user.is_authenticated and request.user.prefers_compact
-    filters = selectors.RatingFilters.from_query(request.GET, default_compact)
-    viewer_scale = scales.scale_of(request.user)
-    context = {
-        "member": member,
-        "is_self": request.user == member,
-        "counts": selectors.profile_counts(member),
-        "distribution": selectors.score_distribution(member, viewer_scale),
-        "per_year": selectors.ratings_per_year(member),
-        "top_genres": selectors.top_genres(member),
-        "filters": filters,
-        "sorts": [(key, label) for key, (label, _order) in selectors.RATING_SORTS.items()],
-        "options": selectors.member_filter_options(member),
-        "ratings_page": selectors.member_ratings_page(member, filters, request.GET.get("page")),
-        "reviews_page": selectors.member_reviews_page(member, request.GET.get("rpage")),
-        "collections": selectors.member_public_collections(member),
-        "bands": selectors.PERCENTILE_BANDS,
-    }
-    target = request.htmx.target if request.htmx else None
-    if target == "profile-ratings":
-        return render(request, "accounts/profile.html#ratings", context)
-    if target == "profile-reviews":
-        return render(request, "accounts/profile.html#reviews", context)
-    return render(request, "accounts/profile.html", context)
 
 
 @login_required

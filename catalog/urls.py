@@ -4,16 +4,9 @@ from catalog import views
 
 app_name = "catalog"
 
+# The title page and its fragments (catalog:title-detail, -similar, -statistics,
+# -compact-view) read several apps: they live in pages/urls.py, added to this
+# namespace by config/urls.py.
 urlpatterns = [
     path("titles/", views.title_list, name="title-list"),
-    path("titles/<int:pk>/<slug:slug>/", views.title_detail, name="title-detail"),
-    path(
-        "titles/<int:pk>/<slug:slug>/compact/", views.title_compact_view, name="title-compact-view"
-    ),
-    path("titles/<int:pk>/<slug:slug>/similar/", views.title_similar, name="title-similar"),
-    path(
-        "titles/<int:pk>/<slug:slug>/statistics/",
-        views.title_statistics,
-        name="title-statistics",
-    ),
 ]

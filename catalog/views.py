@@ -1,15 +1,9 @@
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest
-from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST, require_safe
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
-from catalog import selectors, services
 from catalog.filters import SORT_CHOICES, TitleFilter
 from catalog.models import Title
-from ratings.selectors import viewer_rating
-from taste import selectors as taste_selectors
 
 TITLES_PER_PAGE = 24
 # The browse filters folded under "Filters" (search and sort stay visible).
@@ -17,25 +11,6 @@ FILTER_FIELDS = [
     "kind", "genres", "year_min", "year_max", "runtime_min", "runtime_max", "min_ratings",
     "percentile_min", "percentile_max",
 ]  # fmt: skip
-
-
-def _prefers_compact(request) -> bool:
-    if request.user.is_authenticated:
-        return request.user.prefers_compact
-    return bool(request.session.get("prefers_compact", False))
-
-
-@require_safe
-def home(request):
-    return render(
-        request,
-        "catalog/home.html",
-        {
-            "recently_rated": selectors.home_recently_rated_titles(),
-            "top_titles": selectors.home_top_titles(),
-            "recent_reviews": selectors.home_recent_reviews(),
-        },
-    )
 
 
 @require_safe
@@ -59,93 +34,3 @@ def title_list(request):
     if request.htmx.target == "browse-results":
         return render(request, "catalog/title_list.html#results", context, status=status)
     return render(request, "catalog/title_list.html", context, status=status)
-
-
-def _canonical_title(request, pk: int, slug: str, view_name: str):
-    if view_name == "catalog:title-detail":
-        title = selectors.title_for_page(pk)
-    else:
-        title = selectors.title_by_pk(pk)
-    if slug != title.slug:
-        url = reverse(view_name, kwargs={"pk": title.pk, "slug": title.slug})
-        if request.META.get("QUERY_STRING"):
-            url = f"{url}?{request.META['QUERY_STRING']}"
-        return title, redirect(url, permanent=True)
-    return title, None
-
-
-def _reviews_context(request, title: Title) -> dict:
-    sort = request.GET.get("sort", "newest")
-    if sort not in selectors.REVIEW_SORTS:
-        sort = "newest"
-    return {
-        "title": title,
-        "reviews_page": selectors.title_page_ratings(title, sort, request.GET.get("reviews_page")),
-        "review_sort": sort,
-        "review_sorts": [(key, label) for key, (label, _order) in selectors.REVIEW_SORTS.items()],
-        "compact": _prefers_compact(request),
-    }
-
-
-@require_safe
-def title_detail(request, pk: int, slug: str):
-    title, redirect_response = _canonical_title(request, pk, slug, "catalog:title-detail")
-    if redirect_response:
-        return redirect_response
-    context = _reviews_context(request, title)
-    if request.htmx.target == "title-reviews":
-        return render(request, "catalog/title_detail.html#reviews", context)
-    context.update(
-        {
-            "people": selectors.title_people(title),
-            "watch_groups": selectors.title_watch_links(title),
-            "trailer_embed": selectors.trailer_embed_url(title.trailer_url),
-            # Read once for the probable-score card and the rating panel.
-            "viewer_rating": viewer_rating(request.user, title),
-        }
-    )
-    return render(request, "catalog/title_detail.html", context)
-
-
-@require_POST
-def title_compact_view(request, pk: int, slug: str):
-    """Turn the compact view of reviews on or off; remembered for the viewer."""
-    value = request.POST.get("compact")
-    if value not in ("on", "off"):
-        return HttpResponseBadRequest("compact must be on or off.")
-    title = selectors.title_by_pk(pk)
-    services.set_compact_view(request, value == "on")
-    if request.htmx:
-        return render(
-            request, "catalog/title_detail.html#reviews", _reviews_context(request, title)
-        )
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = f"{title.get_absolute_url()}#title-reviews"
-    return redirect(next_url)
-
-
-@require_safe
-def title_similar(request, pk: int, slug: str):
-    title, redirect_response = _canonical_title(request, pk, slug, "catalog:title-similar")
-    if redirect_response:
-        return redirect_response
-    # Precomputed co-rating similarity (taste); the catalog's own guess while there is none.
-    similar = taste_selectors.similar_titles(title) or selectors.similar_titles(title)
-    context = {"title": title, "similar": similar}
-    if request.htmx:
-        return render(request, "catalog/title_similar.html#similar", context)
-    return render(request, "catalog/title_similar.html", context)
-
-
-@require_safe
-def title_statistics(request, pk: int, slug: str):
-    title, redirect_response = _canonical_title(request, pk, slug, "catalog:title-statistics")
-    if redirect_response:
-        return redirect_response
-    context = {"title": title, "charts": selectors.title_statistics(title)}
-    if request.htmx:
-        return render(request, "catalog/title_statistics.html#statistics", context)
-    return render(request, "catalog/title_statistics.html", context)

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "collections_app",
     "taste",
     "moderation",
+    "pages",
 ]
 
 MIDDLEWARE = [

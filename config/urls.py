@@ -3,17 +3,21 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from catalog import views as catalog_views
+from accounts import urls as accounts_urls
+from catalog import urls as catalog_urls
+from pages import urls as pages_urls
 
 admin.site.site_header = "Movie Ratings administration"
 admin.site.site_title = "Movie Ratings admin"
 admin.site.index_title = "Catalog, members and moderation"
 
 urlpatterns = [
-    path("", catalog_views.home, name="home"),
+    path("", include(pages_urls)),
     path("admin/", admin.site.urls),
-    path("", include("accounts.urls")),
-    path("", include("catalog.urls")),
+    # The pages built by pages/ keep their names in the namespaces of the apps they
+    # have always been under (accounts:profile, catalog:title-detail, ...).
+    path("", include((accounts_urls.urlpatterns + pages_urls.accounts_patterns, "accounts"))),
+    path("", include((catalog_urls.urlpatterns + pages_urls.catalog_patterns, "catalog"))),
     path("", include("ratings.urls")),
     path("", include("collections_app.urls")),
     path("", include("taste.urls")),

@@ -1,11 +1,13 @@
-"""The title page's collections pieces, as inclusion tags the title page calls:
+"""The title page's collections pieces, as inclusion tags the title page calls with the
+context its builder loaded (pages.builders.title_page_context):
 
     {% load collections_tags %}
-    {% title_collections_section title %}
-    {% add_to_collection_form title %}
+    {% title_collections_section title_collections %}
+    {% add_to_collection_form add_to_collection %}
 
-The views that refresh these pieces with htmx build their context with the same
-functions, so a fragment and the page around it never drift.
+The contexts come from the two functions below; the views that refresh these pieces
+with htmx build theirs with the same functions, so a fragment and the page around it
+never drift.
 """
 
 from django import template
@@ -49,18 +51,21 @@ def add_to_collection_context(
     }
 
 
-@register.inclusion_tag("collections_app/_title_collections.html", takes_context=True)
-def title_collections_section(context, title):
-    """The "Collections (N)" section of a title page: public collections containing it."""
-    return title_collections_context(context["request"], title)
+@register.inclusion_tag("collections_app/_title_collections.html")
+def title_collections_section(section: dict):
+    """The "Collections (N)" section of a title page: public collections containing it.
+
+    ``section`` is title_collections_context(...); the tag only renders it."""
+    return section
 
 
 @register.inclusion_tag("collections_app/_add_to_collection.html", takes_context=True)
-def add_to_collection_form(context, title):
-    """ "Add to collection" for signed-in users (a sign-in prompt for everyone else)."""
-    request = context["request"]
+def add_to_collection_form(context, form_context: dict):
+    """ "Add to collection" for signed-in users (a sign-in prompt for everyone else).
+
+    ``form_context`` is add_to_collection_context(...); the tag only renders it."""
     return {
-        **add_to_collection_context(request, title, next_url=request.get_full_path()),
+        **form_context,
         "csrf_token": context.get("csrf_token"),
         "include_script": True,
     }

@@ -1,42 +1,30 @@
 """Taste on other apps' pages.
 
-- ``{% probable_score title %}``: the "Your probable score" card of a title page.
+- ``{% probable_score card %}``: the "Your probable score" card of a title page (the card
+  is loaded by pages.builders.probable_score_card; the tag only renders it).
 - ``{% probable_scores_for titles as psis %}`` then ``{% psi_badge title psis %}``: PSIs
   on a list of titles or collection items, unrated ones only (three queries in all).
-- ``{% tci_with profile_user %}``: "Your TCI with them: 12.4 over 57 titles" on a profile.
-- ``{% prediction_accuracy_panel profile_user %}``: how close their PSIs came.
+- ``{% tci_with profile_user pair %}``: "Your TCI with them: 12.4 over 57 titles" on a
+  profile (``pair`` from selectors.tci_between, loaded by the profile's builder).
+- ``{% prediction_accuracy_panel profile_user accuracy %}``: how close their PSIs came
+  (``accuracy`` from selectors.prediction_accuracy, loaded by the profile's builder).
 """
 
 from django import template
 
 from catalog.models import Title
 from ratings.models import Rating
-from taste import selectors, services
+from taste import selectors
 
 register = template.Library()
 
 
-@register.inclusion_tag("taste/_probable_score.html", takes_context=True)
-def probable_score(context, title):
+@register.inclusion_tag("taste/_probable_score.html")
+def probable_score(card: dict):
     """The viewer's PSI for a title with a link to its explanation, "?" and the reason,
-    or, once they rated it, the PSI they had been shown. At most five queries."""
-    user = context["request"].user
-    result = {"title": title, "user": user, "psi": None, "rated_score": None, "shown": None}
-    if user.is_authenticated:
-        if "viewer_rating" in context:  # the view already read it (the title page does)
-            own = context["viewer_rating"]
-            result["rated_score"] = own.score if own else None
-        else:
-            rated = Rating.objects.filter(user=user, title=title).values_list("score", flat=True)
-            result["rated_score"] = rated.first()
-        if result["rated_score"] is not None:
-            result["shown"] = selectors.shown_prediction(user, title)
-            return result
-    psi = selectors.probable_score(user, title)
-    if psi.ok:
-        services.record_shown_prediction(user, title, psi.score, psi.prediction.percentile)
-    result["psi"] = psi
-    return result
+    or, once they rated it, the PSI they had been shown. Renders only: the card is
+    loaded by the page, which also records a PSI it shows."""
+    return card
 
 
 @register.simple_tag(takes_context=True)
@@ -61,20 +49,22 @@ def psi_badge(context, title, psis):
 
 
 @register.inclusion_tag("taste/_tci_with.html", takes_context=True)
-def tci_with(context, other):
-    """The viewer's TCI with another user, linking to the shared titles."""
+def tci_with(context, other, pair):
+    """The viewer's TCI with another user (``pair``, already loaded), linking to the
+    shared titles."""
     user = context["request"].user
     if not user.is_authenticated or user.pk == other.pk:
         return {"show": False}
-    return {"show": True, "other": other, "pair": selectors.tci_between(user, other)}
+    return {"show": True, "other": other, "pair": pair}
 
 
 @register.inclusion_tag("taste/_prediction_accuracy.html", takes_context=True)
-def prediction_accuracy_panel(context, profile_user):
-    """How close the PSIs this user was shown came to the scores they gave."""
+def prediction_accuracy_panel(context, profile_user, accuracy):
+    """How close the PSIs this user was shown came to the scores they gave (``accuracy``,
+    already loaded)."""
     viewer = context["request"].user
     return {
-        "accuracy": selectors.prediction_accuracy(profile_user),
+        "accuracy": accuracy,
         "profile_user": profile_user,
         "is_self": viewer.is_authenticated and viewer.pk == profile_user.pk,
     }

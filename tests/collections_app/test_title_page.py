@@ -10,6 +10,10 @@ from django.urls import reverse
 from collections_app import services
 from collections_app.models import Collection
 from collections_app.selectors import TITLE_COLLECTIONS_PER_PAGE
+from collections_app.templatetags.collections_tags import (
+    add_to_collection_context,
+    title_collections_context,
+)
 from tests.factories import TitleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,10 +41,15 @@ def collect(title, count, *, is_public=True, size=1):
 
 
 def render_tag(tag: str, title, user=None, query: dict | None = None) -> str:
+    """Load the piece's context as the title page's builder does, then render the tag."""
     request = RequestFactory().get(title.get_absolute_url(), query or {})
     request.user = user or AnonymousUser()
-    template = Template("{% load collections_tags %}{% " + tag + " title %}")
-    return template.render(Context({"request": request, "title": title, "csrf_token": "tok"}))
+    if tag == "title_collections_section":
+        loaded = title_collections_context(request, title)
+    else:
+        loaded = add_to_collection_context(request, title, next_url=request.get_full_path())
+    template = Template("{% load collections_tags %}{% " + tag + " loaded %}")
+    return template.render(Context({"request": request, "loaded": loaded, "csrf_token": "tok"}))
 
 
 # Collections (N) --------------------------------------------------------------------------

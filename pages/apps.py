@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class PagesConfig(AppConfig):
+    """Pages that read several apps (home, the title page, the profile) and seed_demo.
+
+    The top layer: it may import every other app, and none imports it."""
+
+    name = "pages"

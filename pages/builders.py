@@ -1,0 +1,152 @@
+"""The context of each page that reads several apps, built in one place.
+
+One function per page (or htmx fragment) loads everything its template shows from the
+apps' selectors, so the page's query budget is read here and tested in
+tests/pages/test_query_counts.py. Templates and their inclusion tags only render what
+they are given; writes (the shown probable score) are made by the views.
+"""
+
+from django.http import HttpRequest
+
+from accounts import scales
+from accounts import selectors as accounts_selectors
+from accounts.models import User
+from catalog import selectors as catalog_selectors
+from catalog.models import Title
+from collections_app.templatetags.collections_tags import (
+    add_to_collection_context,
+    title_collections_context,
+)
+from ratings.forms import rating_panel_context
+from ratings.selectors import viewer_rating
+from taste import selectors as taste_selectors
+
+
+def _prefers_compact(request: HttpRequest) -> bool:
+    if request.user.is_authenticated:
+        return request.user.prefers_compact
+    return bool(request.session.get("prefers_compact", False))
+
+
+# Home -----------------------------------------------------------------------------------
+
+
+def home_context(request: HttpRequest) -> dict:
+    """Recently rated titles, top titles and recent reviews (three queries)."""
+    return {
+        "recently_rated": catalog_selectors.home_recently_rated_titles(),
+        "top_titles": catalog_selectors.home_top_titles(),
+        "recent_reviews": catalog_selectors.home_recent_reviews(),
+    }
+
+
+# Title page -----------------------------------------------------------------------------
+
+
+def title_reviews_context(request: HttpRequest, title: Title) -> dict:
+    """The "Ratings & Reviews" section of a title page (also its htmx fragment): one page
+    of ratings in the requested order, and the viewer's compact-view choice."""
+    sort = request.GET.get("sort", "newest")
+    if sort not in catalog_selectors.REVIEW_SORTS:
+        sort = "newest"
+    return {
+        "title": title,
+        "reviews_page": catalog_selectors.title_page_ratings(
+            title, sort, request.GET.get("reviews_page")
+        ),
+        "review_sort": sort,
+        "review_sorts": [
+            (key, label) for key, (label, _order) in catalog_selectors.REVIEW_SORTS.items()
+        ],
+        "compact": _prefers_compact(request),
+    }
+
+
+def probable_score_card(user, title: Title, own_rating) -> dict:
+    """The "Your probable score" card: the viewer's PSI for a title (or "?" and why), or,
+    once they rated it (``own_rating``, already read), the PSI they had been shown.
+
+    Reads only; the view records a PSI it shows (``psi.ok``). At most three queries."""
+    card = {"title": title, "user": user, "psi": None, "rated_score": None, "shown": None}
+    if user.is_authenticated and own_rating is not None:
+        card["rated_score"] = own_rating.score
+        card["shown"] = taste_selectors.shown_prediction(user, title)
+        return card
+    card["psi"] = taste_selectors.probable_score(user, title)
+    return card
+
+
+def title_page_context(request: HttpRequest, title: Title) -> dict:
+    """Everything a title page shows (``title`` from catalog.selectors.title_for_page).
+
+    Signed out: the ratings page and count, the collections page and count. Signed in
+    adds the viewer's rating (read once for the probable-score card and the rating
+    panel), their probable score, and their own collections for "Add to collection".
+    """
+    user = request.user
+    own_rating = viewer_rating(user, title)
+    return {
+        **title_reviews_context(request, title),
+        "people": catalog_selectors.title_people(title),
+        "watch_groups": catalog_selectors.title_watch_links(title),
+        "trailer_embed": catalog_selectors.trailer_embed_url(title.trailer_url),
+        "viewer_rating": own_rating,
+        "probable_score_card": probable_score_card(user, title, own_rating),
+        "rating_panel": rating_panel_context(user, title, my_rating=own_rating),
+        "add_to_collection": add_to_collection_context(
+            request, title, next_url=request.get_full_path()
+        ),
+        "title_collections": title_collections_context(request, title),
+    }
+
+
+def title_similar_context(title: Title) -> dict:
+    """Titles like this one: the precomputed co-rating similarity (taste), or the
+    catalogue's guess from genres, people and fans while there is none."""
+    similar = taste_selectors.similar_titles(title) or catalog_selectors.similar_titles(title)
+    return {"title": title, "similar": similar}
+
+
+def title_statistics_context(title: Title) -> dict:
+    """The distribution charts of a title's ratings (three queries)."""
+    return {"title": title, "charts": catalog_selectors.title_statistics(title)}
+
+
+# Profile --------------------------------------------------------------------------------
+
+
+def profile_context(request: HttpRequest, member: User, part: str | None = None) -> dict:
+    """A member's profile: counts, charts, filtered ratings, reviews, collections, and,
+    on the full page (``part`` None), the viewer's TCI with them and how close the
+    probable scores they were shown came. ``part`` ("ratings", "reviews") is an htmx
+    fragment, which shows neither."""
+    viewer = request.user
+    default_compact = viewer.is_authenticated and viewer.prefers_compact
+    filters = accounts_selectors.RatingFilters.from_query(request.GET, default_compact)
+    viewer_scale = scales.scale_of(viewer)
+    counts = accounts_selectors.profile_counts(member)
+    context = {
+        "member": member,
+        "is_self": viewer == member,
+        "counts": counts,
+        "distribution": accounts_selectors.score_distribution(member, viewer_scale),
+        "per_year": accounts_selectors.ratings_per_year(member),
+        "top_genres": accounts_selectors.top_genres(member),
+        "filters": filters,
+        "sorts": [(key, label) for key, (label, _order) in accounts_selectors.RATING_SORTS.items()],
+        "options": accounts_selectors.member_filter_options(member),
+        "ratings_page": accounts_selectors.member_ratings_page(
+            member, filters, request.GET.get("page")
+        ),
+        "reviews_page": accounts_selectors.member_reviews_page(member, request.GET.get("rpage")),
+        "collections": accounts_selectors.member_public_collections(member),
+        "bands": accounts_selectors.PERCENTILE_BANDS,
+        "tci_pair": None,
+        "prediction_accuracy": None,
+    }
+    if part is None:
+        if viewer.is_authenticated and viewer.pk != member.pk:
+            context["tci_pair"] = taste_selectors.tci_between(viewer, member)
+        if counts["ratings"]:
+            context["prediction_accuracy"] = taste_selectors.prediction_accuracy(member)
+    return context

@@ -1,0 +1,32 @@
+"""URLs of the pages built here, under the names they have always had.
+
+config/urls.py puts ``catalog_patterns`` in the ``catalog`` namespace and
+``accounts_patterns`` in the ``accounts`` namespace beside those apps' own URLs, so
+``catalog:title-detail`` and ``accounts:profile`` keep working while catalog and
+accounts never import pages.
+"""
+
+from django.urls import path
+
+from pages import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]
+
+catalog_patterns = [
+    path("titles/<int:pk>/<slug:slug>/", views.title_detail, name="title-detail"),
+    path(
+        "titles/<int:pk>/<slug:slug>/compact/", views.title_compact_view, name="title-compact-view"
+    ),
+    path("titles/<int:pk>/<slug:slug>/similar/", views.title_similar, name="title-similar"),
+    path(
+        "titles/<int:pk>/<slug:slug>/statistics/",
+        views.title_statistics,
+        name="title-statistics",
+    ),
+]
+
+accounts_patterns = [
+    path("u/<str:username>/", views.profile, name="profile"),
+]
