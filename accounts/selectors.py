@@ -12,11 +12,12 @@ from django.db.models import Avg, Count, Min, Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 
-from accounts import importers, scales
+from accounts import importers
 from accounts.importers.parsing import SITE_HEADER
 from accounts.models import ImportBatch, User
 from catalog.models import Genre, Title, TitleKind
 from moderation.querysets import user_suspended
+from ratings import scales
 from ratings.models import Rating
 
 RATINGS_PER_PAGE = 30

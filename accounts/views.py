@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts import importers, scales, selectors, services
+from accounts import importers, selectors, services
 from accounts.forms import (
     ImportConfirmForm,
     ImportResolveForm,
@@ -18,6 +18,7 @@ from accounts.forms import (
     SettingsForm,
     SignUpForm,
 )
+from ratings import scales
 
 
 def _safe_next(request) -> str:

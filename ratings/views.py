@@ -9,11 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import scales
 from catalog.models import Title
 from catalog.templatetags.catalog_tags import ordinal
 from moderation.services import check_review_allowed
-from ratings import services
+from ratings import scales, services
 from ratings.forms import RatingForm, rating_form_for, rating_panel_context
 from ratings.selectors import viewer_rating
 
