@@ -4,6 +4,11 @@ Every moderator decision records a ``ModerationAction`` (who, what, which item, 
 the same transaction as the change itself. Permissions are checked by the admin that
 calls these functions; the functions check the rules that hold for everyone (one open
 report per member per item, no suspending staff unless you are a superuser, ...).
+
+Suspensions and hidden collections are kept twice: as ``Suspension`` and
+``HiddenCollection`` rows (the history, with who and why) and as flags on the rows the
+lower apps filter on (``User.is_suspended``, ``Collection.hidden_by_moderator``). Only
+the functions here write either, always both in one transaction.
 """
 
 from __future__ import annotations
@@ -232,6 +237,8 @@ def hide_collection(collection: Collection, by, reason: str = "", case: Case | N
         collection=collection, defaults={"hidden_by": by, "reason": why}
     )
     if created:
+        Collection.objects.filter(pk=collection.pk).update(hidden_by_moderator=True)
+        collection.hidden_by_moderator = True
         collection = Collection.objects.select_related("owner").get(pk=collection.pk)
         _record(
             by,
@@ -252,6 +259,8 @@ def unhide_collection(
     """Show a hidden collection again (if its owner keeps it public)."""
     deleted, _ = HiddenCollection.objects.filter(collection=collection).delete()
     if deleted:
+        Collection.objects.filter(pk=collection.pk).update(hidden_by_moderator=False)
+        collection.hidden_by_moderator = False
         collection = Collection.objects.select_related("owner").get(pk=collection.pk)
         _record(
             by,
@@ -352,6 +361,25 @@ def _copy(source: Case, target: Case) -> None:
 # Suspensions ----------------------------------------------------------------------------
 
 
+def _lock_member(user) -> None:
+    """Lock the member's row (``FOR NO KEY UPDATE``, like ratings.services) so that
+    concurrent suspend and lift calls for one member queue up and the flag on the row
+    always matches the active ``Suspension``."""
+    list(
+        get_user_model()
+        .objects.select_for_update(no_key=True)
+        .filter(pk=user.pk)
+        .values_list("pk", flat=True)
+    )
+
+
+def _set_suspended(user, suspended: bool) -> None:
+    get_user_model().objects.filter(pk=user.pk).exclude(is_suspended=suspended).update(
+        is_suspended=suspended
+    )
+    user.is_suspended = suspended
+
+
 def check_may_suspend(by, user) -> None:
     """Moderators may suspend members, not staff; only a superuser suspends staff."""
     if by is not None and by.pk == user.pk:
@@ -371,10 +399,13 @@ def suspend(user, by, reason: str, case: Case | None = None) -> Suspension:
         raise ValidationError("Say why the member is suspended.")
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError(f"A reason can be at most {REASON_MAX_LENGTH:,} characters.")
-    existing = Suspension.objects.active().select_for_update().filter(user=user).first()
+    _lock_member(user)
+    existing = Suspension.objects.active().filter(user=user).first()
     if existing is not None:
+        _set_suspended(user, True)
         return existing
     suspension = Suspension.objects.create(user=user, reason=reason, created_by=by)
+    _set_suspended(user, True)
     _record(by, Verb.SUSPEND, f"Account of {user.username}", reason=reason, case=case, subject=user)
     return suspension
 
@@ -382,13 +413,16 @@ def suspend(user, by, reason: str, case: Case | None = None) -> Suspension:
 @transaction.atomic
 def lift_suspension(user, by, reason: str = "") -> bool:
     """End ``user``'s suspension. Returns False if they were not suspended."""
-    suspension = Suspension.objects.active().select_for_update().filter(user=user).first()
+    _lock_member(user)
+    suspension = Suspension.objects.active().filter(user=user).first()
     if suspension is None:
+        _set_suspended(user, False)
         return False
     suspension.lifted_at = timezone.now()
     suspension.lifted_by = by
     suspension.lift_reason = (reason or "").strip()[:REASON_MAX_LENGTH]
     suspension.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+    _set_suspended(user, False)
     _record(
         by,
         Verb.LIFT_SUSPENSION,
