@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
 
+from accounts.importers.parsing import FORMAT_LABELS
 from ratings.scales import RatingScale
 
 __all__ = ["ImportBatch", "RatingScale", "User"]
@@ -70,8 +71,6 @@ class ImportBatch(models.Model):
         return reverse("accounts:import-preview", kwargs={"pk": self.pk})
 
     def get_format_display(self) -> str:
-        from accounts.importers import FORMAT_LABELS
-
         return FORMAT_LABELS.get(self.format, self.format)
 
     @property
