@@ -3,9 +3,9 @@ from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 
-from accounts import scales
 from accounts.models import RatingScale, User
 from accounts.services import avatar_process
+from ratings import scales
 
 
 class SignUpForm(UserCreationForm):

@@ -2,13 +2,10 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
 
+from accounts.importers.parsing import FORMAT_LABELS
+from ratings.scales import RatingScale
 
-class RatingScale(models.TextChoices):
-    """Input and display scale. Scores are always stored on 0-100."""
-
-    HUNDRED = "100", "0-100"
-    TEN = "10", "1-10"
-    STARS = "5", "0.5-5 stars"
+__all__ = ["ImportBatch", "RatingScale", "User"]
 
 
 class User(AbstractUser):
@@ -20,6 +17,10 @@ class User(AbstractUser):
     )
     # Remembered "Compact view" toggle for lists of ratings and reviews.
     prefers_compact = models.BooleanField(default=False)
+    # True while a moderation.Suspension of this member is active. Kept in sync by
+    # moderation.services (same transaction), so that lower apps (ratings, collections)
+    # filter on the row they already join instead of importing moderation.
+    is_suspended = models.BooleanField(default=False, db_index=True, editable=False)
 
     def __str__(self) -> str:
         return self.username
@@ -70,8 +71,6 @@ class ImportBatch(models.Model):
         return reverse("accounts:import-preview", kwargs={"pk": self.pk})
 
     def get_format_display(self) -> str:
-        from accounts.importers import FORMAT_LABELS
-
         return FORMAT_LABELS.get(self.format, self.format)
 
     @property

@@ -8,15 +8,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Count, Min, Q, QuerySet
+from django.db.models import Avg, Count, Min, Q, QuerySet, Value
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 
-from accounts import importers, scales
+from accounts import importers
 from accounts.importers.parsing import SITE_HEADER
 from accounts.models import ImportBatch, User
 from catalog.models import Genre, Title, TitleKind
-from moderation.querysets import user_suspended
+from collections_app.selectors import user_public_collections
+from ratings import scales
 from ratings.models import Rating
 
 RATINGS_PER_PAGE = 30
@@ -191,10 +192,7 @@ def top_genres(member: User, limit: int = TOP_GENRES) -> list[dict]:
 def profile_counts(member: User) -> dict[str, int]:
     """Ratings, reviews (the publicly visible ones, as listed on the profile) and public
     collections."""
-    from collections_app.selectors import user_public_collections
-    from moderation.querysets import user_suspended
-
-    publicly_visible_review = ~Q(review="") & Q(review_hidden=False) & ~user_suspended("user")
+    publicly_visible_review = ~Q(review="") & Q(review_hidden=False, user__is_suspended=False)
     ratings = Rating.objects.filter(user=member).aggregate(
         ratings=Count("id"),
         reviews=Count("id", filter=publicly_visible_review),
@@ -240,7 +238,7 @@ def member_ratings(member: User, filters: RatingFilters) -> QuerySet[Rating]:
     ratings = (
         Rating.objects.filter(user=member)
         .select_related("title")
-        .annotate(author_suspended=user_suspended("user"))
+        .annotate(author_suspended=Value(member.is_suspended))
     )
     if filters.kind:
         ratings = ratings.filter(title__kind=filters.kind)
@@ -285,8 +283,6 @@ def member_reviews_page(member: User, page_number) -> Page:
 
 
 def member_public_collections(member: User, limit: int = 6) -> list:
-    from collections_app.selectors import user_public_collections
-
     return list(user_public_collections(member)[:limit])
 
 

@@ -22,7 +22,9 @@ from accounts import importers
 from accounts.models import ImportBatch, RatingScale, User
 from catalog.images import open_checked_image
 from catalog.models import Title
+from collections_app.services import collection_add_title, collection_create
 from ratings.models import Rating
+from ratings.services import RatingInput, rate_many
 
 AVATAR_SIZE = 400
 # How long an unconfirmed import waits before the next upload clears it away.
@@ -203,8 +205,6 @@ def import_batch_apply(batch: ImportBatch, replace_existing: bool = False) -> di
 
 
 def _apply_ratings(batch: ImportBatch, replace_existing: bool) -> dict:
-    from ratings.services import RatingInput, rate_many
-
     chosen = _latest_per_title(batch.rows)
     existing_titles = set(Title.objects.filter(pk__in=chosen).values_list("pk", flat=True))
     already_rated: set[int] = set()
@@ -226,9 +226,11 @@ def _apply_ratings(batch: ImportBatch, replace_existing: bool) -> dict:
     ]
     try:
         written = rate_many(batch.user, entries) if entries else 0
-    except ValueError as error:
+    except ValidationError as error:
         # A title deleted or a value refused since the preview: nothing is written.
-        raise ValidationError(f"Nothing was imported: {error}", code="rejected") from None
+        raise ValidationError(
+            f"Nothing was imported: {' '.join(error.messages)}", code="rejected"
+        ) from None
     matched = sum(1 for row in batch.rows if row["status"] == importers.MATCHED)
     return {
         "written": written,
@@ -240,10 +242,14 @@ def _apply_ratings(batch: ImportBatch, replace_existing: bool) -> dict:
 
 
 def _apply_list(batch: ImportBatch) -> dict:
-    from collections_app.services import collection_add_title, collection_create
-
+    # The member's own file, confirmed once: not a burst of posts, so no hourly limit
+    # (as before the limit moved into the service).
     collection = collection_create(
-        batch.user, batch.list_name or "Imported list", batch.list_description, is_public=True
+        batch.user,
+        batch.list_name or "Imported list",
+        batch.list_description,
+        is_public=True,
+        limit_creations=False,
     )
     rows = sorted(
         (row for row in batch.rows if row["status"] == importers.MATCHED),

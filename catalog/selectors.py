@@ -15,7 +15,6 @@ from django.http import Http404
 
 from catalog.models import Credit, CreditRole, Title, WatchLink
 from catalog.search import name_trigrams, normalise_name, prefix_tsquery
-from moderation.querysets import user_suspended
 from ratings.models import Rating
 
 # A title needs this many ratings before it is ranked among the top titles, so that
@@ -180,7 +179,7 @@ def title_page_ratings(title: Title, sort: str, page_number) -> Page:
             "user__display_name",
         )
         # A suspended member's review is hidden like one a moderator hid; the score stays.
-        .annotate(author_suspended=user_suspended("user"))
+        .annotate(author_suspended=F("user__is_suspended"))
         .order_by(*ordering)
     )
     return Paginator(ratings, REVIEWS_PER_PAGE).get_page(page_number)

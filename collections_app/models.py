@@ -12,13 +12,7 @@ MAX_ITEMS = 5000
 class CollectionQuerySet(models.QuerySet):
     def public(self):
         """Published by their owner, not hidden by a moderator, owner not suspended."""
-        from moderation.querysets import collection_hidden, user_suspended
-
-        return (
-            self.filter(is_public=True)
-            .exclude(collection_hidden("pk"))
-            .exclude(user_suspended("owner"))
-        )
+        return self.filter(is_public=True, hidden_by_moderator=False, owner__is_suspended=False)
 
 
 class Collection(models.Model):
@@ -29,6 +23,11 @@ class Collection(models.Model):
     slug = models.SlugField(max_length=140)
     description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH, blank=True)
     is_public = models.BooleanField(default=True)
+    # True while a moderation.HiddenCollection row exists for it; kept in sync by
+    # moderation.services in the same transaction (public() filters on it).
+    hidden_by_moderator = models.BooleanField(
+        "hidden by a moderator", default=False, editable=False
+    )
     # Number of items, maintained by collections_app.services under the collection's row
     # lock, so lists can show and sort by size without counting per row.
     items_count = models.PositiveIntegerField(default=0)

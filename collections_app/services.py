@@ -4,11 +4,20 @@ Every change to a collection's items runs in one transaction that first locks th
 collection's row, so concurrent edits of the same collection queue up and positions stay
 dense (1..n without gaps or repeats) whatever the interleaving. ``items_count`` is kept
 under the same lock.
+
+Creating a collection first locks the owner's user row, and checks the hourly limit
+(``settings.MODERATION_COLLECTIONS_PER_HOUR``) under that lock, so two concurrent
+creations cannot both pass it. Refusals are ``ValidationError``s with a code.
 """
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, F, Value, When
+from django.utils import timezone
 from django.utils.text import slugify
 
 from catalog.models import Title
@@ -23,6 +32,12 @@ from collections_app.models import (
 
 # Slugs that would make a collection's canonical URL look like one of its action URLs.
 RESERVED_SLUGS = frozenset({"edit", "delete", "items"})
+COLLECTION_LIMIT_WINDOW = timedelta(hours=1)
+
+
+def collections_per_hour() -> int:
+    """How many collections a member may create an hour (a setting)."""
+    return int(getattr(settings, "MODERATION_COLLECTIONS_PER_HOUR", 10))
 
 
 def collection_slug(name: str) -> str:
@@ -79,24 +94,64 @@ def _touch(collection: Collection, locked: Collection) -> None:
     collection.updated_at = locked.updated_at
 
 
+def _lock_owner(owner) -> None:
+    """Lock the owner's user row until the transaction ends (``FOR NO KEY UPDATE``, as
+    ratings.services does for rating writes), so one owner's creations queue up."""
+    list(
+        get_user_model()
+        .objects.select_for_update(no_key=True)
+        .filter(pk=owner.pk)
+        .values_list("pk", flat=True)
+    )
+
+
+def _check_collection_limit(owner) -> None:
+    """Refuse a creation past the hourly limit (call under the owner lock)."""
+    limit = collections_per_hour()
+    recent = Collection.objects.filter(
+        owner=owner, created_at__gte=timezone.now() - COLLECTION_LIMIT_WINDOW
+    )
+    if recent.count() >= limit:
+        raise ValidationError(
+            f"You have created {limit} collections in the last hour, the most allowed. "
+            "Please try again later.",
+            code="too_many_collections",
+        )
+
+
 @transaction.atomic
 def collection_create(
-    owner, name: str, description: str = "", is_public: bool = True
+    owner,
+    name: str,
+    description: str = "",
+    is_public: bool = True,
+    *,
+    limit_creations: bool = True,
 ) -> Collection:
-    """A new, empty collection owned by ``owner``."""
+    """A new, empty collection owned by ``owner``.
+
+    Refuses a bad name or description and, under the owner's lock, a collection past
+    the hourly limit (code ``too_many_collections``; ``limit_creations=False`` skips it
+    for imports and seeding).
+    """
     name = clean_name(name)
+    description = clean_description(description)
+    _lock_owner(owner)
+    if limit_creations:
+        _check_collection_limit(owner)
     return Collection.objects.create(
         owner=owner,
         name=name,
         slug=collection_slug(name),
-        description=clean_description(description),
+        description=description,
         is_public=is_public,
     )
 
 
 @transaction.atomic
 def collection_create_with_title(owner, name: str, title: Title, note: str = "") -> Collection:
-    """A new public collection holding ``title``: both or neither."""
+    """A new public collection holding ``title``: both or neither (same limit as
+    ``collection_create``)."""
     collection = collection_create(owner, name)
     collection_add_title(collection, title, note)
     return collection

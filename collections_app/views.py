@@ -31,7 +31,6 @@ from collections_app.templatetags.collections_tags import (
     add_to_collection_context,
     title_collections_context,
 )
-from moderation.services import check_collection_allowed
 
 ITEMS_PARTIAL = "collections_app/collection_detail.html#items"
 
@@ -143,7 +142,6 @@ def collection_create(request):
     form = CollectionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            check_collection_allowed(request.user)
             collection = services.collection_create(request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
@@ -381,7 +379,6 @@ def _add_from_form(request, title, form, collections) -> tuple[Collection, str] 
     note = form.cleaned_data["note"]
     try:
         if new_name:
-            check_collection_allowed(request.user)
             collection = services.collection_create_with_title(request.user, new_name, title, note)
             return collection, f"Created “{collection.name}” and added “{title}”."
         chosen = {c.pk: c for c in collections}.get(form.cleaned_data["collection"])

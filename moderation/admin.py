@@ -610,13 +610,6 @@ class ModeratedCollectionAdmin(CollectionAdmin):
     list_display = (*CollectionAdmin.list_display, "hidden_by_moderator")
     actions = ("unpublish", "publish", "hide_collections", "unhide_collections")
 
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(is_hidden=Exists(HiddenCollection.objects.filter(collection=OuterRef("pk"))))
-        )
-
     def get_actions(self, request):
         actions = super().get_actions(request)
         # Publishing and unpublishing change the owner's own setting: owners' and
@@ -625,10 +618,6 @@ class ModeratedCollectionAdmin(CollectionAdmin):
             actions.pop("unpublish", None)
             actions.pop("publish", None)
         return actions
-
-    @admin.display(description="Hidden by a moderator", boolean=True, ordering="is_hidden")
-    def hidden_by_moderator(self, collection: Collection) -> bool:
-        return collection.is_hidden
 
     @admin.action(
         description="Hide the selected collections (moderation)", permissions=["moderate"]

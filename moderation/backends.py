@@ -3,15 +3,13 @@
 Django asks the backend twice: when a member signs in (``authenticate``), and on every
 request to load the signed-in member from the session (``get_user``). Both go through
 ``user_can_authenticate``, so a suspended member can neither sign in nor stay signed
-in. ``get_user`` reads the suspension in the same query that loads the member, so
-requests cost no extra query.
+in. The suspension is ``User.is_suspended`` (kept by moderation.services), read with
+the member's own row, so requests cost no extra query.
 """
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-
-from moderation.querysets import user_suspended
 
 SUSPENDED_MESSAGE = (
     "This account is suspended by the moderators, so it cannot sign in. "
@@ -23,12 +21,7 @@ class ModerationBackend(ModelBackend):
     def user_can_authenticate(self, user) -> bool:
         if not super().user_can_authenticate(user):
             return False
-        suspended = getattr(user, "moderation_suspended", None)
-        if suspended is None:
-            from moderation.selectors import is_suspended
-
-            suspended = is_suspended(user)
-        return not suspended
+        return not user.is_suspended
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         user = super().authenticate(request, username=username, password=password, **kwargs)
@@ -45,13 +38,3 @@ class ModerationBackend(ModelBackend):
             return
         if user.check_password(password) and ModelBackend.user_can_authenticate(self, user):
             messages.error(request, SUSPENDED_MESSAGE, fail_silently=True)
-
-    def get_user(self, user_id):
-        User = get_user_model()
-        try:
-            user = User._default_manager.annotate(moderation_suspended=user_suspended("pk")).get(
-                pk=user_id
-            )
-        except User.DoesNotExist:
-            return None
-        return user if self.user_can_authenticate(user) else None

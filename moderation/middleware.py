@@ -6,7 +6,7 @@ and tells them why.
 """
 
 from django.contrib import messages
-from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.auth import SESSION_KEY, get_user_model, logout
 
 from moderation.backends import SUSPENDED_MESSAGE
 
@@ -25,6 +25,4 @@ class SuspendedSignOutMiddleware:
 
     @staticmethod
     def _suspended(user_id) -> bool:
-        from moderation.models import Suspension
-
-        return Suspension.objects.active().filter(user_id=user_id).exists()
+        return get_user_model().objects.filter(pk=user_id, is_suspended=True).exists()

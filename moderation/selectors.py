@@ -10,7 +10,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from collections_app.models import Collection
-from moderation.models import Case, HiddenCollection, Kind, Suspension
+from moderation.models import Case, HiddenCollection, Kind
 from ratings.models import Rating
 
 
@@ -79,9 +79,10 @@ def reportable_target(kind: str, pk: int) -> Target:
 
 
 def is_suspended(user) -> bool:
+    """Whether ``user`` is suspended now (read from the database, not the object)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return Suspension.objects.active().filter(user_id=user.pk).exists()
+    return get_user_model().objects.filter(pk=user.pk, is_suspended=True).exists()
 
 
 def collection_hiding(collection: Collection) -> HiddenCollection | None:

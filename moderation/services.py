@@ -1,9 +1,17 @@
-"""Writes for moderation: reports, decisions on the queue, suspensions, posting limits.
+"""Writes for moderation: reports, decisions on the queue, suspensions, hidden collections.
 
 Every moderator decision records a ``ModerationAction`` (who, what, which item, why) in
 the same transaction as the change itself. Permissions are checked by the admin that
 calls these functions; the functions check the rules that hold for everyone (one open
 report per member per item, no suspending staff unless you are a superuser, ...).
+
+Suspensions and hidden collections are kept twice: as ``Suspension`` and
+``HiddenCollection`` rows (the history, with who and why) and as flags on the rows the
+lower apps filter on (``User.is_suspended``, ``Collection.hidden_by_moderator``). Only
+the functions here write either, always both in one transaction.
+
+The hourly posting limits for reviews and collections are policies of the writes they
+guard, so they live in ``ratings.services`` and ``collections_app.services``.
 """
 
 from __future__ import annotations
@@ -41,35 +49,25 @@ MODERATORS_GROUP = "Moderators"
 HOUR = timedelta(hours=1)
 
 
-def _limit(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
 def reports_per_hour() -> int:
-    return _limit("MODERATION_REPORTS_PER_HOUR", 10)
+    return int(getattr(settings, "MODERATION_REPORTS_PER_HOUR", 10))
 
 
-def reviews_per_hour() -> int:
-    return _limit("MODERATION_REVIEWS_PER_HOUR", 20)
-
-
-def collections_per_hour() -> int:
-    return _limit("MODERATION_COLLECTIONS_PER_HOUR", 10)
-
-
-class ReportRefused(ValueError):
+class ReportRefused(ValidationError):
     """A report that cannot be taken; the message says why, for the member."""
 
 
 class AlreadyReported(ReportRefused):
-    pass
+    """The member has an open report about this item already (code ``already_reported``)."""
 
 
 class TooManyReports(ReportRefused):
-    pass
+    """The member has sent the most reports allowed an hour (code ``too_many_reports``)."""
 
 
 # Reports --------------------------------------------------------------------------------
+
+ALREADY_REPORTED = "You have already reported this. Moderators will look at it; thank you."
 
 
 def _case_lookup(target: Target) -> dict:
@@ -81,37 +79,40 @@ def _case_lookup(target: Target) -> dict:
 def report(reporter, target: Target, reason: str, details: str = "") -> Report:
     """File ``reporter``'s report about ``target`` in the item's open case.
 
-    Raises ``ReportRefused`` (or a subclass) with a message for the member: suspended
+    Raises ``ReportRefused`` (a ValidationError; ``AlreadyReported`` and
+    ``TooManyReports`` are subclasses) with a message for the member: suspended
     members cannot report, nobody reports their own content, one open report per member
     per item, and at most ``reports_per_hour()`` reports an hour.
     """
     if reason not in Reason.values:
-        raise ReportRefused("Choose one of the reasons.")
+        raise ReportRefused("Choose one of the reasons.", code="bad_reason")
     details = (details or "").strip()
     if len(details) > DETAILS_MAX_LENGTH:
         raise ReportRefused(
             f"Details can be at most {DETAILS_MAX_LENGTH:,} characters "
-            f"(these have {len(details):,})."
+            f"(these have {len(details):,}).",
+            code="details_too_long",
         )
     if is_suspended(reporter):
-        raise ReportRefused("Your account is suspended, so you cannot send reports.")
+        raise ReportRefused(
+            "Your account is suspended, so you cannot send reports.", code="suspended"
+        )
     if target.author is not None and target.author.pk == reporter.pk:
-        raise ReportRefused("This is your own; you cannot report it.")
+        raise ReportRefused("This is your own; you cannot report it.", code="own_content")
     lookup = _case_lookup(target)
     if Report.objects.filter(
         reporter=reporter,
         case__status=CaseStatus.OPEN,
         **{f"case__{k}": v for k, v in lookup.items()},
     ).exists():
-        raise AlreadyReported(
-            "You have already reported this. Moderators will look at it; thank you."
-        )
+        raise AlreadyReported(ALREADY_REPORTED, code="already_reported")
     limit = reports_per_hour()
     recent = Report.objects.filter(reporter=reporter, created_at__gte=timezone.now() - HOUR)
     if recent.count() >= limit:
         raise TooManyReports(
             f"You have sent {limit} reports in the last hour, the most allowed. "
-            "Please try again later."
+            "Please try again later.",
+            code="too_many_reports",
         )
     case = _open_case(target, lookup)
     try:
@@ -120,9 +121,7 @@ def report(reporter, target: Target, reason: str, details: str = "") -> Report:
                 case=case, reporter=reporter, reason=reason, details=details
             )
     except IntegrityError:
-        raise AlreadyReported(
-            "You have already reported this. Moderators will look at it; thank you."
-        ) from None
+        raise AlreadyReported(ALREADY_REPORTED, code="already_reported") from None
     return created
 
 
@@ -142,7 +141,7 @@ def _open_case(target: Target, lookup: dict) -> Case:
                 )
         except IntegrityError:
             continue
-    raise ReportRefused("Could not file the report just now; please try again.")
+    raise ReportRefused("Could not file the report just now; please try again.", code="busy")
 
 
 # Decisions ------------------------------------------------------------------------------
@@ -232,6 +231,8 @@ def hide_collection(collection: Collection, by, reason: str = "", case: Case | N
         collection=collection, defaults={"hidden_by": by, "reason": why}
     )
     if created:
+        Collection.objects.filter(pk=collection.pk).update(hidden_by_moderator=True)
+        collection.hidden_by_moderator = True
         collection = Collection.objects.select_related("owner").get(pk=collection.pk)
         _record(
             by,
@@ -252,6 +253,8 @@ def unhide_collection(
     """Show a hidden collection again (if its owner keeps it public)."""
     deleted, _ = HiddenCollection.objects.filter(collection=collection).delete()
     if deleted:
+        Collection.objects.filter(pk=collection.pk).update(hidden_by_moderator=False)
+        collection.hidden_by_moderator = False
         collection = Collection.objects.select_related("owner").get(pk=collection.pk)
         _record(
             by,
@@ -352,6 +355,25 @@ def _copy(source: Case, target: Case) -> None:
 # Suspensions ----------------------------------------------------------------------------
 
 
+def _lock_member(user) -> None:
+    """Lock the member's row (``FOR NO KEY UPDATE``, like ratings.services) so that
+    concurrent suspend and lift calls for one member queue up and the flag on the row
+    always matches the active ``Suspension``."""
+    list(
+        get_user_model()
+        .objects.select_for_update(no_key=True)
+        .filter(pk=user.pk)
+        .values_list("pk", flat=True)
+    )
+
+
+def _set_suspended(user, suspended: bool) -> None:
+    get_user_model().objects.filter(pk=user.pk).exclude(is_suspended=suspended).update(
+        is_suspended=suspended
+    )
+    user.is_suspended = suspended
+
+
 def check_may_suspend(by, user) -> None:
     """Moderators may suspend members, not staff; only a superuser suspends staff."""
     if by is not None and by.pk == user.pk:
@@ -371,10 +393,13 @@ def suspend(user, by, reason: str, case: Case | None = None) -> Suspension:
         raise ValidationError("Say why the member is suspended.")
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError(f"A reason can be at most {REASON_MAX_LENGTH:,} characters.")
-    existing = Suspension.objects.active().select_for_update().filter(user=user).first()
+    _lock_member(user)
+    existing = Suspension.objects.active().filter(user=user).first()
     if existing is not None:
+        _set_suspended(user, True)
         return existing
     suspension = Suspension.objects.create(user=user, reason=reason, created_by=by)
+    _set_suspended(user, True)
     _record(by, Verb.SUSPEND, f"Account of {user.username}", reason=reason, case=case, subject=user)
     return suspension
 
@@ -382,13 +407,16 @@ def suspend(user, by, reason: str, case: Case | None = None) -> Suspension:
 @transaction.atomic
 def lift_suspension(user, by, reason: str = "") -> bool:
     """End ``user``'s suspension. Returns False if they were not suspended."""
-    suspension = Suspension.objects.active().select_for_update().filter(user=user).first()
+    _lock_member(user)
+    suspension = Suspension.objects.active().filter(user=user).first()
     if suspension is None:
+        _set_suspended(user, False)
         return False
     suspension.lifted_at = timezone.now()
     suspension.lifted_by = by
     suspension.lift_reason = (reason or "").strip()[:REASON_MAX_LENGTH]
     suspension.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+    _set_suspended(user, False)
     _record(
         by,
         Verb.LIFT_SUSPENSION,
@@ -436,47 +464,7 @@ def grant_moderator(user) -> None:
         user.is_staff = True
 
 
-# Posting limits (anti-spam) -------------------------------------------------------------
-
-
-def check_review_allowed(user, title, review: str) -> None:
-    """Raise ValueError when saving ``review`` would pass the hourly review limit.
-
-    Only a new or changed review counts: re-saving a score with the same review, or a
-    score without a review, is always allowed. Reviews are counted by the ratings
-    whose review was written or changed in the last hour.
-    """
-    review = (review or "").strip()
-    if not review:
-        return
-    current = Rating.objects.filter(user=user, title=title).values_list("review", flat=True)
-    if review in {text.strip() for text in current}:
-        return
-    limit = reviews_per_hour()
-    recent = (
-        Rating.objects.filter(user=user, updated_at__gte=timezone.now() - HOUR)
-        .exclude(review="")
-        .exclude(title=title)
-        .count()
-    )
-    if recent >= limit:
-        raise ValueError(
-            f"You have written {limit} reviews in the last hour, the most allowed. "
-            "Save your score without the review for now, or try again later "
-            "(your text is still in the box)."
-        )
-
-
-def check_collection_allowed(user) -> None:
-    """Raise ValidationError when ``user`` has created the most collections an hour."""
-    limit = collections_per_hour()
-    recent = Collection.objects.filter(owner=user, created_at__gte=timezone.now() - HOUR)
-    if recent.count() >= limit:
-        raise ValidationError(
-            f"You have created {limit} collections in the last hour, the most allowed. "
-            "Please try again later.",
-            code="too_many_collections",
-        )
+# Audit of changes made elsewhere ------------------------------------------------------
 
 
 def record_review_visibility(rating: Rating, by, hidden: bool) -> ModerationAction:

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -32,15 +33,12 @@ def report(request, kind: str, pk: int):
                     form.cleaned_data["reason"],
                     form.cleaned_data["details"],
                 )
-            except services.AlreadyReported as refusal:
-                messages.info(request, str(refusal))
-                return redirect(target.url)
-            except services.TooManyReports as refusal:
-                form.add_error(None, str(refusal))
-                status = 429
-            except services.ReportRefused as refusal:
-                form.add_error(None, str(refusal))
-                status = 400
+            except ValidationError as refusal:
+                if refusal.code == "already_reported":
+                    messages.info(request, " ".join(refusal.messages))
+                    return redirect(target.url)
+                form.add_error(None, refusal.messages)
+                status = 429 if refusal.code == "too_many_reports" else 400
             else:
                 messages.success(
                     request,

@@ -8,7 +8,6 @@ they are given; writes (the shown probable score) are made by the views.
 
 from django.http import HttpRequest
 
-from accounts import scales
 from accounts import selectors as accounts_selectors
 from accounts.models import User
 from catalog import selectors as catalog_selectors
@@ -17,6 +16,7 @@ from collections_app.templatetags.collections_tags import (
     add_to_collection_context,
     title_collections_context,
 )
+from ratings import scales
 from ratings.forms import rating_panel_context
 from ratings.selectors import viewer_rating
 from taste import selectors as taste_selectors

@@ -82,8 +82,14 @@ class RatingAdmin(admin.ModelAdmin):
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
+        # A staff edit in the admin, not a member's post: no hourly review limit.
         rating = services.rate(
-            obj.user, obj.title, obj.score, review=obj.review, rated_at=obj.rated_at
+            obj.user,
+            obj.title,
+            obj.score,
+            review=obj.review,
+            rated_at=obj.rated_at,
+            limit_reviews=False,
         )
         if rating.review_hidden != obj.review_hidden:
             services.set_review_hidden([rating.pk], obj.review_hidden)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from accounts import scales
-from ratings import selectors
+from ratings import scales, selectors
 from ratings.services import MAX_REVIEW_LENGTH
 
 

@@ -8,9 +8,7 @@ class RatingQuerySet(models.QuerySet):
     def visible(self):
         """Ratings whose review may be shown publicly: not hidden by a moderator and not
         written by a suspended member."""
-        from moderation.querysets import user_suspended
-
-        return self.filter(review_hidden=False).exclude(user_suspended("user"))
+        return self.filter(review_hidden=False, user__is_suspended=False)
 
     def with_review(self):
         return self.exclude(review="")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from ratings.models import Rating
-from ratings.services import TITLE_TABLE, fresh_percentiles_sql
+from ratings.services import ALL_FRESH_PERCENTILES_SQL, TITLE_TABLE
 
 
 def viewer_rating(user, title) -> Rating | None:
@@ -53,7 +53,7 @@ class AggregateMismatch:
 
 
 CHECK_PERCENTILES_SQL = f"""
-    SELECT id, user_id, title_id, old, new FROM ({fresh_percentiles_sql(all_users=True)}) AS fresh
+    SELECT id, user_id, title_id, old, new FROM ({ALL_FRESH_PERCENTILES_SQL}) AS fresh
      WHERE old IS DISTINCT FROM new
      ORDER BY user_id, title_id
 """
@@ -66,7 +66,7 @@ CHECK_TITLES_SQL = f"""
       LEFT JOIN (
         SELECT title_id, count(*) AS ratings_count, sum(new) AS percentile_sum,
                count(new) AS percentile_count
-          FROM ({fresh_percentiles_sql(all_users=True)}) AS fresh GROUP BY title_id
+          FROM ({ALL_FRESH_PERCENTILES_SQL}) AS fresh GROUP BY title_id
       ) AS a ON a.title_id = t.id
      WHERE (t.ratings_count, t.percentile_sum, t.percentile_count)
            IS DISTINCT FROM (COALESCE(a.ratings_count, 0), COALESCE(a.percentile_sum, 0),

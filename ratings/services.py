@@ -18,6 +18,14 @@ Locking, in this order, so that concurrent raters never deadlock:
 2. the affected titles, in id order, in a single statement (``FOR NO KEY UPDATE``: it
    does not conflict with the ``KEY SHARE`` lock that another rater's INSERT takes on
    the title through the foreign key, which plain ``FOR UPDATE`` would).
+
+Policies that guard a write are checked under the same lock: ``rate()`` applies the
+hourly review limit (``settings.MODERATION_REVIEWS_PER_HOUR``) after taking the user
+lock, so two concurrent posts cannot both pass it. Refusals are ``ValidationError``s
+with a code.
+
+SQL lives in module constants; table names come from ``_meta.db_table`` and are
+formatted in once, here.
 """
 
 from __future__ import annotations
@@ -26,9 +34,11 @@ import numbers
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -42,6 +52,33 @@ MAX_REVIEW_LENGTH = 10_000
 
 RATING_TABLE = Rating._meta.db_table
 TITLE_TABLE = Title._meta.db_table
+# Read at import: this module is first imported once the apps are loaded (from
+# RatingsConfig.ready() through ratings.signals), so the user model is known.
+USER_TABLE = get_user_model()._meta.db_table
+REVIEW_LIMIT_WINDOW = timedelta(hours=1)
+
+
+def reviews_per_hour() -> int:
+    """How many new or changed reviews a member may post an hour (a setting)."""
+    return int(getattr(settings, "MODERATION_REVIEWS_PER_HOUR", 20))
+
+
+TITLE_AGGREGATE_FIELDS = ("ratings_count", "percentile_sum", "percentile_count", "avg_percentile")
+
+
+@dataclass(frozen=True)
+class TitleAggregate:
+    """A title's rating aggregate as the write left it (``Title``'s fields of the name)."""
+
+    ratings_count: int
+    percentile_sum: int
+    percentile_count: int
+    avg_percentile: float | None
+
+    def apply_to(self, title: Title) -> None:
+        """Set these values on ``title`` (an object the caller holds)."""
+        for name in TITLE_AGGREGATE_FIELDS:
+            setattr(title, name, getattr(self, name))
 
 
 @dataclass(frozen=True)
@@ -72,10 +109,11 @@ class _Delta:
         return not (self.ratings_count or self.percentile_sum or self.percentile_count)
 
 
-def fresh_percentiles_sql(all_users: bool = False) -> str:
+def _fresh_percentiles_sql(all_users: bool) -> str:
     """SQL for the fresh percentile of every rating of the users in %(user_ids)s (or all).
 
-    Columns: id, user_id, title_id, old (stored) and new (fresh) percentile.
+    Built twice, at import, into the two constants below. Columns: id, user_id,
+    title_id, old (stored) and new (fresh) percentile.
 
     The window functions run over each user's distinct scores (at most 101 rows per user,
     read from the (user, score) index) rather than over every rating: the running sum of
@@ -114,13 +152,19 @@ def fresh_percentiles_sql(all_users: bool = False) -> str:
 """
 
 
+# The fresh percentiles of the users in %(user_ids)s: what a write recomputes.
+FRESH_PERCENTILES_SQL = _fresh_percentiles_sql(all_users=False)
+# The fresh percentiles of everybody: what check_percentiles compares the stored ones to.
+ALL_FRESH_PERCENTILES_SQL = _fresh_percentiles_sql(all_users=True)
+
+
 # Write only the rows whose percentile changed; the old value comes from the same
 # snapshot (the rows are locked by the user lock, so it is the stored value). The
 # user filter on the target keeps the join to that user's rows whatever the plan.
 RECOMPUTE_USERS_SQL = f"""
     WITH changed AS (
         SELECT id, title_id, old, new
-          FROM ({fresh_percentiles_sql()}) AS fresh
+          FROM ({FRESH_PERCENTILES_SQL}) AS fresh
          WHERE old IS DISTINCT FROM new
     )
     UPDATE {RATING_TABLE} AS r
@@ -133,7 +177,8 @@ RECOMPUTE_USERS_SQL = f"""
 # The locking CTE takes the title row locks in ascending id order (LockRows runs above
 # the sort) before the UPDATE touches a row: the UPDATE only reaches a title through its
 # already-locked row. This is select_for_update().order_by("id") and the update in one
-# round trip.
+# round trip. It returns the new aggregates, so that rate() and unrate() can hand
+# them back without reading the title again.
 APPLY_TITLE_DELTAS_SQL = f"""
     WITH locked AS (
         SELECT id FROM {TITLE_TABLE} WHERE id = ANY(%(ids)s) ORDER BY id FOR NO KEY UPDATE
@@ -146,8 +191,37 @@ APPLY_TITLE_DELTAS_SQL = f"""
            unnest(%(ids)s::bigint[], %(counts)s::integer[], %(sums)s::bigint[],
                   %(known)s::integer[]) AS d(id, ratings_count, percentile_sum, percentile_count)
      WHERE t.id = locked.id AND d.id = locked.id
+    RETURNING t.id, t.ratings_count, t.percentile_sum, t.percentile_count, t.avg_percentile
 """
 
+# A title's aggregate when the write left it unchanged (a score changed without moving
+# any percentile), for rate()'s return value.
+TITLE_AGGREGATE_SQL = f"""
+    SELECT ratings_count, percentile_sum, percentile_count, avg_percentile
+      FROM {TITLE_TABLE}
+     WHERE id = %s
+"""
+
+# Serialises one user's rating writes (see the module docstring): FOR NO KEY UPDATE does
+# not block inserts of other rows that reference the user through a foreign key.
+LOCK_USER_SQL = f"SELECT id FROM {USER_TABLE} WHERE id = %s FOR NO KEY UPDATE"
+# The same for a batch of users, in id order so that two batches never deadlock.
+LOCK_USERS_SQL = f"SELECT id FROM {USER_TABLE} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
+
+# Deleting returns each removed rating's title and percentile, from which the titles'
+# aggregate deltas follow without reading the rows first.
+DELETE_RATINGS_SQL = f"""
+    DELETE FROM {RATING_TABLE} WHERE user_id = %s AND title_id = ANY(%s)
+    RETURNING title_id, percentile
+"""
+DELETE_USER_RATINGS_SQL = f"""
+    DELETE FROM {RATING_TABLE} WHERE user_id = %s
+    RETURNING title_id, percentile
+"""
+
+# One statement for one or many ratings of a user: inserts new ones and changes existing
+# ones, returning whether each row was inserted (xmax = 0), so the title's count moves
+# only for new ratings.
 UPSERT_FIELDS = (
     "id",
     "score",
@@ -175,23 +249,16 @@ UPSERT_SQL = f"""
 
 def _lock_user(user_id: int) -> None:
     """Serialise this user's rating writes until the transaction ends."""
-    User = get_user_model()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {User._meta.db_table} WHERE id = %s FOR NO KEY UPDATE", [user_id]
-        )
+        cursor.execute(LOCK_USER_SQL, [user_id])
         if cursor.fetchone() is None:
+            User = get_user_model()
             raise User.DoesNotExist(f"No user with id {user_id}.")
 
 
 def _lock_users(user_ids: list[int]) -> None:
-    User = get_user_model()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {User._meta.db_table} WHERE id = ANY(%s) ORDER BY id "
-            "FOR NO KEY UPDATE",
-            [list(user_ids)],
-        )
+        cursor.execute(LOCK_USERS_SQL, [list(user_ids)])
 
 
 def _recompute_users(user_ids: list[int], deltas: dict[int, _Delta]) -> dict[int, int | None]:
@@ -208,11 +275,14 @@ def _recompute_users(user_ids: list[int], deltas: dict[int, _Delta]) -> dict[int
     return {title_id: new for title_id, _old, new in rows}
 
 
-def _apply_title_deltas(deltas: dict[int, _Delta]) -> None:
-    """Lock the affected titles in id order, then adjust their aggregates."""
+def _apply_title_deltas(deltas: dict[int, _Delta]) -> dict[int, TitleAggregate]:
+    """Lock the affected titles in id order, then adjust their aggregates.
+
+    Returns the new aggregate of every title changed, by title id.
+    """
     changed = sorted((tid, d) for tid, d in deltas.items() if not d.is_zero())
     if not changed:
-        return
+        return {}
     with connection.cursor() as cursor:
         cursor.execute(
             APPLY_TITLE_DELTAS_SQL,
@@ -223,24 +293,68 @@ def _apply_title_deltas(deltas: dict[int, _Delta]) -> None:
                 "known": [d.percentile_count for _, d in changed],
             },
         )
+        return {row[0]: TitleAggregate(*row[1:]) for row in cursor.fetchall()}
+
+
+def _title_aggregate(title_id: int, written: dict[int, TitleAggregate]) -> TitleAggregate:
+    """The title's aggregate after this write: as written, or read if it did not change."""
+    if title_id in written:
+        return written[title_id]
+    with connection.cursor() as cursor:
+        cursor.execute(TITLE_AGGREGATE_SQL, [title_id])
+        return TitleAggregate(*cursor.fetchone())
 
 
 def _check_score(score) -> int:
     # Integral admits numpy integers (the taste code uses numpy); bool is not a score.
     if isinstance(score, bool) or not isinstance(score, numbers.Integral):
-        raise ValueError(f"A score must be a whole number from 0 to 100, not {score!r}.")
+        raise ValidationError(
+            f"A score must be a whole number from 0 to 100, not {score!r}.", code="bad_score"
+        )
     if not MIN_SCORE <= score <= MAX_SCORE:
-        raise ValueError(f"A score must be from 0 to 100, not {score}.")
+        raise ValidationError(f"A score must be from 0 to 100, not {score}.", code="bad_score")
     return int(score)
 
 
 def _check_review(review: str | None) -> str:
     review = review or ""
     if len(review) > MAX_REVIEW_LENGTH:
-        raise ValueError(
-            f"A review may have at most {MAX_REVIEW_LENGTH:,} characters (it has {len(review):,})."
+        raise ValidationError(
+            f"A review may have at most {MAX_REVIEW_LENGTH:,} characters (it has {len(review):,}).",
+            code="review_too_long",
         )
     return review
+
+
+def _check_review_limit(user_id: int, title_id: int, review: str) -> None:
+    """Refuse a new or changed review past the hourly limit (call under the user lock).
+
+    Only a new or changed review counts: re-saving a score with the same review, or a
+    score without a review, is always allowed. Reviews are counted by the ratings whose
+    review was written or changed in the last hour.
+    """
+    review = (review or "").strip()
+    if not review:
+        return
+    current = Rating.objects.filter(user_id=user_id, title_id=title_id).values_list(
+        "review", flat=True
+    )
+    if review in {text.strip() for text in current}:
+        return
+    limit = reviews_per_hour()
+    recent = (
+        Rating.objects.filter(user_id=user_id, updated_at__gte=timezone.now() - REVIEW_LIMIT_WINDOW)
+        .exclude(review="")
+        .exclude(title_id=title_id)
+        .count()
+    )
+    if recent >= limit:
+        raise ValidationError(
+            f"You have written {limit} reviews in the last hour, the most allowed. "
+            "Save your score without the review for now, or try again later "
+            "(your text is still in the box).",
+            code="too_many_reviews",
+        )
 
 
 def _upsert(user_id: int, entries: list[RatingInput], keep_rated_at: bool) -> list[tuple]:
@@ -262,20 +376,36 @@ def _upsert(user_id: int, entries: list[RatingInput], keep_rated_at: bool) -> li
 
 
 @transaction.atomic
-def rate(user, title, score: int, review: str = "", rated_at: datetime | None = None) -> Rating:
+def rate(
+    user,
+    title,
+    score: int,
+    review: str = "",
+    rated_at: datetime | None = None,
+    *,
+    limit_reviews: bool = True,
+) -> Rating:
     """Create or change ``user``'s rating of ``title`` and recompute their percentiles.
 
     ``score`` is on the stored 0-100 scale. A changed rating keeps its original
-    ``rated_at`` unless one is given. Raises ValueError for a bad score or review.
+    ``rated_at`` unless one is given. Returns the rating; ``rating.title`` is ``title``
+    with its new aggregate (``ratings_count``, ``percentile_sum``, ``percentile_count``,
+    ``avg_percentile``) set.
+
+    Raises ValidationError for a bad score (code ``bad_score``), a review too long
+    (``review_too_long``) or, under the user lock, a new review past the hourly limit
+    (``too_many_reviews``; ``limit_reviews=False`` skips it for staff edits).
     """
     entry = RatingInput(title.pk, _check_score(score), _check_review(review), rated_at)
     _lock_user(user.pk)
+    if limit_reviews:
+        _check_review_limit(user.pk, title.pk, entry.review)
     deltas: dict[int, _Delta] = defaultdict(_Delta)
     ((_title_id, inserted, *fields),) = _upsert(user.pk, [entry], keep_rated_at=rated_at is None)
     if inserted:
         deltas[title.pk].ratings_count += 1
     written = _recompute_users([user.pk], deltas)
-    _apply_title_deltas(deltas)
+    _title_aggregate(title.pk, _apply_title_deltas(deltas)).apply_to(title)
     rating = Rating(user=user, title=title, **dict(zip(UPSERT_FIELDS, fields, strict=True)))
     rating._state.adding = False
     if title.pk in written:
@@ -284,9 +414,15 @@ def rate(user, title, score: int, review: str = "", rated_at: datetime | None = 
 
 
 @transaction.atomic
-def unrate(user, title) -> None:
-    """Delete ``user``'s rating of ``title`` (if any) and recompute their percentiles."""
-    unrate_many(user, [title.pk])
+def unrate(user, title) -> TitleAggregate:
+    """Delete ``user``'s rating of ``title`` (if any) and recompute their percentiles.
+
+    Returns the title's new aggregate (also set on ``title``).
+    """
+    _removed, written = _unrate_many(user, [title.pk])
+    aggregate = _title_aggregate(title.pk, written)
+    aggregate.apply_to(title)
+    return aggregate
 
 
 @transaction.atomic
@@ -295,23 +431,24 @@ def unrate_many(user, title_ids: Iterable[int]) -> int:
 
     Returns the number of ratings deleted.
     """
+    removed, _written = _unrate_many(user, title_ids)
+    return removed
+
+
+def _unrate_many(user, title_ids: Iterable[int]) -> tuple[int, dict[int, TitleAggregate]]:
+    """unrate_many's work (inside its transaction): ratings deleted, new aggregates."""
     _lock_user(user.pk)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {RATING_TABLE} WHERE user_id = %s AND title_id = ANY(%s) "
-            "RETURNING title_id, percentile",
-            [user.pk, [int(t) for t in title_ids]],
-        )
+        cursor.execute(DELETE_RATINGS_SQL, [user.pk, [int(t) for t in title_ids]])
         removed = cursor.fetchall()
     if not removed:
-        return 0
+        return 0, {}
     deltas: dict[int, _Delta] = defaultdict(_Delta)
     for title_id, percentile in removed:
         deltas[title_id].ratings_count -= 1
         deltas[title_id].add_percentile(percentile, None)
     _recompute_users([user.pk], deltas)
-    _apply_title_deltas(deltas)
-    return len(removed)
+    return len(removed), _apply_title_deltas(deltas)
 
 
 @transaction.atomic
@@ -320,8 +457,9 @@ def rate_many(user, entries: Iterable[RatingInput]) -> int:
 
     For imports and seeding: one bulk upsert, one recompute, one aggregate update.
     When a title appears more than once the last entry wins. Every entry is validated
-    before anything is written (ValueError names the first bad one; unknown title ids
-    are rejected too). Returns the number of ratings written.
+    before anything is written (ValidationError names the first bad one; unknown title
+    ids are rejected too, code ``unknown_title``). No hourly review limit applies: the
+    entries come from the member's own file. Returns the number of ratings written.
     """
     by_title: dict[int, RatingInput] = {}
     for entry in entries:
@@ -336,7 +474,9 @@ def rate_many(user, entries: Iterable[RatingInput]) -> int:
     known = set(Title.objects.filter(id__in=list(by_title)).values_list("id", flat=True))
     unknown = sorted(set(by_title) - known)
     if unknown:
-        raise ValueError(f"No title with id {', '.join(map(str, unknown[:10]))}.")
+        raise ValidationError(
+            f"No title with id {', '.join(map(str, unknown[:10]))}.", code="unknown_title"
+        )
     _lock_user(user.pk)
     # Entries without a date keep an existing rating's date (like rate()); new ones get now.
     dated = [e for e in by_title.values() if e.rated_at is not None]
@@ -357,10 +497,7 @@ def delete_user_ratings(user) -> int:
     """Delete every rating of a user (before the user is deleted), fixing title aggregates."""
     _lock_user(user.pk)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {RATING_TABLE} WHERE user_id = %s RETURNING title_id, percentile",
-            [user.pk],
-        )
+        cursor.execute(DELETE_USER_RATINGS_SQL, [user.pk])
         removed = cursor.fetchall()
     deltas: dict[int, _Delta] = defaultdict(_Delta)
     for title_id, percentile in removed:
@@ -398,6 +535,8 @@ def set_review_hidden(rating_ids: Iterable[int], hidden: bool) -> int:
 
 # Rebuilding from scratch (manage.py recompute_percentiles).
 
+# Rebuilds the aggregates of a batch of titles from their ratings, writing only the
+# titles whose stored values differ (so a rebuild of an exact database writes nothing).
 RECOMPUTE_TITLES_SQL = f"""
     WITH fresh AS (
         SELECT t.id,

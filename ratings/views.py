@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import scales
 from catalog.models import Title
 from catalog.templatetags.catalog_tags import ordinal
-from moderation.services import check_review_allowed
-from ratings import services
+from ratings import scales, services
 from ratings.forms import RatingForm, rating_form_for, rating_panel_context
 from ratings.selectors import viewer_rating
 
@@ -43,12 +42,12 @@ def _saved_summary(rating, title: Title, user) -> str:
     return "".join(parts) + "."
 
 
-def _average_summary(title: Title) -> str:
-    count = title.ratings_count
+def _average_summary(aggregate: Title | services.TitleAggregate) -> str:
+    count = aggregate.ratings_count
     noun = "rating" if count == 1 else "ratings"
-    if title.avg_percentile is None:
+    if aggregate.avg_percentile is None:
         return f"{count} total {noun}"
-    return f"Avg Percentile {floatformat(title.avg_percentile, 2)}% from {count} total {noun}"
+    return f"Avg Percentile {floatformat(aggregate.avg_percentile, 2)}% from {count} total {noun}"
 
 
 @require_http_methods(["GET", "POST"])
@@ -71,24 +70,21 @@ def rate(request, pk: int):
     form = RatingForm(request.POST, scale=scale)
     if form.is_valid():
         try:
-            check_review_allowed(request.user, title, form.cleaned_data["review"])
             rating = services.rate(
                 request.user, title, form.cleaned_data["score"], form.cleaned_data["review"]
             )
-        except ValueError as error:
-            form.add_error(None, str(error))
+        except ValidationError as error:
+            form.add_error(None, error.messages)
         else:
-            title.refresh_from_db(
-                fields=["ratings_count", "percentile_sum", "percentile_count", "avg_percentile"]
-            )
+            # rate() set the title's new aggregate on rating.title (the same object).
             summary = _saved_summary(rating, title, request.user)
             if request.htmx:
                 context = rating_panel_context(
                     request.user, title, my_rating=rating, notice=summary
                 )
-                context["average_summary"] = _average_summary(title)
+                context["average_summary"] = _average_summary(rating.title)
                 return render(request, PANEL_TEMPLATE, context)
-            messages.success(request, f"{summary} {_average_summary(title)}.")
+            messages.success(request, f"{summary} {_average_summary(rating.title)}.")
             return redirect(_title_back_url(title))
 
     context = rating_panel_context(request.user, title, form=form)
@@ -105,10 +101,7 @@ def unrate(request, pk: int):
     if not request.user.is_authenticated:
         return _sign_in_first(request, title)
     had_rating = viewer_rating(request.user, title) is not None
-    services.unrate(request.user, title)
-    title.refresh_from_db(
-        fields=["ratings_count", "percentile_sum", "percentile_count", "avg_percentile"]
-    )
+    aggregate = services.unrate(request.user, title)
     notice = (
         f"Deleted your rating of {title.name}."
         if had_rating
@@ -116,7 +109,7 @@ def unrate(request, pk: int):
     )
     if request.htmx:
         context = rating_panel_context(request.user, title, notice=notice)
-        context["average_summary"] = _average_summary(title)
+        context["average_summary"] = _average_summary(aggregate)
         return render(request, PANEL_TEMPLATE, context)
     messages.success(request, notice)
     return redirect(_title_back_url(title))

@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from catalog.models import Title
@@ -164,24 +165,27 @@ def test_rate_many_uses_the_same_number_of_queries_for_many_entries(
 def test_rate_many_rejects_unknown_titles_and_writes_nothing():
     user = UserFactory()
     title = TitleFactory()
-    with pytest.raises(ValueError, match="No title with id"):
+    with pytest.raises(ValidationError, match="No title with id") as refusal:
         rate_many(user, [RatingInput(title.pk, 50), RatingInput(title.pk + 10_000, 50)])
+    assert refusal.value.code == "unknown_title"
     assert not Rating.objects.exists()
 
 
 @pytest.mark.parametrize("score", [-1, 101, 50.5, "50", None, True])
 def test_rate_rejects_bad_scores(score):
     user, title = UserFactory(), TitleFactory()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError) as refusal:
         rate(user, title, score)
+    assert refusal.value.code == "bad_score"
     assert not Rating.objects.exists()
 
 
 def test_rate_rejects_review_over_10000_characters():
     user, title = UserFactory(), TitleFactory()
     rate(user, title, 50, review="x" * 10_000)
-    with pytest.raises(ValueError, match="10,000"):
+    with pytest.raises(ValidationError, match="10,000") as refusal:
         rate(user, title, 60, review="x" * 10_001)
+    assert refusal.value.code == "review_too_long"
     assert Rating.objects.get(user=user, title=title).score == 50
 
 

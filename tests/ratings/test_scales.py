@@ -2,8 +2,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.template import Context, Template
 
-from accounts import scales
 from accounts.models import User
+from ratings import scales
 
 
 @pytest.mark.parametrize(
@@ -85,7 +85,7 @@ def test_display_is_monotonic_so_percentile_order_is_kept(scale):
 
 
 def _render(score, user):
-    return Template("{% load accounts_tags %}{{ score|on_scale:user }}").render(
+    return Template("{% load ratings_tags %}{{ score|on_scale:user }}").render(
         Context({"score": score, "user": user})
     )
 

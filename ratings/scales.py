@@ -18,9 +18,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.db import models
+
 HUNDRED = "100"
 TEN = "10"
 STARS = "5"
+
+
+class RatingScale(models.TextChoices):
+    """Input and display scale (``User.rating_scale``). Scores are always stored on 0-100."""
+
+    HUNDRED = HUNDRED, "0-100"
+    TEN = TEN, "1-10"
+    STARS = STARS, "0.5-5 stars"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,106 @@
+"""The hourly collection limit is checked inside collection_create, under the owner lock."""
+
+import threading
+import time
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from collections_app import services
+from collections_app.models import Collection
+from tests.factories import TitleFactory, UserFactory
+
+
+@pytest.fixture
+def limit_of_two(settings):
+    settings.MODERATION_COLLECTIONS_PER_HOUR = 2
+
+
+@pytest.mark.django_db
+def test_create_refuses_past_the_limit_with_a_code(limit_of_two):
+    owner = UserFactory()
+    services.collection_create(owner, "One")
+    services.collection_create_with_title(owner, "Two", TitleFactory())
+    for create in (
+        lambda: services.collection_create(owner, "Three"),
+        lambda: services.collection_create_with_title(owner, "Three", TitleFactory()),
+    ):
+        with pytest.raises(ValidationError) as refusal:
+            create()
+        assert refusal.value.code == "too_many_collections"
+        assert refusal.value.messages == [
+            "You have created 2 collections in the last hour, the most allowed. "
+            "Please try again later."
+        ]
+    assert Collection.objects.filter(owner=owner).count() == 2
+
+
+@pytest.mark.django_db
+def test_imports_may_pass_the_limit(limit_of_two):
+    owner = UserFactory()
+    for n in range(3):
+        services.collection_create(owner, f"Imported {n}", limit_creations=False)
+    assert Collection.objects.filter(owner=owner).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_creations_at_the_limit_exactly_one_is_saved():
+    """Two connections create the 10th and 11th collection at once.
+
+    The main thread holds the owner's row lock until both wait on it, so both are in
+    flight together; a limit checked before the lock would let both through.
+    """
+    owner = UserFactory()
+    for n in range(9):
+        services.collection_create(owner, f"List {n}")
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+
+    def create(name: str) -> None:
+        try:
+            services.collection_create(owner, name)
+            outcomes.append("saved")
+        except ValidationError as refusal:
+            outcomes.append(refusal.code)
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create, args=(name,)) for name in ("Tenth", "Eleventh")]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {get_user_model()._meta.db_table} WHERE id = %s FOR NO KEY UPDATE",
+                [owner.pk],
+            )
+        for thread in threads:
+            thread.start()
+        _wait_for_lock_waiters(2)
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not any(thread.is_alive() for thread in threads), "a creation hung"
+    assert errors == []
+    assert sorted(outcomes) == ["saved", "too_many_collections"]
+    assert Collection.objects.filter(owner=owner).count() == 10
+
+
+def _wait_for_lock_waiters(count: int, timeout: float = 20.0) -> None:
+    """Block until ``count`` other backends of this database wait on a lock."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            # Inside a transaction the activity view is a snapshot unless cleared.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock' "
+                "AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] >= count:
+                return
+            time.sleep(0.02)
+    raise AssertionError(f"{count} creations never waited on the owner's lock")
