@@ -7,7 +7,6 @@ from urllib.parse import parse_qs, urlparse
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.paginator import Page, Paginator
-from django.db import connection
 from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractYear
@@ -209,90 +208,6 @@ def trailer_embed_url(url: str) -> str:
     if _YOUTUBE_ID.match(video_id or ""):
         return f"https://www.youtube-nocookie.com/embed/{video_id}?autoplay=1&rel=0"
     return ""
-
-
-# Similar titles -------------------------------------------------------------------------
-
-_SIMILAR_SQL = """
-WITH my_genres AS (
-    SELECT genre_id FROM catalog_title_genres WHERE title_id = %(title)s
-), by_genre AS (
-    SELECT tg.title_id, count(*) AS n
-    FROM catalog_title_genres tg JOIN my_genres USING (genre_id)
-    WHERE tg.title_id <> %(title)s
-    GROUP BY tg.title_id
-), my_people AS (
-    SELECT person_id FROM catalog_credit
-    WHERE title_id = %(title)s AND (role <> 'cast' OR "order" < %(main_cast)s)
-), by_people AS (
-    SELECT c.title_id, count(DISTINCT c.person_id) AS n
-    FROM catalog_credit c JOIN my_people USING (person_id)
-    WHERE c.title_id <> %(title)s
-    GROUP BY c.title_id
-), fans AS (
-    SELECT user_id FROM ratings_rating
-    WHERE title_id = %(title)s AND coalesce(percentile, score) >= 50
-    ORDER BY rated_at DESC LIMIT %(max_fans)s
-), by_fans AS (
-    SELECT r.title_id, count(*) AS n
-    FROM ratings_rating r JOIN fans USING (user_id)
-    WHERE r.title_id <> %(title)s AND coalesce(r.percentile, r.score) >= 50
-    GROUP BY r.title_id
-), scored AS (
-    SELECT title_id,
-           coalesce(by_genre.n, 0) AS genres,
-           coalesce(by_people.n, 0) AS people,
-           coalesce(by_fans.n, 0) AS fans
-    FROM by_genre FULL JOIN by_people USING (title_id) FULL JOIN by_fans USING (title_id)
-)
-SELECT s.title_id, s.genres, s.people, s.fans
-FROM scored s JOIN catalog_title t ON t.id = s.title_id
-ORDER BY 1.0 * s.genres / greatest(1, (SELECT count(*) FROM my_genres))
-         + 1.5 * s.people + 2.0 * ln(1 + s.fans) DESC,
-         t.ratings_count DESC, t.id
-LIMIT %(limit)s
-"""
-
-
-@dataclass
-class SimilarTitle:
-    title: Title
-    shared_genres: int
-    shared_people: int
-    shared_fans: int
-
-    @property
-    def reasons(self) -> list[str]:
-        reasons = []
-        if self.shared_people:
-            reasons.append(
-                f"{self.shared_people} shared {'person' if self.shared_people == 1 else 'people'}"
-            )
-        if self.shared_genres:
-            reasons.append(
-                f"{self.shared_genres} shared genre{'s' if self.shared_genres > 1 else ''}"
-            )
-        if self.shared_fans:
-            reasons.append(f"liked by {self.shared_fans} of its fans")
-        return reasons
-
-
-def similar_titles(title: Title, limit: int = 12, max_fans: int = 500) -> list[SimilarTitle]:
-    """Titles like this one: shared genres, shared directors/writers/main cast, and
-    co-ratings (titles its fans, those who rated it in their upper half, also liked).
-    Two queries whatever the catalogue size."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _SIMILAR_SQL,
-            {"title": title.pk, "main_cast": MAIN_CAST, "max_fans": max_fans, "limit": limit},
-        )
-        rows = cursor.fetchall()
-    titles = Title.objects.in_bulk([row[0] for row in rows])
-    return [
-        SimilarTitle(titles[pk], genres, people, fans)
-        for pk, genres, people, fans in rows
-        if pk in titles
-    ]
 
 
 # Statistics -----------------------------------------------------------------------------

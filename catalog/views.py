@@ -132,8 +132,7 @@ def title_similar(request, pk: int, slug: str):
     title, redirect_response = _canonical_title(request, pk, slug, "catalog:title-similar")
     if redirect_response:
         return redirect_response
-    # Precomputed co-rating similarity (taste); the catalog's own guess while there is none.
-    similar = taste_selectors.similar_titles(title) or selectors.similar_titles(title)
+    similar = taste_selectors.similar_titles(title)
     context = {"title": title, "similar": similar}
     if request.htmx:
         return render(request, "catalog/title_similar.html#similar", context)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from catalog.models import Title
-from taste import engine, selectors, services
+from taste import engine, selectors, tasks
 from taste.forms import RecommendationFilterForm
 
 SOULMATES_PER_PAGE = 50
@@ -77,7 +77,7 @@ def recommendations(request):
     profile = selectors.taste_profile(request.user)
     stale = profile is None or profile.computed_at < timezone.now() - RECOMMENDATIONS_MAX_AGE
     if stale and blocker is None:
-        services.request_user_refresh(request.user.pk)
+        tasks.request_user_refresh(request.user.pk)
     return render(
         request,
         "taste/recommendations.html",

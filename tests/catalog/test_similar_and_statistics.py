@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import CreditRole
-from catalog.selectors import similar_titles, title_statistics, trailer_embed_url
+from catalog.selectors import title_statistics, trailer_embed_url
 from ratings.services import RatingInput, rate_many
 from tests.factories import CreditFactory, GenreFactory, PersonFactory, TitleFactory, UserFactory
 
@@ -25,34 +25,6 @@ def films():
     for name in ("Interview", "Trees"):
         CreditFactory(title=made[name], person=director, role=CreditRole.DIRECTOR)
     return made
-
-
-def test_similar_titles_rank_shared_people_above_shared_genres(films):
-    similar = similar_titles(films["Interview"])
-    assert [item.title.name for item in similar] == ["Trees", "Fargo"]
-    assert similar[0].reasons == ["1 shared person", "1 shared genre"]
-
-
-def test_similar_titles_use_co_ratings(films):
-    fans = UserFactory.create_batch(3)
-    for user in fans:
-        rate_many(
-            user,
-            [
-                RatingInput(films["Interview"].pk, 90),
-                RatingInput(films["Cars"].pk, 85),
-                *[RatingInput(TitleFactory().pk, score) for score in (10, 30, 50, 70)],
-            ],
-        )
-    names = [item.title.name for item in similar_titles(films["Interview"])]
-    assert "Cars" in names
-    cars = next(i for i in similar_titles(films["Interview"]) if i.title.name == "Cars")
-    assert "liked by 3 of its fans" in cars.reasons
-
-
-def test_similar_titles_is_two_queries(films, django_assert_num_queries):
-    with django_assert_num_queries(2):
-        similar_titles(films["Interview"])
 
 
 def test_similar_fragment_and_full_page(client, films):
