@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlparse
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractYear
@@ -14,7 +13,6 @@ from django.http import Http404
 
 from catalog.models import Credit, CreditRole, Title, WatchLink
 from catalog.search import name_trigrams, normalise_name, prefix_tsquery
-from moderation.querysets import user_suspended
 from ratings.models import Rating
 
 # A title needs this many ratings before it is ranked among the top titles, so that
@@ -23,31 +21,13 @@ TOP_TITLES_MIN_RATINGS = 10
 # A title matches a query by trigrams when it contains at least this share of the
 # query's trigrams: "intervew" shares 7 of its 9 with "interview".
 MIN_TRIGRAM_COVERAGE = 0.5
-REVIEWS_PER_PAGE = 20
 MAIN_CAST = 8
-
-
-def home_recently_rated_titles(limit: int = 12) -> list[Title]:
-    """Titles most recently rated by anyone, newest first, each once."""
-    recent = Rating.objects.order_by("-rated_at").values_list("title_id", flat=True)[: limit * 8]
-    ordered_ids = list(dict.fromkeys(recent))[:limit]
-    titles = Title.objects.in_bulk(ordered_ids)
-    return [titles[pk] for pk in ordered_ids if pk in titles]
 
 
 def home_top_titles(limit: int = 12) -> QuerySet[Title]:
     return Title.objects.filter(
         ratings_count__gte=TOP_TITLES_MIN_RATINGS, avg_percentile__isnull=False
     ).order_by("-avg_percentile", "-ratings_count")[:limit]
-
-
-def home_recent_reviews(limit: int = 8) -> QuerySet[Rating]:
-    return (
-        Rating.objects.visible()
-        .with_review()
-        .select_related("user", "title")
-        .order_by("-rated_at")[:limit]
-    )
 
 
 # Search ---------------------------------------------------------------------------------
@@ -151,38 +131,6 @@ def title_watch_links(title: Title) -> list[tuple[str, list[WatchLink]]]:
         groups.setdefault(link.get_kind_display(), []).append(link)
     order = ["Stream", "Rent", "Buy"]
     return sorted(groups.items(), key=lambda item: order.index(item[0]))
-
-
-REVIEW_SORTS = {
-    "newest": ("Newest", ["-rated_at", "-id"]),
-    "highest": ("Highest score", ["-score", "-rated_at", "-id"]),
-    "lowest": ("Lowest score", ["score", "-rated_at", "-id"]),
-}
-
-
-def title_page_ratings(title: Title, sort: str, page_number) -> Page:
-    """One page of a title's ratings and reviews with their raters (two queries)."""
-    ordering = REVIEW_SORTS.get(sort, REVIEW_SORTS["newest"])[1]
-    ratings = (
-        Rating.objects.filter(title=title)
-        .select_related("user")
-        .only(
-            "id",
-            "score",
-            "percentile",
-            "review",
-            "review_hidden",
-            "rated_at",
-            "title_id",
-            "user__id",
-            "user__username",
-            "user__display_name",
-        )
-        # A suspended member's review is hidden like one a moderator hid; the score stays.
-        .annotate(author_suspended=user_suspended("user"))
-        .order_by(*ordering)
-    )
-    return Paginator(ratings, REVIEWS_PER_PAGE).get_page(page_number)
 
 
 _YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{6,20}$")

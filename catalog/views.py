@@ -8,7 +8,13 @@ from django.views.decorators.http import require_POST, require_safe
 from catalog import selectors, services
 from catalog.filters import SORT_CHOICES, TitleFilter
 from catalog.models import Title
-from ratings.selectors import viewer_rating
+from ratings.selectors import (
+    REVIEW_SORTS,
+    home_recent_reviews,
+    home_recently_rated_titles,
+    title_page_ratings,
+    viewer_rating,
+)
 from taste import selectors as taste_selectors
 
 TITLES_PER_PAGE = 24
@@ -31,9 +37,9 @@ def home(request):
         request,
         "catalog/home.html",
         {
-            "recently_rated": selectors.home_recently_rated_titles(),
+            "recently_rated": home_recently_rated_titles(),
             "top_titles": selectors.home_top_titles(),
-            "recent_reviews": selectors.home_recent_reviews(),
+            "recent_reviews": home_recent_reviews(),
         },
     )
 
@@ -76,13 +82,13 @@ def _canonical_title(request, pk: int, slug: str, view_name: str):
 
 def _reviews_context(request, title: Title) -> dict:
     sort = request.GET.get("sort", "newest")
-    if sort not in selectors.REVIEW_SORTS:
+    if sort not in REVIEW_SORTS:
         sort = "newest"
     return {
         "title": title,
-        "reviews_page": selectors.title_page_ratings(title, sort, request.GET.get("reviews_page")),
+        "reviews_page": title_page_ratings(title, sort, request.GET.get("reviews_page")),
         "review_sort": sort,
-        "review_sorts": [(key, label) for key, (label, _order) in selectors.REVIEW_SORTS.items()],
+        "review_sorts": [(key, label) for key, (label, _order) in REVIEW_SORTS.items()],
         "compact": _prefers_compact(request),
     }
 
