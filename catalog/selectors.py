@@ -32,12 +32,22 @@ def home_top_titles(limit: int = 12) -> QuerySet[Title]:
 
 # Search ---------------------------------------------------------------------------------
 
+TITLES = Title._meta.db_table
+
 # Trigrams the title shares with the query; name_trigrams holds distinct values, so this
-# is the size of the intersection.
-_SHARED_SQL = (
-    "(SELECT count(*) FROM unnest(catalog_title.name_trigrams) AS g(trigram)"
+# is the size of the intersection (pg_trgm is not assumed, so it is counted by hand).
+SHARED_TRIGRAMS_SQL = (
+    f"(SELECT count(*) FROM unnest({TITLES}.name_trigrams) AS g(trigram)"
     " WHERE g.trigram = ANY(%s::varchar[]))"
 )
+# pg_trgm's similarity() of the whole name (shared / union of trigrams), which ranks a
+# close match above a long name that merely contains the query's trigrams.
+TRIGRAM_SIMILARITY_SQL = (
+    f"{SHARED_TRIGRAMS_SQL}::float / greatest(1, cardinality({TITLES}.name_trigrams)"
+    f" + %s - {SHARED_TRIGRAMS_SQL})"
+)
+# A bonus for the exact (normalised) name, so "Up" finds Up before "Up in the Air".
+EXACT_NAME_SQL = f"CASE WHEN {TITLES}.search_name = %s THEN 1.0 ELSE 0.0 END"
 
 
 def title_search(queryset: QuerySet[Title], query: str) -> QuerySet[Title]:
@@ -53,18 +63,11 @@ def title_search(queryset: QuerySet[Title], query: str) -> QuerySet[Title]:
     trigrams = name_trigrams(normalised)
     tsquery = SearchQuery(prefix_tsquery(normalised), search_type="raw", config="simple")
     min_shared = max(1, math.ceil(len(trigrams) * MIN_TRIGRAM_COVERAGE))
-    shared = RawSQL(_SHARED_SQL, (trigrams,), output_field=FloatField())
+    shared = RawSQL(SHARED_TRIGRAMS_SQL, (trigrams,), output_field=FloatField())
     similarity = RawSQL(
-        f"{_SHARED_SQL}::float / greatest(1, cardinality(catalog_title.name_trigrams)"
-        f" + %s - {_SHARED_SQL})",
-        (trigrams, len(trigrams), trigrams),
-        output_field=FloatField(),
+        TRIGRAM_SIMILARITY_SQL, (trigrams, len(trigrams), trigrams), output_field=FloatField()
     )
-    exact = RawSQL(
-        "CASE WHEN catalog_title.search_name = %s THEN 1.0 ELSE 0.0 END",
-        (normalised,),
-        output_field=FloatField(),
-    )
+    exact = RawSQL(EXACT_NAME_SQL, (normalised,), output_field=FloatField())
     return (
         queryset.annotate(shared_trigrams=shared)
         .filter(
