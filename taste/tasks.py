@@ -6,12 +6,17 @@ The tasks call ``taste.services``; services never queue anything themselves, so 
 arrow points one way (tasks -> services).
 """
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
 from taste import services
-from taste.models import ChangeKind, PendingRefresh
+from taste.models import ChangeKind, PendingRefresh, TasteProfile
+
+# Stored PSIs move when other people rate; a visit after this long queues a refresh.
+RECOMMENDATIONS_MAX_AGE = timedelta(hours=6)
 
 
 @task()
@@ -68,3 +73,12 @@ def request_user_refresh(user_id: int) -> bool:
         if created:
             transaction.on_commit(lambda: refresh_user_taste_task.enqueue(user_id))
     return created
+
+
+def refresh_if_stale(user_id: int, profile: TasteProfile | None) -> bool:
+    """Queue a refresh of the user's taste when it was never computed (``profile`` is
+    None) or is older than RECOMMENDATIONS_MAX_AGE, unless one is pending; True if
+    queued."""
+    if profile is not None and profile.computed_at >= timezone.now() - RECOMMENDATIONS_MAX_AGE:
+        return False
+    return request_user_refresh(user_id)

@@ -1,6 +1,8 @@
 """Rating changes reach the taste tables: triggers log them, the worker's dispatch
 turns a burst into one refresh per user, and refresh tasks run (at once in tests)."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 from django_tasks import default_task_backend
@@ -104,6 +106,29 @@ def test_request_user_refresh_does_not_queue_twice(settings, django_capture_on_c
         tasks.start_refresh(ChangeKind.USER, user.pk)
         assert tasks.request_user_refresh(user.pk)
     assert len(default_task_backend.results) == 2
+
+
+def test_refresh_if_stale_queues_only_for_a_missing_or_old_profile(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DUMMY
+    default_task_backend.clear()
+    fresh, old, never = UserFactory(), UserFactory(), UserFactory()
+    now = timezone.now()
+    profiles = {
+        user: TasteProfile.objects.create(
+            user=user, ratings_count=0, compatible_count=0, computed_at=computed_at
+        )
+        for user, computed_at in (
+            (fresh, now - tasks.RECOMMENDATIONS_MAX_AGE + timedelta(minutes=5)),
+            (old, now - tasks.RECOMMENDATIONS_MAX_AGE - timedelta(minutes=5)),
+        )
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert not tasks.refresh_if_stale(fresh.pk, profiles[fresh])
+        assert tasks.refresh_if_stale(old.pk, profiles[old])
+        assert tasks.refresh_if_stale(never.pk, None)
+    assert sorted(r.args[0] for r in default_task_backend.results) == [old.pk, never.pk]
 
 
 def test_rebuild_clears_the_log_and_recomputes_everything(trio):
