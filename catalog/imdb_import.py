@@ -175,7 +175,11 @@ class ImdbFileError(Exception):
 
 
 class BadRow(ValueError):
-    pass
+    """A row that cannot be imported: counted, and kept as an example."""
+
+
+class SkipRow(Exception):
+    """A good row the import leaves out (another category): counted by reason."""
 
 
 @dataclass
@@ -282,6 +286,41 @@ def parse_basics(fields: list[str]) -> tuple:
         name_trigrams(normalised),
         [g for g in genre_names if g],
     )
+
+
+def parse_crew(fields: list[str]) -> list[tuple]:
+    """The staged credits (tconst, nconst, role, order, character) of a title.crew row."""
+    tconst, directors, writers = fields
+    people = []
+    for role, column in (("director", directors), ("writer", writers)):
+        if column == NULL:
+            continue
+        for order, nconst in enumerate(column.split(","), start=1):
+            people.append((tconst, nconst, role, min(order, 32767), ""))
+    if any(not NCONST.match(person[1]) for person in people):
+        raise BadRow("a person id is not an IMDb name id")
+    return people
+
+
+def parse_principal(fields: list[str]) -> list[tuple]:
+    """The staged credit of a title.principals row (a list of one)."""
+    tconst, ordering, nconst, category, _job, characters = fields
+    if category in CAST_CATEGORIES:
+        role = "cast"
+    elif category in ("director", "writer"):
+        role = category
+    else:
+        raise SkipRow(f"category {category}")
+    if not NCONST.match(nconst):
+        raise BadRow(f"nconst {nconst!r} is not an IMDb name id")
+    order = _int_or_none(ordering, 0, 32767, "ordering") or 0
+    character = ""
+    if characters != NULL:
+        parsed = json.loads(characters)
+        if not isinstance(parsed, list):
+            raise BadRow("characters is not a JSON list")
+        character = ", ".join(str(item) for item in parsed)[:300]
+    return [(tconst, nconst, role, order, character)]
 
 
 # The import ------------------------------------------------------------------------------
@@ -393,9 +432,11 @@ class ImdbImport:
         names file is given), then merge the credits whose person exists."""
         needed_people: set[str] = set()
         if crew:
-            self._stage_crew(crew, imported_ids, needed_people)
+            self._stage_credits(crew, CREW_COLUMNS, parse_crew, imported_ids, needed_people)
         if principals:
-            self._stage_principals(principals, imported_ids, needed_people)
+            self._stage_credits(
+                principals, PRINCIPALS_COLUMNS, parse_principal, imported_ids, needed_people
+            )
         if names:
             self._import_people(names, needed_people)
         else:
@@ -419,67 +460,27 @@ class ImdbImport:
             for row in rows:
                 copy.write_row(row)
 
-    def _stage_crew(self, path: Path, imported_ids: set[str], needed: set[str]) -> None:
+    def _stage_credits(self, path: Path, columns: list[str], parse, imported_ids, needed) -> None:
+        """COPY the credits of one file (crew or principals) into the staging table:
+        ``parse(fields)`` gives a line's credits, or raises SkipRow or BadRow."""
         stats = FileStats(path.name)
         started = time.perf_counter()
         rows: list[tuple] = []
-        for line_number, (tconst, directors, writers), line in read_rows(path, CREW_COLUMNS, stats):
-            if tconst not in imported_ids:
+        for line_number, fields, line in read_rows(path, columns, stats):
+            if fields[0] not in imported_ids:
                 stats.skipped["title not imported"] += 1
-                continue
-            people = []
-            for role, column in (("director", directors), ("writer", writers)):
-                if column == NULL:
-                    continue
-                for order, nconst in enumerate(column.split(","), start=1):
-                    people.append((tconst, nconst, role, min(order, 32767), ""))
-            if any(not NCONST.match(person[1]) for person in people):
-                stats.bad_row(line_number, "a person id is not an IMDb name id", line)
-                continue
-            stats.kept += 1
-            rows.extend(people)
-            needed.update(person[1] for person in people)
-            if len(rows) >= self.batch_size:
-                self._copy_credits(rows)
-                rows = []
-            if stats.read % self.progress_every == 0:
-                self.reporter.progress(stats, started)
-        if rows:
-            self._copy_credits(rows)
-        self.reporter.file_done(stats, max(time.perf_counter() - started, 1e-9))
-
-    def _stage_principals(self, path: Path, imported_ids: set[str], needed: set[str]) -> None:
-        stats = FileStats(path.name)
-        started = time.perf_counter()
-        rows: list[tuple] = []
-        for line_number, fields, line in read_rows(path, PRINCIPALS_COLUMNS, stats):
-            tconst, ordering, nconst, category, _job, characters = fields
-            if tconst not in imported_ids:
-                stats.skipped["title not imported"] += 1
-                continue
-            if category in CAST_CATEGORIES:
-                role = "cast"
-            elif category in ("director", "writer"):
-                role = category
-            else:
-                stats.skipped[f"category {category}"] += 1
                 continue
             try:
-                if not NCONST.match(nconst):
-                    raise BadRow(f"nconst {nconst!r} is not an IMDb name id")
-                order = _int_or_none(ordering, 0, 32767, "ordering") or 0
-                character = ""
-                if characters != NULL:
-                    parsed = json.loads(characters)
-                    if not isinstance(parsed, list):
-                        raise BadRow("characters is not a JSON list")
-                    character = ", ".join(str(item) for item in parsed)[:300]
+                credits = parse(fields)
+            except SkipRow as skip:
+                stats.skipped[str(skip)] += 1
+                continue
             except (BadRow, json.JSONDecodeError) as exc:
                 stats.bad_row(line_number, str(exc), line)
                 continue
             stats.kept += 1
-            rows.append((tconst, nconst, role, order, character))
-            needed.add(nconst)
+            rows.extend(credits)
+            needed.update(credit[1] for credit in credits)
             if len(rows) >= self.batch_size:
                 self._copy_credits(rows)
                 rows = []

@@ -7,7 +7,10 @@ from catalog.imdb_import import (
     BadRow,
     FileStats,
     ImdbFileError,
+    SkipRow,
     parse_basics,
+    parse_crew,
+    parse_principal,
     read_rows,
 )
 from catalog.models import TitleKind
@@ -52,3 +55,17 @@ def test_read_rows_checks_the_header(tmp_path):
         list(read_rows(path, BASICS_COLUMNS, FileStats(path.name)))
     with pytest.raises(ImdbFileError, match="No such file"):
         list(read_rows(tmp_path / "missing.tsv", BASICS_COLUMNS, FileStats("missing.tsv")))
+
+
+def test_parse_crew_and_principal_rows():
+    assert parse_crew(["tt1", "nm1,nm2", "\\N"]) == [
+        ("tt1", "nm1", "director", 1, ""),
+        ("tt1", "nm2", "director", 2, ""),
+    ]
+    with pytest.raises(BadRow, match="not an IMDb name id"):
+        parse_crew(["tt1", "nm1,x2", "\\N"])
+    assert parse_principal(["tt1", "3", "nm7", "actress", "\\N", '["Katya", "Kat"]']) == [
+        ("tt1", "nm7", "cast", 3, "Katya, Kat")
+    ]
+    with pytest.raises(SkipRow, match="category producer"):
+        parse_principal(["tt1", "3", "nm7", "producer", "\\N", "\\N"])

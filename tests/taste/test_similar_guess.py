@@ -2,6 +2,7 @@
 (``taste.selectors.similar_titles_guess``), and the one selector pages call."""
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import CreditRole
@@ -81,3 +82,16 @@ def test_similar_titles_prefers_precomputed_rows_in_one_query(films, django_asse
         "7 raters in common",
         "placed 2.5 percentiles apart on average",
     ]
+
+
+def test_similar_fragment_and_full_page(client, films):
+    title = films["Interview"]
+    url = reverse("catalog:title-similar", args=[title.pk, title.slug])
+    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Trees" in fragment and "<html" not in fragment
+    page = client.get(url).content.decode()
+    assert "<html" in page and "Titles similar to Interview" in page
+    wrong = client.get(reverse("catalog:title-similar", args=[title.pk, "old"]))
+    assert wrong.status_code == 301 and wrong["Location"] == url
+    missing = reverse("catalog:title-similar", args=[999999, "x"])
+    assert client.get(missing).status_code == 404
