@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from catalog.models import Credit, Title
+from catalog.models import Credit, CreditRole, Title
 from catalog.selectors import MAIN_CAST
 from ratings.models import Rating
 from taste import engine
@@ -389,7 +389,7 @@ WITH my_genres AS (
     GROUP BY tg.title_id
 ), my_people AS (
     SELECT person_id FROM {CREDITS}
-    WHERE title_id = %(title)s AND (role <> 'cast' OR "order" < %(main_cast)s)
+    WHERE title_id = %(title)s AND (role <> %(cast)s OR "order" < %(main_cast)s)
 ), by_people AS (
     SELECT c.title_id, count(DISTINCT c.person_id) AS n
     FROM {CREDITS} c JOIN my_people USING (person_id)
@@ -479,7 +479,13 @@ def similar_titles_guess(title: Title, limit: int = 12, max_fans: int = 500) -> 
     with connection.cursor() as cursor:
         cursor.execute(
             SIMILAR_GUESS_SQL,
-            {"title": title.pk, "main_cast": MAIN_CAST, "max_fans": max_fans, "limit": limit},
+            {
+                "title": title.pk,
+                "cast": CreditRole.CAST.value,
+                "main_cast": MAIN_CAST,
+                "max_fans": max_fans,
+                "limit": limit,
+            },
         )
         rows = cursor.fetchall()
     titles = Title.objects.in_bulk([row[0] for row in rows])
