@@ -57,13 +57,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from catalog.management.commands.import_imdb import (
-        BASICS_COLUMNS,
-        KINDS,
-        Command,
-        FileStats,
-        _rows,
-    )
+    from catalog.imdb_import import BASICS_COLUMNS, KINDS, FileStats, parse_basics, read_rows
     from tests.catalog.imdb_files import BASICS_HEADER, generated_basics_rows, write_tsv
 
     with tempfile.TemporaryDirectory() as folder:
@@ -72,11 +66,10 @@ def main() -> None:
         )
         _manage(url, "migrate", "--noinput", "-v0")
 
-        command = Command()
         started = time.perf_counter()
-        for _line, fields, _raw in _rows(path, BASICS_COLUMNS, FileStats(path.name)):
+        for _line, fields, _raw in read_rows(path, BASICS_COLUMNS, FileStats(path.name)):
             if fields[1] in KINDS:
-                command._parse_basics(fields)
+                parse_basics(fields)
         parse = time.perf_counter() - started
 
         first, first_out = _manage(url, "import_imdb", str(path), "-v0")

@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlparse
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.core.paginator import Page, Paginator
-from django.db import connection
 from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractYear
@@ -23,16 +21,7 @@ TOP_TITLES_MIN_RATINGS = 10
 # A title matches a query by trigrams when it contains at least this share of the
 # query's trigrams: "intervew" shares 7 of its 9 with "interview".
 MIN_TRIGRAM_COVERAGE = 0.5
-REVIEWS_PER_PAGE = 20
 MAIN_CAST = 8
-
-
-def home_recently_rated_titles(limit: int = 12) -> list[Title]:
-    """Titles most recently rated by anyone, newest first, each once."""
-    recent = Rating.objects.order_by("-rated_at").values_list("title_id", flat=True)[: limit * 8]
-    ordered_ids = list(dict.fromkeys(recent))[:limit]
-    titles = Title.objects.in_bulk(ordered_ids)
-    return [titles[pk] for pk in ordered_ids if pk in titles]
 
 
 def home_top_titles(limit: int = 12) -> QuerySet[Title]:
@@ -41,23 +30,24 @@ def home_top_titles(limit: int = 12) -> QuerySet[Title]:
     ).order_by("-avg_percentile", "-ratings_count")[:limit]
 
 
-def home_recent_reviews(limit: int = 8) -> QuerySet[Rating]:
-    return (
-        Rating.objects.visible()
-        .with_review()
-        .select_related("user", "title")
-        .order_by("-rated_at")[:limit]
-    )
-
-
 # Search ---------------------------------------------------------------------------------
 
+TITLES = Title._meta.db_table
+
 # Trigrams the title shares with the query; name_trigrams holds distinct values, so this
-# is the size of the intersection.
-_SHARED_SQL = (
-    "(SELECT count(*) FROM unnest(catalog_title.name_trigrams) AS g(trigram)"
+# is the size of the intersection (pg_trgm is not assumed, so it is counted by hand).
+SHARED_TRIGRAMS_SQL = (
+    f"(SELECT count(*) FROM unnest({TITLES}.name_trigrams) AS g(trigram)"
     " WHERE g.trigram = ANY(%s::varchar[]))"
 )
+# pg_trgm's similarity() of the whole name (shared / union of trigrams), which ranks a
+# close match above a long name that merely contains the query's trigrams.
+TRIGRAM_SIMILARITY_SQL = (
+    f"{SHARED_TRIGRAMS_SQL}::float / greatest(1, cardinality({TITLES}.name_trigrams)"
+    f" + %s - {SHARED_TRIGRAMS_SQL})"
+)
+# A bonus for the exact (normalised) name, so "Up" finds Up before "Up in the Air".
+EXACT_NAME_SQL = f"CASE WHEN {TITLES}.search_name = %s THEN 1.0 ELSE 0.0 END"
 
 
 def title_search(queryset: QuerySet[Title], query: str) -> QuerySet[Title]:
@@ -73,18 +63,11 @@ def title_search(queryset: QuerySet[Title], query: str) -> QuerySet[Title]:
     trigrams = name_trigrams(normalised)
     tsquery = SearchQuery(prefix_tsquery(normalised), search_type="raw", config="simple")
     min_shared = max(1, math.ceil(len(trigrams) * MIN_TRIGRAM_COVERAGE))
-    shared = RawSQL(_SHARED_SQL, (trigrams,), output_field=FloatField())
+    shared = RawSQL(SHARED_TRIGRAMS_SQL, (trigrams,), output_field=FloatField())
     similarity = RawSQL(
-        f"{_SHARED_SQL}::float / greatest(1, cardinality(catalog_title.name_trigrams)"
-        f" + %s - {_SHARED_SQL})",
-        (trigrams, len(trigrams), trigrams),
-        output_field=FloatField(),
+        TRIGRAM_SIMILARITY_SQL, (trigrams, len(trigrams), trigrams), output_field=FloatField()
     )
-    exact = RawSQL(
-        "CASE WHEN catalog_title.search_name = %s THEN 1.0 ELSE 0.0 END",
-        (normalised,),
-        output_field=FloatField(),
-    )
+    exact = RawSQL(EXACT_NAME_SQL, (normalised,), output_field=FloatField())
     return (
         queryset.annotate(shared_trigrams=shared)
         .filter(
@@ -153,38 +136,6 @@ def title_watch_links(title: Title) -> list[tuple[str, list[WatchLink]]]:
     return sorted(groups.items(), key=lambda item: order.index(item[0]))
 
 
-REVIEW_SORTS = {
-    "newest": ("Newest", ["-rated_at", "-id"]),
-    "highest": ("Highest score", ["-score", "-rated_at", "-id"]),
-    "lowest": ("Lowest score", ["score", "-rated_at", "-id"]),
-}
-
-
-def title_page_ratings(title: Title, sort: str, page_number) -> Page:
-    """One page of a title's ratings and reviews with their raters (two queries)."""
-    ordering = REVIEW_SORTS.get(sort, REVIEW_SORTS["newest"])[1]
-    ratings = (
-        Rating.objects.filter(title=title)
-        .select_related("user")
-        .only(
-            "id",
-            "score",
-            "percentile",
-            "review",
-            "review_hidden",
-            "rated_at",
-            "title_id",
-            "user__id",
-            "user__username",
-            "user__display_name",
-        )
-        # A suspended member's review is hidden like one a moderator hid; the score stays.
-        .annotate(author_suspended=F("user__is_suspended"))
-        .order_by(*ordering)
-    )
-    return Paginator(ratings, REVIEWS_PER_PAGE).get_page(page_number)
-
-
 _YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{6,20}$")
 
 
@@ -208,90 +159,6 @@ def trailer_embed_url(url: str) -> str:
     if _YOUTUBE_ID.match(video_id or ""):
         return f"https://www.youtube-nocookie.com/embed/{video_id}?autoplay=1&rel=0"
     return ""
-
-
-# Similar titles -------------------------------------------------------------------------
-
-_SIMILAR_SQL = """
-WITH my_genres AS (
-    SELECT genre_id FROM catalog_title_genres WHERE title_id = %(title)s
-), by_genre AS (
-    SELECT tg.title_id, count(*) AS n
-    FROM catalog_title_genres tg JOIN my_genres USING (genre_id)
-    WHERE tg.title_id <> %(title)s
-    GROUP BY tg.title_id
-), my_people AS (
-    SELECT person_id FROM catalog_credit
-    WHERE title_id = %(title)s AND (role <> 'cast' OR "order" < %(main_cast)s)
-), by_people AS (
-    SELECT c.title_id, count(DISTINCT c.person_id) AS n
-    FROM catalog_credit c JOIN my_people USING (person_id)
-    WHERE c.title_id <> %(title)s
-    GROUP BY c.title_id
-), fans AS (
-    SELECT user_id FROM ratings_rating
-    WHERE title_id = %(title)s AND coalesce(percentile, score) >= 50
-    ORDER BY rated_at DESC LIMIT %(max_fans)s
-), by_fans AS (
-    SELECT r.title_id, count(*) AS n
-    FROM ratings_rating r JOIN fans USING (user_id)
-    WHERE r.title_id <> %(title)s AND coalesce(r.percentile, r.score) >= 50
-    GROUP BY r.title_id
-), scored AS (
-    SELECT title_id,
-           coalesce(by_genre.n, 0) AS genres,
-           coalesce(by_people.n, 0) AS people,
-           coalesce(by_fans.n, 0) AS fans
-    FROM by_genre FULL JOIN by_people USING (title_id) FULL JOIN by_fans USING (title_id)
-)
-SELECT s.title_id, s.genres, s.people, s.fans
-FROM scored s JOIN catalog_title t ON t.id = s.title_id
-ORDER BY 1.0 * s.genres / greatest(1, (SELECT count(*) FROM my_genres))
-         + 1.5 * s.people + 2.0 * ln(1 + s.fans) DESC,
-         t.ratings_count DESC, t.id
-LIMIT %(limit)s
-"""
-
-
-@dataclass
-class SimilarTitle:
-    title: Title
-    shared_genres: int
-    shared_people: int
-    shared_fans: int
-
-    @property
-    def reasons(self) -> list[str]:
-        reasons = []
-        if self.shared_people:
-            reasons.append(
-                f"{self.shared_people} shared {'person' if self.shared_people == 1 else 'people'}"
-            )
-        if self.shared_genres:
-            reasons.append(
-                f"{self.shared_genres} shared genre{'s' if self.shared_genres > 1 else ''}"
-            )
-        if self.shared_fans:
-            reasons.append(f"liked by {self.shared_fans} of its fans")
-        return reasons
-
-
-def similar_titles(title: Title, limit: int = 12, max_fans: int = 500) -> list[SimilarTitle]:
-    """Titles like this one: shared genres, shared directors/writers/main cast, and
-    co-ratings (titles its fans, those who rated it in their upper half, also liked).
-    Two queries whatever the catalogue size."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _SIMILAR_SQL,
-            {"title": title.pk, "main_cast": MAIN_CAST, "max_fans": max_fans, "limit": limit},
-        )
-        rows = cursor.fetchall()
-    titles = Title.objects.in_bulk([row[0] for row in rows])
-    return [
-        SimilarTitle(titles[pk], genres, people, fans)
-        for pk, genres, people, fans in rows
-        if pk in titles
-    ]
 
 
 # Statistics -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from collections_app.templatetags.collections_tags import (
     title_collections_context,
 )
 from ratings import scales
+from ratings import selectors as rating_selectors
 from ratings.forms import rating_panel_context
 from ratings.selectors import viewer_rating
 from taste import selectors as taste_selectors
@@ -34,9 +35,9 @@ def _prefers_compact(request: HttpRequest) -> bool:
 def home_context(request: HttpRequest) -> dict:
     """Recently rated titles, top titles and recent reviews (three queries)."""
     return {
-        "recently_rated": catalog_selectors.home_recently_rated_titles(),
+        "recently_rated": rating_selectors.home_recently_rated_titles(),
         "top_titles": catalog_selectors.home_top_titles(),
-        "recent_reviews": catalog_selectors.home_recent_reviews(),
+        "recent_reviews": rating_selectors.home_recent_reviews(),
     }
 
 
@@ -47,16 +48,16 @@ def title_reviews_context(request: HttpRequest, title: Title) -> dict:
     """The "Ratings & Reviews" section of a title page (also its htmx fragment): one page
     of ratings in the requested order, and the viewer's compact-view choice."""
     sort = request.GET.get("sort", "newest")
-    if sort not in catalog_selectors.REVIEW_SORTS:
+    if sort not in rating_selectors.REVIEW_SORTS:
         sort = "newest"
     return {
         "title": title,
-        "reviews_page": catalog_selectors.title_page_ratings(
+        "reviews_page": rating_selectors.title_page_ratings(
             title, sort, request.GET.get("reviews_page")
         ),
         "review_sort": sort,
         "review_sorts": [
-            (key, label) for key, (label, _order) in catalog_selectors.REVIEW_SORTS.items()
+            (key, label) for key, (label, _order) in rating_selectors.REVIEW_SORTS.items()
         ],
         "compact": _prefers_compact(request),
     }
@@ -103,7 +104,7 @@ def title_page_context(request: HttpRequest, title: Title) -> dict:
 def title_similar_context(title: Title) -> dict:
     """Titles like this one: the precomputed co-rating similarity (taste), or the
     catalogue's guess from genres, people and fans while there is none."""
-    similar = taste_selectors.similar_titles(title) or catalog_selectors.similar_titles(title)
+    similar = taste_selectors.similar_titles(title)
     return {"title": title, "similar": similar}
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
+from django.db.models import F, QuerySet
 
+from catalog.models import Title
 from ratings.models import Rating
 from ratings.services import ALL_FRESH_PERCENTILES_SQL, TITLE_TABLE
 
@@ -22,6 +25,61 @@ def user_distinct_scores(user) -> int:
     if not user.is_authenticated:
         return 0
     return Rating.objects.filter(user=user).values("score").distinct().count()
+
+
+# Home page and title page ---------------------------------------------------------------
+
+REVIEWS_PER_PAGE = 20
+
+
+def home_recently_rated_titles(limit: int = 12) -> list[Title]:
+    """Titles most recently rated by anyone, newest first, each once."""
+    recent = Rating.objects.order_by("-rated_at").values_list("title_id", flat=True)[: limit * 8]
+    ordered_ids = list(dict.fromkeys(recent))[:limit]
+    titles = Title.objects.in_bulk(ordered_ids)
+    return [titles[pk] for pk in ordered_ids if pk in titles]
+
+
+def home_recent_reviews(limit: int = 8) -> QuerySet[Rating]:
+    """The newest reviews that may be shown publicly, with their authors and titles."""
+    return (
+        Rating.objects.visible()
+        .with_review()
+        .select_related("user", "title")
+        .order_by("-rated_at")[:limit]
+    )
+
+
+REVIEW_SORTS = {
+    "newest": ("Newest", ["-rated_at", "-id"]),
+    "highest": ("Highest score", ["-score", "-rated_at", "-id"]),
+    "lowest": ("Lowest score", ["score", "-rated_at", "-id"]),
+}
+
+
+def title_page_ratings(title: Title, sort: str, page_number) -> Page:
+    """One page of a title's ratings and reviews with their raters (two queries)."""
+    ordering = REVIEW_SORTS.get(sort, REVIEW_SORTS["newest"])[1]
+    ratings = (
+        Rating.objects.filter(title=title)
+        .select_related("user")
+        .only(
+            "id",
+            "score",
+            "percentile",
+            "review",
+            "review_hidden",
+            "rated_at",
+            "title_id",
+            "user__id",
+            "user__username",
+            "user__display_name",
+        )
+        # A suspended member's review is hidden like one a moderator hid; the score stays.
+        .annotate(author_suspended=F("user__is_suspended"))
+        .order_by(*ordering)
+    )
+    return Paginator(ratings, REVIEWS_PER_PAGE).get_page(page_number)
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ class TasteChange(models.Model):
     table (migration 0002), so every write path (rate, unrate, imports, recomputes, the
     admin) is seen. Appending takes no row lock, so rating writes never wait on it.
 
-    The worker drains the log (``taste.services.dispatch_changes``): every user or title
+    The worker drains the log (``taste.tasks.dispatch_changes``): every user or title
     changed since the last drain gets one refresh, however many changes it had."""
 
     kind = models.CharField(max_length=5, choices=ChangeKind.choices)

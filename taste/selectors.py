@@ -14,9 +14,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from catalog.models import Title
+from catalog.models import Credit, CreditRole, Title
+from catalog.selectors import MAIN_CAST
 from ratings.models import Rating
-from taste import engine, services
+from taste import engine
 from taste.models import (
     Compatibility,
     FallbackPosition,
@@ -25,6 +26,12 @@ from taste.models import (
     TasteProfile,
     TitleSimilarity,
 )
+from taste.queries import RATINGS, OwnScores, own_scores, predict_titles
+
+TITLES = Title._meta.db_table
+TITLE_GENRES = Title.genres.through._meta.db_table
+CREDITS = Credit._meta.db_table
+SHOWN = ShownPrediction._meta.db_table
 
 # Why there is no number ("?").
 SIGNED_OUT = "signed_out"
@@ -43,7 +50,7 @@ class ProbableScore:
     title: Title | None
     score: float | None = None  # 0-100, before rounding
     prediction: engine.Prediction | None = None
-    own: services.OwnScores | None = None
+    own: OwnScores | None = None
 
     @property
     def ok(self) -> bool:
@@ -81,7 +88,7 @@ class ProbableScore:
         return ""
 
 
-def _status_for(own: services.OwnScores) -> str | None:
+def _status_for(own: OwnScores) -> str | None:
     if own.ratings_count < engine.MIN_RATINGS:
         return FEW_RATINGS
     if own.distinct_scores < engine.MIN_POSITION_SCORES:
@@ -93,21 +100,21 @@ def psi_blocker(user) -> ProbableScore | None:
     """Why the user cannot have any PSI yet (few ratings, no percentiles), or None."""
     if not user.is_authenticated:
         return ProbableScore(SIGNED_OUT, None)
-    own = services.own_scores(user.pk)
+    own = own_scores(user.pk)
     status = _status_for(own)
     return ProbableScore(status, None, own=own) if status else None
 
 
-def probable_score(user, title: Title, own: services.OwnScores | None = None) -> ProbableScore:
+def probable_score(user, title: Title, own: OwnScores | None = None) -> ProbableScore:
     """The viewer's PSI for a title: two queries (their scores, the title's neighbours),
     a third only when there is no neighbour (to tell "not computed yet" apart)."""
     if not user.is_authenticated:
         return ProbableScore(SIGNED_OUT, title)
-    own = own or services.own_scores(user.pk)
+    own = own or own_scores(user.pk)
     status = _status_for(own)
     if status:
         return ProbableScore(status, title, own=own)
-    found = services.predict_titles(user.pk, [title], own=own)
+    found = predict_titles(user.pk, [title], own=own)
     if title.pk not in found:
         computed = TasteProfile.objects.filter(user_id=user.pk).exists()
         return ProbableScore(NO_NEIGHBOURS if computed else NOT_COMPUTED, title, own=own)
@@ -119,11 +126,11 @@ def probable_scores(user, titles: list[Title]) -> dict[int, ProbableScore]:
     """PSIs of many titles at once (browse lists, collections): two queries in all."""
     if not user.is_authenticated or not titles:
         return {}
-    own = services.own_scores(user.pk)
+    own = own_scores(user.pk)
     status = _status_for(own)
     if status:
         return {t.pk: ProbableScore(status, t, own=own) for t in titles}
-    found = services.predict_titles(user.pk, titles, own=own)
+    found = predict_titles(user.pk, titles, own=own)
     result = {}
     for t in titles:
         if t.pk in found:
@@ -368,31 +375,125 @@ def taste_profile(user) -> TasteProfile | None:
 
 # Similar titles --------------------------------------------------------------------
 
+# While a title has no precomputed co-rating neighbours (``TitleSimilarity``), a guess
+# from what it shares with others: genres, directors/writers/main cast, and fans (those
+# who rated it in their upper half, newest max_fans of them) who also liked the other.
+# One query whatever the catalogue size; ranked by a weighted sum of the three.
+SIMILAR_GUESS_SQL = f"""
+WITH my_genres AS (
+    SELECT genre_id FROM {TITLE_GENRES} WHERE title_id = %(title)s
+), by_genre AS (
+    SELECT tg.title_id, count(*) AS n
+    FROM {TITLE_GENRES} tg JOIN my_genres USING (genre_id)
+    WHERE tg.title_id <> %(title)s
+    GROUP BY tg.title_id
+), my_people AS (
+    SELECT person_id FROM {CREDITS}
+    WHERE title_id = %(title)s AND (role <> %(cast)s OR "order" < %(main_cast)s)
+), by_people AS (
+    SELECT c.title_id, count(DISTINCT c.person_id) AS n
+    FROM {CREDITS} c JOIN my_people USING (person_id)
+    WHERE c.title_id <> %(title)s
+    GROUP BY c.title_id
+), fans AS (
+    SELECT user_id FROM {RATINGS}
+    WHERE title_id = %(title)s AND coalesce(percentile, score) >= 50
+    ORDER BY rated_at DESC LIMIT %(max_fans)s
+), by_fans AS (
+    SELECT r.title_id, count(*) AS n
+    FROM {RATINGS} r JOIN fans USING (user_id)
+    WHERE r.title_id <> %(title)s AND coalesce(r.percentile, r.score) >= 50
+    GROUP BY r.title_id
+), scored AS (
+    SELECT title_id,
+           coalesce(by_genre.n, 0) AS genres,
+           coalesce(by_people.n, 0) AS people,
+           coalesce(by_fans.n, 0) AS fans
+    FROM by_genre FULL JOIN by_people USING (title_id) FULL JOIN by_fans USING (title_id)
+)
+SELECT s.title_id, s.genres, s.people, s.fans
+FROM scored s JOIN {TITLES} t ON t.id = s.title_id
+ORDER BY 1.0 * s.genres / greatest(1, (SELECT count(*) FROM my_genres))
+         + 1.5 * s.people + 2.0 * ln(1 + s.fans) DESC,
+         t.ratings_count DESC, t.id
+LIMIT %(limit)s
+"""
+
 
 @dataclass
 class SimilarTitle:
-    title: Title
-    score: float
-    mean_difference: float
-    common_count: int
+    """A title like another and why. The numbers are those of a precomputed co-rating
+    row (``TitleSimilarity``); a guess from shared traits has reasons only."""
 
-    @property
-    def reasons(self) -> list[str]:
-        return [
-            f"{self.common_count} raters in common",
-            f"placed {self.mean_difference:.1f} percentiles apart on average",
-        ]
+    title: Title
+    reasons: list[str]
+    score: float | None = None
+    mean_difference: float | None = None
+    common_count: int | None = None
+
+
+def _co_rating_reasons(common_count: int, mean_difference: float) -> list[str]:
+    return [
+        f"{common_count} raters in common",
+        f"placed {mean_difference:.1f} percentiles apart on average",
+    ]
+
+
+def _shared_reasons(genres: int, people: int, fans: int) -> list[str]:
+    reasons = []
+    if people:
+        reasons.append(f"{people} shared {'person' if people == 1 else 'people'}")
+    if genres:
+        reasons.append(f"{genres} shared genre{'s' if genres > 1 else ''}")
+    if fans:
+        reasons.append(f"liked by {fans} of its fans")
+    return reasons
 
 
 def similar_titles(title: Title, limit: int = 12) -> list[SimilarTitle]:
-    """Titles that the same people place at similar percentiles (precomputed; one query).
-    Empty when nobody rated the title alongside enough others."""
+    """Titles that the same people place at similar percentiles (precomputed; one
+    query), or, while the title has none, the guess of ``similar_titles_guess`` (two
+    more queries)."""
     rows = (
         TitleSimilarity.objects.filter(title=title)
         .select_related("similar")
         .order_by("-score", "similar_id")[:limit]
     )
-    return [SimilarTitle(r.similar, r.score, r.mean_difference, r.common_count) for r in rows]
+    found = [
+        SimilarTitle(
+            r.similar,
+            _co_rating_reasons(r.common_count, r.mean_difference),
+            r.score,
+            r.mean_difference,
+            r.common_count,
+        )
+        for r in rows
+    ]
+    return found or similar_titles_guess(title, limit)
+
+
+def similar_titles_guess(title: Title, limit: int = 12, max_fans: int = 500) -> list[SimilarTitle]:
+    """Titles like this one: shared genres, shared directors/writers/main cast, and
+    co-ratings (titles its fans, those who rated it in their upper half, also liked).
+    Two queries whatever the catalogue size."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            SIMILAR_GUESS_SQL,
+            {
+                "title": title.pk,
+                "cast": CreditRole.CAST.value,
+                "main_cast": MAIN_CAST,
+                "max_fans": max_fans,
+                "limit": limit,
+            },
+        )
+        rows = cursor.fetchall()
+    titles = Title.objects.in_bulk([row[0] for row in rows])
+    return [
+        SimilarTitle(titles[pk], _shared_reasons(genres, people, fans))
+        for pk, genres, people, fans in rows
+        if pk in titles
+    ]
 
 
 # Prediction accuracy ---------------------------------------------------------------
@@ -406,20 +507,23 @@ class Accuracy:
     within_10: float | None
 
 
+# The PSIs a user was shown against the scores they then gave, on the 0-100 scale
+# (rounded as shown), aggregated in the database: one row whatever the history.
+PREDICTION_ACCURACY_SQL = f"""
+SELECT count(*), avg(abs(round(s.score) - r.score)),
+       avg(CASE WHEN abs(round(s.score) - r.score) <= 5 THEN 1.0 ELSE 0.0 END),
+       avg(CASE WHEN abs(round(s.score) - r.score) <= 10 THEN 1.0 ELSE 0.0 END)
+  FROM {SHOWN} AS s
+  JOIN {RATINGS} AS r ON r.user_id = s.user_id AND r.title_id = s.title_id
+ WHERE s.user_id = %s
+"""
+
+
 def prediction_accuracy(user) -> Accuracy:
     """How close the PSIs a user was shown came to the scores they then gave (0-100
     points): mean absolute difference and share within 5 and 10 points (one query)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT count(*), avg(abs(round(s.score) - r.score)),
-                       avg(CASE WHEN abs(round(s.score) - r.score) <= 5 THEN 1.0 ELSE 0.0 END),
-                       avg(CASE WHEN abs(round(s.score) - r.score) <= 10 THEN 1.0 ELSE 0.0 END)
-                  FROM {ShownPrediction._meta.db_table} AS s
-                  JOIN {Rating._meta.db_table} AS r
-                    ON r.user_id = s.user_id AND r.title_id = s.title_id
-                 WHERE s.user_id = %s""",
-            [user.pk],
-        )
+        cursor.execute(PREDICTION_ACCURACY_SQL, [user.pk])
         count, mean, within_5, within_10 = cursor.fetchone()
     return Accuracy(
         count,

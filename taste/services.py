@@ -1,14 +1,13 @@
 """Writes of the taste tables: compatibilities (TCI), predictions, similar titles, the
 change log, and the PSI a user was shown.
 
-Heavy work runs in the background worker (``taste.tasks``); pages only read. Every
-number written here follows ``taste.engine`` (the same arithmetic the pages and
-``evaluate_psi`` use).
+Heavy work runs in the background worker (``taste.tasks`` calls in here, and queues the
+refreshes); pages only read. Every number written here follows ``taste.engine`` (the
+same arithmetic the pages and ``evaluate_psi`` use), through ``taste.queries``.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,7 +17,6 @@ from django.utils import timezone
 
 from catalog.models import Title
 from ratings.models import Rating
-from taste import engine
 from taste.models import (
     ChangeKind,
     Compatibility,
@@ -30,22 +28,27 @@ from taste.models import (
     TasteProfile,
     TitleSimilarity,
 )
+from taste.queries import (
+    PAIRS,
+    POSITIONS,
+    RATINGS,
+    min_common_sql,
+    own_scores,
+    predict_from,
+    unrated_candidates,
+)
 
-RATINGS = Rating._meta.db_table
-TITLES = Title._meta.db_table
-PAIRS = Compatibility._meta.db_table
 PREDICTIONS = Prediction._meta.db_table
 SIMILAR = TitleSimilarity._meta.db_table
 CHANGES = TasteChange._meta.db_table
 PENDING = PendingRefresh._meta.db_table
 FALLBACK = FallbackPosition._meta.db_table
-# A view (migration 0003): user_id, title_id, position = the stored percentile, or the
-# fallback position of a user without percentiles.
-POSITIONS = "taste_position"
+SHOWN = ShownPrediction._meta.db_table
 
 # Pair rows are written under one advisory lock, so that refreshes of two users who
 # share a pair never interleave (no deadlock, no duplicate-key race).
 PAIRS_LOCK = 734_112_001
+PAIRS_LOCK_SQL = "SELECT pg_advisory_xact_lock(%s)"
 
 # Similar titles: a title needs this many raters in common with another, and each
 # title keeps its best SIMILAR_KEEP.
@@ -56,15 +59,10 @@ SIMILAR_KEEP = 24
 UNRELATED_DIFFERENCE = 100 / 3
 
 
-def _min_common_sql(a: str, b: str) -> str:
-    """``engine.min_common`` in SQL, for ratings counts in columns a and b."""
-    return (
-        f"GREATEST({engine.MIN_COMMON_FLOOR}, LEAST({engine.MIN_COMMON_CAP}, "
-        f"floor(LEAST({a}, {b}) * {engine.MIN_COMMON_FRACTION})::int))"
-    )
+# Compatibility ----------------------------------------------------------------------
 
-
-# One user's TCI with everyone sharing enough titles: a self-join of ratings on title.
+# One user's TCI with everyone sharing enough titles: a self-join of positions on title,
+# so the database compares only users who rated a title in common.
 USER_PAIRS_SQL = f"""
 WITH mine AS (
     SELECT title_id, position FROM {POSITIONS} WHERE user_id = %(user_id)s
@@ -85,9 +83,11 @@ SELECT s.other, s.diff::float8 / s.common, s.common
   FROM shared AS s
   JOIN their_count AS c ON c.user_id = s.other
   CROSS JOIN my_count AS me
- WHERE s.common >= {_min_common_sql("me.n", "c.n")}
+ WHERE s.common >= {min_common_sql("me.n", "c.n")}
 """
 
+# Every pair at once (rebuild): one self-join of all positions is far cheaper than one
+# USER_PAIRS_SQL per user, and writes each pair once (user_a < user_b).
 ALL_PAIRS_SQL = f"""
 WITH counts AS (SELECT user_id, count(*) AS n FROM {RATINGS} GROUP BY user_id),
 shared AS (
@@ -102,78 +102,35 @@ SELECT s.user_a, s.user_b, s.diff::float8 / s.common, s.common, %(now)s
   FROM shared AS s
   JOIN counts AS ca ON ca.user_id = s.user_a
   JOIN counts AS cb ON cb.user_id = s.user_b
- WHERE s.common >= {_min_common_sql("ca.n", "cb.n")}
+ WHERE s.common >= {min_common_sql("ca.n", "cb.n")}
 """
 
-
-def neighbour_rows_sql(title_filter: str) -> str:
-    """The candidate neighbours of a user for some titles, best NEIGHBOURS per title in
-    ``engine.choose_neighbours`` order (a TCI under the cutoff is a positive weight).
-
-    Columns: title_id, user_id, tci, common_count, position (percentile or fallback)."""
-    return f"""
-WITH compatible AS (
-    SELECT CASE WHEN user_a_id = %(user_id)s THEN user_b_id ELSE user_a_id END AS other,
-           tci, common_count
-      FROM {PAIRS}
-     WHERE (user_a_id = %(user_id)s OR user_b_id = %(user_id)s) AND tci < {engine.TCI_CUTOFF}
-),
-ranked AS (
-    SELECT r.title_id, r.user_id, c.tci, c.common_count, r.position,
-           row_number() OVER (
-               PARTITION BY r.title_id ORDER BY c.tci, c.common_count DESC, r.user_id
-           ) AS rank
-      FROM compatible AS c
-      JOIN {POSITIONS} AS r ON r.user_id = c.other
-     WHERE {title_filter}
-)
-SELECT title_id, user_id, tci, common_count, position FROM ranked
- WHERE rank <= {engine.NEIGHBOURS}
- ORDER BY title_id, rank
+# The user's pairs that are no longer compatible (the others are upserted below).
+DELETE_STALE_USER_PAIRS_SQL = f"""
+DELETE FROM {PAIRS}
+ WHERE (user_a_id = %(u)s AND NOT user_b_id = ANY(%(others)s))
+    OR (user_b_id = %(u)s AND NOT user_a_id = ANY(%(others)s))
 """
 
+# Upsert in (user_a, user_b) order, so concurrent writers lock rows in the same order, and
+# rewrite only the pairs whose TCI changed (no dead rows for unchanged pairs).
+UPSERT_USER_PAIRS_SQL = f"""
+INSERT INTO {PAIRS} (user_a_id, user_b_id, tci, common_count, computed_at)
+SELECT LEAST(%(u)s, o), GREATEST(%(u)s, o), t, c, %(now)s
+  FROM unnest(%(others)s::bigint[], %(tcis)s::float8[], %(commons)s::int[]) AS x(o, t, c)
+ ORDER BY 1, 2
+ON CONFLICT (user_a_id, user_b_id) DO UPDATE
+   SET tci = EXCLUDED.tci, common_count = EXCLUDED.common_count,
+       computed_at = EXCLUDED.computed_at
+ WHERE ({PAIRS}.tci, {PAIRS}.common_count)
+       IS DISTINCT FROM (EXCLUDED.tci, EXCLUDED.common_count)
+"""
 
-@dataclass(frozen=True)
-class OwnScores:
-    """What a user's own ratings say for PSI: how many, with percentiles, sorted scores."""
+# A rebuild replaces every pair.
+DELETE_ALL_PAIRS_SQL = f"DELETE FROM {PAIRS}"
 
-    ratings_count: int
-    distinct_scores: int
-    sorted_scores: list[int]
-
-    @property
-    def can_predict(self) -> bool:
-        return (
-            self.ratings_count >= engine.MIN_RATINGS
-            and self.distinct_scores >= engine.MIN_POSITION_SCORES
-        )
-
-
-def own_scores(user_id: int) -> OwnScores:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*), count(DISTINCT score), array_agg(score ORDER BY score) "
-            f"FROM {RATINGS} WHERE user_id = %s",
-            [user_id],
-        )
-        count, distinct, scores = cursor.fetchone()
-    return OwnScores(count, distinct, list(scores or []))
-
-
-def candidates_by_title(user_id: int, title_ids: list[int]) -> dict[int, list[engine.Candidate]]:
-    """Best candidate neighbours of a user for each of these titles (one query)."""
-    by_title: dict[int, list[engine.Candidate]] = defaultdict(list)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            neighbour_rows_sql("r.title_id = ANY(%(title_ids)s)"),
-            {"user_id": user_id, "title_ids": list(title_ids)},
-        )
-        for title_id, other, tci, common, percentile in cursor.fetchall():
-            by_title[title_id].append(engine.Candidate(other, tci, common, percentile))
-    return by_title
-
-
-# Positions of users without percentiles: the percentile formula applied anyway.
+# Positions of users without percentiles: the percentile formula applied anyway, for
+# the users matched by {users}; only users whose scores say something about order.
 FALLBACK_SQL = f"""
 INSERT INTO {FALLBACK} (user_id, title_id, position)
 SELECT user_id, title_id, ((200 * below + 100 * (below_or_equal - below)) / (2 * n))::smallint
@@ -191,17 +148,22 @@ SELECT user_id, title_id, ((200 * below + 100 * (below_or_equal - below)) / (2 *
   ) AS counted
  WHERE with_percentile = 0 AND varied
 """
+FALLBACK_ALL_SQL = FALLBACK_SQL.format(users="TRUE")
+FALLBACK_USERS_SQL = FALLBACK_SQL.format(users="user_id = ANY(%s)")
+# Fallback positions are recomputed from scratch: delete, then FALLBACK_*_SQL.
+DELETE_ALL_FALLBACK_SQL = f"DELETE FROM {FALLBACK}"
+DELETE_USERS_FALLBACK_SQL = f"DELETE FROM {FALLBACK} WHERE user_id = ANY(%s)"
 
 
 def refresh_positions(user_ids: list[int] | None = None) -> int:
     """Recompute the fallback positions of these users (all users when None)."""
     with connection.cursor() as cursor:
         if user_ids is None:
-            cursor.execute(f"DELETE FROM {FALLBACK}")
-            cursor.execute(FALLBACK_SQL.format(users="TRUE"))
+            cursor.execute(DELETE_ALL_FALLBACK_SQL)
+            cursor.execute(FALLBACK_ALL_SQL)
         else:
-            cursor.execute(f"DELETE FROM {FALLBACK} WHERE user_id = ANY(%s)", [user_ids])
-            cursor.execute(FALLBACK_SQL.format(users="user_id = ANY(%s)"), [user_ids])
+            cursor.execute(DELETE_USERS_FALLBACK_SQL, [user_ids])
+            cursor.execute(FALLBACK_USERS_SQL, [user_ids])
         return cursor.rowcount
 
 
@@ -215,24 +177,10 @@ def refresh_user_compatibility(user_id: int) -> int:
         rows = cursor.fetchall()
         now = timezone.now()
         others = [other for other, _, _ in rows]
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PAIRS_LOCK])
+        cursor.execute(PAIRS_LOCK_SQL, [PAIRS_LOCK])
+        cursor.execute(DELETE_STALE_USER_PAIRS_SQL, {"u": user_id, "others": others})
         cursor.execute(
-            f"""DELETE FROM {PAIRS}
-                 WHERE (user_a_id = %(u)s AND NOT user_b_id = ANY(%(others)s))
-                    OR (user_b_id = %(u)s AND NOT user_a_id = ANY(%(others)s))""",
-            {"u": user_id, "others": others},
-        )
-        cursor.execute(
-            f"""INSERT INTO {PAIRS} (user_a_id, user_b_id, tci, common_count, computed_at)
-                SELECT LEAST(%(u)s, o), GREATEST(%(u)s, o), t, c, %(now)s
-                  FROM unnest(%(others)s::bigint[], %(tcis)s::float8[], %(commons)s::int[])
-                       AS x(o, t, c)
-                 ORDER BY 1, 2
-                ON CONFLICT (user_a_id, user_b_id) DO UPDATE
-                   SET tci = EXCLUDED.tci, common_count = EXCLUDED.common_count,
-                       computed_at = EXCLUDED.computed_at
-                 WHERE ({PAIRS}.tci, {PAIRS}.common_count)
-                       IS DISTINCT FROM (EXCLUDED.tci, EXCLUDED.common_count)""",
+            UPSERT_USER_PAIRS_SQL,
             {
                 "u": user_id,
                 "now": now,
@@ -244,35 +192,16 @@ def refresh_user_compatibility(user_id: int) -> int:
     return len(rows)
 
 
-def predict_titles(
-    user_id: int, titles: list[Title], own: OwnScores | None = None
-) -> dict[int, tuple[engine.Prediction, float]]:
-    """(prediction, score 0-100) for each of these titles that has a PSI: one query for
-    the user's own scores (unless given) and one for the neighbours of all the titles.
+# Stored predictions -------------------------------------------------------------------
 
-    Titles the user rated are predicted too; callers leave them out as they need."""
-    own = own or own_scores(user_id)
-    if not own.can_predict or not titles:
-        return {}
-    aggregates = {t.pk: (t.percentile_sum, t.percentile_count) for t in titles}
-    return _predict(own, aggregates, candidates_by_title(user_id, list(aggregates)))
-
-
-def _predict(
-    own: OwnScores,
-    aggregates: dict[int, tuple[int, int]],
-    candidates: dict[int, list[engine.Candidate]],
-) -> dict[int, tuple[engine.Prediction, float]]:
-    result = {}
-    for title_id, found in candidates.items():
-        if title_id not in aggregates:
-            continue
-        total, count = aggregates[title_id]
-        prediction = engine.predict_percentile(found, total, count)
-        if prediction is not None:
-            score = engine.score_at_percentile(own.sorted_scores, prediction.percentile)
-            result[title_id] = (prediction, score)
-    return result
+# A user's stored PSIs are replaced whole: delete, then one INSERT from arrays.
+DELETE_USER_PREDICTIONS_SQL = f"DELETE FROM {PREDICTIONS} WHERE user_id = %s"
+INSERT_USER_PREDICTIONS_SQL = f"""
+INSERT INTO {PREDICTIONS} (user_id, title_id, percentile, score, neighbours_count, computed_at)
+SELECT %(u)s, t, p, s, n, %(now)s
+  FROM unnest(%(titles)s::bigint[], %(pcts)s::float8[], %(scores)s::float8[],
+              %(counts)s::int[]) AS x(t, p, s, n)
+"""
 
 
 @transaction.atomic
@@ -281,36 +210,22 @@ def refresh_user_predictions(user_id: int) -> int:
     recommendations page); returns the number of titles with a PSI."""
     own = own_scores(user_id)
     now = timezone.now()
-    predictions: dict[int, tuple[engine.Prediction, float]] = {}
+    predictions = {}
     if own.can_predict:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                neighbour_rows_sql(
-                    f"NOT EXISTS (SELECT 1 FROM {RATINGS} AS mine "
-                    "WHERE mine.user_id = %(user_id)s AND mine.title_id = r.title_id)"
-                ),
-                {"user_id": user_id},
-            )
-            candidates: dict[int, list[engine.Candidate]] = defaultdict(list)
-            for title_id, other, tci, common, percentile in cursor.fetchall():
-                candidates[title_id].append(engine.Candidate(other, tci, common, percentile))
+        candidates = unrated_candidates(user_id)
         aggregates = {
             pk: (total, count)
             for pk, total, count in Title.objects.filter(pk__in=list(candidates)).values_list(
                 "pk", "percentile_sum", "percentile_count"
             )
         }
-        predictions = _predict(own, aggregates, candidates)
+        predictions = predict_from(own, aggregates, candidates)
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {PREDICTIONS} WHERE user_id = %s", [user_id])
+        cursor.execute(DELETE_USER_PREDICTIONS_SQL, [user_id])
         if predictions:
             ids = sorted(predictions)
             cursor.execute(
-                f"""INSERT INTO {PREDICTIONS}
-                        (user_id, title_id, percentile, score, neighbours_count, computed_at)
-                    SELECT %(u)s, t, p, s, n, %(now)s
-                      FROM unnest(%(titles)s::bigint[], %(pcts)s::float8[], %(scores)s::float8[],
-                                  %(counts)s::int[]) AS x(t, p, s, n)""",
+                INSERT_USER_PREDICTIONS_SQL,
                 {
                     "u": user_id,
                     "now": now,
@@ -342,14 +257,18 @@ def refresh_user_taste(user_id: int) -> tuple[int, int]:
     return compatible, predicted
 
 
-def _similar_sql(title_filter: str) -> str:
-    return f"""
+# Similar titles -----------------------------------------------------------------------
+
+# Titles placed alike by the same raters ({title_filter} on ``m``, the rated title): the
+# mean percentile difference over raters in common, shrunk towards "unrelated" when
+# few raters are in common; each title keeps its best SIMILAR_KEEP.
+SIMILAR_SQL = f"""
 WITH scored AS (
     SELECT m.title_id AS title, o.title_id AS other,
            avg(abs(o.percentile - m.percentile))::float8 AS difference, count(*) AS common
       FROM {RATINGS} AS m
       JOIN {RATINGS} AS o ON o.user_id = m.user_id AND o.title_id <> m.title_id
-     WHERE m.percentile IS NOT NULL AND o.percentile IS NOT NULL AND {title_filter}
+     WHERE m.percentile IS NOT NULL AND o.percentile IS NOT NULL AND {{title_filter}}
      GROUP BY m.title_id, o.title_id
     HAVING count(*) >= {SIMILAR_MIN_COMMON}
 ),
@@ -367,19 +286,26 @@ INSERT INTO {SIMILAR} (title_id, similar_id, score, mean_difference, common_coun
 SELECT title, other, score, difference, common, %(now)s FROM kept
  WHERE position <= {SIMILAR_KEEP}
 """
+SIMILAR_FOR_TITLE_SQL = SIMILAR_SQL.format(title_filter="m.title_id = %(title_id)s")
+SIMILAR_ALL_SQL = SIMILAR_SQL.format(title_filter="TRUE")
+# Similar titles are recomputed from scratch: delete, then SIMILAR_*_SQL.
+DELETE_TITLE_SIMILAR_SQL = f"DELETE FROM {SIMILAR} WHERE title_id = %s"
+DELETE_ALL_SIMILAR_SQL = f"DELETE FROM {SIMILAR}"
 
 
 @transaction.atomic
 def refresh_title_similarity(title_id: int) -> int:
     """Recompute one title's similar titles; returns how many it has."""
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {SIMILAR} WHERE title_id = %s", [title_id])
+        cursor.execute(DELETE_TITLE_SIMILAR_SQL, [title_id])
         if not Title.objects.filter(pk=title_id).exists():
             return 0
-        cursor.execute(
-            _similar_sql("m.title_id = %(title_id)s"), {"title_id": title_id, "now": timezone.now()}
-        )
+        cursor.execute(SIMILAR_FOR_TITLE_SQL, {"title_id": title_id, "now": timezone.now()})
         return cursor.rowcount
+
+
+# Changes logged up to a rebuild are covered by it.
+DELETE_CHANGES_UNTIL_SQL = f"DELETE FROM {CHANGES} WHERE changed_at <= %s"
 
 
 def rebuild_all(progress=None) -> dict[str, int]:
@@ -388,17 +314,16 @@ def rebuild_all(progress=None) -> dict[str, int]:
     now = timezone.now()
     counts = {}
     with transaction.atomic(), connection.cursor() as cursor:
-        # Changes logged before this point are covered by the rebuild.
-        cursor.execute(f"DELETE FROM {CHANGES} WHERE changed_at <= %s", [now])
+        cursor.execute(DELETE_CHANGES_UNTIL_SQL, [now])
         refresh_positions()
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PAIRS_LOCK])
-        cursor.execute(f"DELETE FROM {PAIRS}")
+        cursor.execute(PAIRS_LOCK_SQL, [PAIRS_LOCK])
+        cursor.execute(DELETE_ALL_PAIRS_SQL)
         cursor.execute(ALL_PAIRS_SQL, {"now": now})
         counts["pairs"] = cursor.rowcount
     say(f"Compatible pairs: {counts['pairs']}")
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {SIMILAR}")
-        cursor.execute(_similar_sql("TRUE"), {"now": now})
+        cursor.execute(DELETE_ALL_SIMILAR_SQL)
+        cursor.execute(SIMILAR_ALL_SQL, {"now": now})
         counts["similar"] = cursor.rowcount
     say(f"Similar-title rows: {counts['similar']}")
     user_ids = list(
@@ -429,7 +354,35 @@ def rebuild_all(progress=None) -> dict[str, int]:
     return counts
 
 
-# The change log and the queue ------------------------------------------------------
+# The change log -------------------------------------------------------------------------
+
+# Take the settled part of the change log: objects whose latest change is older than the
+# cutoff (a burst of ratings becomes one refresh once the rater pauses), oldest first,
+# deleting exactly the rows read so changes logged meanwhile stay for the next look.
+TAKE_SETTLED_CHANGES_SQL = f"""
+WITH settled AS (
+    SELECT kind, object_id, max(id) AS last_id FROM {CHANGES}
+     GROUP BY kind, object_id
+    HAVING max(changed_at) <= %(cutoff)s
+     ORDER BY min(id) LIMIT %(limit)s
+),
+taken AS (
+    DELETE FROM {CHANGES} AS c USING settled AS s
+     WHERE c.kind = s.kind AND c.object_id = s.object_id AND c.id <= s.last_id
+    RETURNING c.kind, c.object_id
+)
+SELECT DISTINCT kind, object_id FROM taken
+"""
+
+# Mark refreshes pending, in key order (no deadlock with a concurrent dispatcher); an
+# object already pending is not returned, so it gets no second refresh.
+MARK_PENDING_SQL = f"""
+INSERT INTO {PENDING} (kind, object_id, queued_at)
+SELECT k, o, now() FROM unnest(%s::text[], %s::bigint[]) AS x(k, o)
+ ORDER BY k, o
+ON CONFLICT (kind, object_id) DO NOTHING
+RETURNING kind, object_id
+"""
 
 
 @dataclass(frozen=True)
@@ -438,76 +391,40 @@ class Dispatched:
     titles: list[int]
 
 
-def dispatch_changes(settle_seconds: float = 0.0, limit: int = 1000) -> Dispatched:
-    """Turn logged rating changes into queued refreshes, one per user and per title.
+@transaction.atomic
+def take_settled_changes(settle_seconds: float = 0.0, limit: int = 1000) -> Dispatched:
+    """Turn logged rating changes into pending refreshes, one per user and per title;
+    returns the refreshes to queue (``taste.tasks.dispatch_changes`` queues them).
 
     Only objects whose latest change is at least ``settle_seconds`` old are taken, so a
     burst of ratings by one person becomes one refresh once they pause. An object that
     already has a refresh pending gets no second one (the pending one will read the new
-    ratings). Returns what was queued."""
-    from taste import tasks
-
+    ratings)."""
     cutoff = timezone.now() - timedelta(seconds=settle_seconds)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"""WITH settled AS (
-                    SELECT kind, object_id, max(id) AS last_id FROM {CHANGES}
-                     GROUP BY kind, object_id
-                    HAVING max(changed_at) <= %(cutoff)s
-                     ORDER BY min(id) LIMIT %(limit)s
-                ),
-                taken AS (
-                    DELETE FROM {CHANGES} AS c USING settled AS s
-                     WHERE c.kind = s.kind AND c.object_id = s.object_id AND c.id <= s.last_id
-                    RETURNING c.kind, c.object_id
-                )
-                SELECT DISTINCT kind, object_id FROM taken""",
-            {"cutoff": cutoff, "limit": limit},
-        )
+    with connection.cursor() as cursor:
+        cursor.execute(TAKE_SETTLED_CHANGES_SQL, {"cutoff": cutoff, "limit": limit})
         taken = cursor.fetchall()
         if not taken:
             return Dispatched([], [])
-        cursor.execute(
-            f"""INSERT INTO {PENDING} (kind, object_id, queued_at)
-                SELECT k, o, now() FROM unnest(%s::text[], %s::bigint[]) AS x(k, o)
-                 ORDER BY k, o
-                ON CONFLICT (kind, object_id) DO NOTHING
-                RETURNING kind, object_id""",
-            [[k for k, _ in taken], [o for _, o in taken]],
-        )
+        cursor.execute(MARK_PENDING_SQL, [[k for k, _ in taken], [o for _, o in taken]])
         queued = cursor.fetchall()
-        users = sorted(o for k, o in queued if k == ChangeKind.USER)
-        titles = sorted(o for k, o in queued if k == ChangeKind.TITLE)
-
-        def enqueue() -> None:
-            for user_id in users:
-                tasks.refresh_user_taste_task.enqueue(user_id)
-            for title_id in titles:
-                tasks.refresh_title_similarity_task.enqueue(title_id)
-
-        transaction.on_commit(enqueue)
-    return Dispatched(users, titles)
-
-
-def start_refresh(kind: str, object_id: int) -> None:
-    """Called by a refresh task before it reads: changes from now on queue a new one."""
-    PendingRefresh.objects.filter(kind=kind, object_id=object_id).delete()
-
-
-def request_user_refresh(user_id: int) -> bool:
-    """Queue a refresh of one user's taste unless one is pending; True if queued."""
-    from taste import tasks
-
-    with transaction.atomic():
-        _, created = PendingRefresh.objects.get_or_create(
-            kind=ChangeKind.USER, object_id=user_id, defaults={"queued_at": timezone.now()}
-        )
-        if created:
-            transaction.on_commit(lambda: tasks.refresh_user_taste_task.enqueue(user_id))
-    return created
+    return Dispatched(
+        sorted(o for k, o in queued if k == ChangeKind.USER),
+        sorted(o for k, o in queued if k == ChangeKind.TITLE),
+    )
 
 
 # What the title page showed ------------------------------------------------------
+
+# One statement whatever the state, writing only when the shown value changed (the
+# title page is read far more often than a PSI moves).
+RECORD_SHOWN_SQL = f"""
+INSERT INTO {SHOWN} (user_id, title_id, score, percentile, shown_at)
+VALUES (%s, %s, %s, %s, %s)
+ON CONFLICT (user_id, title_id) DO UPDATE
+   SET score = EXCLUDED.score, percentile = EXCLUDED.percentile, shown_at = EXCLUDED.shown_at
+ WHERE {SHOWN}.score IS DISTINCT FROM EXCLUDED.score
+"""
 
 
 def record_shown_prediction(user, title, score: float, percentile: float) -> None:
@@ -515,13 +432,4 @@ def record_shown_prediction(user, title, score: float, percentile: float) -> Non
     that once they rate it the page can say what was predicted. One statement; writes
     only when the shown value changed."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""INSERT INTO {ShownPrediction._meta.db_table}
-                    (user_id, title_id, score, percentile, shown_at)
-                VALUES (%s, %s, %s, %s, %s)
-                ON CONFLICT (user_id, title_id) DO UPDATE
-                   SET score = EXCLUDED.score, percentile = EXCLUDED.percentile,
-                       shown_at = EXCLUDED.shown_at
-                 WHERE {ShownPrediction._meta.db_table}.score IS DISTINCT FROM EXCLUDED.score""",
-            [user.pk, title.pk, score, percentile, timezone.now()],
-        )
+        cursor.execute(RECORD_SHOWN_SQL, [user.pk, title.pk, score, percentile, timezone.now()])

@@ -1,20 +1,15 @@
-from datetime import timedelta
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from catalog.models import Title
-from taste import engine, selectors, services
+from taste import engine, selectors, tasks
 from taste.forms import RecommendationFilterForm
 
 SOULMATES_PER_PAGE = 50
 RECOMMENDATIONS_PER_PAGE = 24
-# Stored PSIs move when other people rate; a visit after this long queues a refresh.
-RECOMMENDATIONS_MAX_AGE = timedelta(hours=6)
 
 
 @require_GET
@@ -75,9 +70,8 @@ def recommendations(request):
     page = Paginator(predictions, RECOMMENDATIONS_PER_PAGE).get_page(request.GET.get("page"))
     blocker = None if page.paginator.count else selectors.psi_blocker(request.user)
     profile = selectors.taste_profile(request.user)
-    stale = profile is None or profile.computed_at < timezone.now() - RECOMMENDATIONS_MAX_AGE
-    if stale and blocker is None:
-        services.request_user_refresh(request.user.pk)
+    if blocker is None:
+        tasks.refresh_if_stale(request.user.pk, profile)
     return render(
         request,
         "taste/recommendations.html",

@@ -29,6 +29,7 @@ from accounts.importers.matching import AMBIGUOUS, MATCHED, match_rows
 from accounts.importers.parsing import ParsedRow, parse_datetime, parse_imdb_id
 from accounts.models import User
 from catalog.models import Title
+from ratings.services import RatingInput, rate_many
 
 RATINGS_COLUMNS = ("user", "item", "score")
 ITEMS_COLUMNS = ("id", "title")
@@ -242,8 +243,6 @@ def load_dataset(
     progress: Callable[[int, int], None] | None = None,
 ) -> DatasetReport:
     """Load the files; see the module docstring. Raises DatasetError for unusable files."""
-    from ratings.services import RatingInput, rate_many
-
     report = DatasetReport()
     items = read_items(Path(items_path))
     by_user, low, high = read_ratings(Path(ratings_path), items, report)

@@ -47,7 +47,7 @@ def build(size: int) -> dict:
     member = raters[0]
     for n, extra in enumerate(TitleFactory.create_batch(size)):
         extra.genres.add(genre)
-        rate(member, extra, n % 100, review="Fine.")
+        rate(member, extra, n % 100, review="Fine.", limit_reviews=False)
     unrated = UserFactory(username="unrated")
     rate_many(unrated, [RatingInput(t.pk, 8 * i) for i, t in enumerate(others, 1)])
     CollectionFactory(owner=unrated, name="Mine")

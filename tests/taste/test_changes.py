@@ -1,12 +1,14 @@
 """Rating changes reach the taste tables: triggers log them, the worker's dispatch
 turns a burst into one refresh per user, and refresh tasks run (at once in tests)."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 from django_tasks import default_task_backend
 
 from ratings.services import RatingInput, rate, rate_many, unrate
-from taste import selectors, services
+from taste import selectors, services, tasks
 from taste.models import ChangeKind, Compatibility, PendingRefresh, TasteChange, TasteProfile
 from tests.factories import UserFactory
 from tests.taste.conftest import give
@@ -56,9 +58,9 @@ def test_a_burst_of_ratings_queues_one_refresh(
     TasteChange.objects.filter(kind=ChangeKind.TITLE).delete()
     default_task_backend.clear()
     # Still changing within the settle time: nothing is taken yet.
-    assert services.dispatch_changes(settle_seconds=60).users == []
+    assert tasks.dispatch_changes(settle_seconds=60).users == []
     with django_capture_on_commit_callbacks(execute=True):
-        dispatched = services.dispatch_changes(settle_seconds=0)
+        dispatched = tasks.dispatch_changes(settle_seconds=0)
     assert dispatched.users == [user.pk]
     assert [r.args for r in default_task_backend.results] == [[user.pk]]
     assert TasteChange.objects.count() == 0
@@ -66,7 +68,7 @@ def test_a_burst_of_ratings_queues_one_refresh(
     # More changes while that refresh is still pending queue nothing more.
     rate(user, titles[9], 95)
     with django_capture_on_commit_callbacks(execute=True):
-        services.dispatch_changes()
+        tasks.dispatch_changes()
     user_refreshes = [
         r for r in default_task_backend.results if r.task.name == "refresh_user_taste_task"
     ]
@@ -81,7 +83,7 @@ def test_refresh_task_runs_and_a_change_during_it_queues_another(
     give(a, {titles[i]: 10 * i for i in range(1, 8)})
     give(b, {titles[i]: 10 * i + 1 for i in range(1, 8)})
     with django_capture_on_commit_callbacks(execute=True):
-        dispatched = services.dispatch_changes()
+        dispatched = tasks.dispatch_changes()
     assert dispatched.users == sorted([a.pk, b.pk])
     # The immediate backend ran the refreshes: pairs, profiles, no pending marker left.
     assert selectors.tci_between(a, b).common_count == 7
@@ -90,7 +92,7 @@ def test_refresh_task_runs_and_a_change_during_it_queues_another(
 
     rate(b, titles[1], 100)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.dispatch_changes().users == [b.pk]
+        assert tasks.dispatch_changes().users == [b.pk]
     assert selectors.tci_between(a, b).tci > 0
 
 
@@ -99,11 +101,34 @@ def test_request_user_refresh_does_not_queue_twice(settings, django_capture_on_c
     default_task_backend.clear()
     user = UserFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.request_user_refresh(user.pk)
-        assert not services.request_user_refresh(user.pk)
-        services.start_refresh(ChangeKind.USER, user.pk)
-        assert services.request_user_refresh(user.pk)
+        assert tasks.request_user_refresh(user.pk)
+        assert not tasks.request_user_refresh(user.pk)
+        tasks.start_refresh(ChangeKind.USER, user.pk)
+        assert tasks.request_user_refresh(user.pk)
     assert len(default_task_backend.results) == 2
+
+
+def test_refresh_if_stale_queues_only_for_a_missing_or_old_profile(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DUMMY
+    default_task_backend.clear()
+    fresh, old, never = UserFactory(), UserFactory(), UserFactory()
+    now = timezone.now()
+    profiles = {
+        user: TasteProfile.objects.create(
+            user=user, ratings_count=0, compatible_count=0, computed_at=computed_at
+        )
+        for user, computed_at in (
+            (fresh, now - tasks.RECOMMENDATIONS_MAX_AGE + timedelta(minutes=5)),
+            (old, now - tasks.RECOMMENDATIONS_MAX_AGE - timedelta(minutes=5)),
+        )
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert not tasks.refresh_if_stale(fresh.pk, profiles[fresh])
+        assert tasks.refresh_if_stale(old.pk, profiles[old])
+        assert tasks.refresh_if_stale(never.pk, None)
+    assert sorted(r.args[0] for r in default_task_backend.results) == [old.pk, never.pk]
 
 
 def test_rebuild_clears_the_log_and_recomputes_everything(trio):

@@ -3,113 +3,16 @@
     manage.py import_imdb title.basics.tsv.gz [--principals title.principals.tsv.gz]
         [--crew title.crew.tsv.gz] [--names name.basics.tsv.gz]
 
-Files are streamed (plain or gzip), `\\N` is null. Titles are upserted by IMDb id in
-batches: each batch is COPYed into a temporary table and merged with
-INSERT ... ON CONFLICT DO UPDATE ... WHERE IS DISTINCT FROM, so a rerun on the same
-files rewrites nothing. Bad rows are skipped, counted and shown with examples.
+The command reads its arguments and reports; the import itself (parsing, staging, the
+SQL that merges) is ``catalog.imdb_import``.
 """
 
-import gzip
-import json
-import re
 import time
-from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
-from django.utils.text import slugify
 
-from catalog.models import Genre, TitleKind
-from catalog.search import name_trigrams, normalise_name, search_text
-
-NULL = "\\N"
-KINDS = {
-    "movie": TitleKind.FILM,
-    "tvSeries": TitleKind.TV_SERIES,
-    "tvMiniSeries": TitleKind.MINI_SERIES,
-    "short": TitleKind.SHORT,
-    "tvMovie": TitleKind.TV_FILM,
-}
-CAST_CATEGORIES = {"actor", "actress", "self"}
-BASICS_COLUMNS = [
-    "tconst", "titleType", "primaryTitle", "originalTitle", "isAdult",
-    "startYear", "endYear", "runtimeMinutes", "genres",
-]  # fmt: skip
-PRINCIPALS_COLUMNS = ["tconst", "ordering", "nconst", "category", "job", "characters"]
-CREW_COLUMNS = ["tconst", "directors", "writers"]
-NAMES_COLUMNS = [
-    "nconst", "primaryName", "birthYear", "deathYear", "primaryProfession", "knownForTitles",
-]  # fmt: skip
-TCONST = re.compile(r"^tt\d{1,10}$")
-NCONST = re.compile(r"^nm\d{1,10}$")
-MAX_EXAMPLES = 5
-
-
-class BadRow(ValueError):
-    pass
-
-
-@dataclass
-class FileStats:
-    name: str
-    read: int = 0
-    kept: int = 0
-    bad: int = 0
-    skipped: Counter = field(default_factory=Counter)
-    examples: list[str] = field(default_factory=list)
-
-    def bad_row(self, line_number: int, reason: str, line: str) -> None:
-        self.bad += 1
-        if len(self.examples) < MAX_EXAMPLES:
-            self.examples.append(f"line {line_number}: {reason}: {line[:120]!r}")
-
-
-def _open(path: Path):
-    if not path.exists():
-        raise CommandError(f"No such file: {path}")
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
-    return path.open(encoding="utf-8", errors="replace", newline="")
-
-
-def _rows(path: Path, columns: list[str], stats: FileStats) -> Iterator[tuple[int, list[str], str]]:
-    """(line number, fields, raw line) for each data row; checks the header first."""
-    with _open(path) as handle:
-        header = handle.readline().rstrip("\r\n").split("\t")
-        if header != columns:
-            raise CommandError(
-                f"{path.name}: unexpected header {header!r}; expected {columns!r}. "
-                "Is this the right IMDb file?"
-            )
-        for line_number, line in enumerate(handle, start=2):
-            line = line.rstrip("\r\n")
-            if not line:
-                continue
-            stats.read += 1
-            fields = line.split("\t")
-            if len(fields) != len(columns):
-                stats.bad_row(line_number, f"{len(fields)} columns, expected {len(columns)}", line)
-                continue
-            yield line_number, fields, line
-
-
-def _int_or_none(value: str, low: int, high: int, what: str) -> int | None:
-    if value == NULL or value == "":
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise BadRow(f"{what} {value!r} is not a whole number") from None
-    if not low <= number <= high:
-        raise BadRow(f"{what} {number} is outside {low}..{high}")
-    return number
-
-
-def _text(value: str) -> str:
-    return "" if value == NULL else value
+from catalog.imdb_import import FileStats, ImdbFileError, ImdbImport
 
 
 class Command(BaseCommand):
@@ -131,392 +34,25 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1.")
-        self.batch_size = options["batch_size"]
-        self.progress_every = max(1, options["progress_every"])
         self.verbosity = options["verbosity"]
-        self.genre_ids: dict[str, int] = dict(Genre.objects.values_list("name", "id"))
         started = time.perf_counter()
-        with connection.cursor() as cursor:
-            self._create_temp_tables(cursor)
-        imported_ids = self.import_basics(options["basics"], options["include_adult"])
-        if options["principals"] or options["crew"]:
-            self.import_credits(
-                imported_ids, options["principals"], options["crew"], options["names"]
-            )
-        elif options["names"]:
-            self.stdout.write("--names is used only with --principals or --crew; ignored.")
+        run = ImdbImport(self, options["batch_size"], options["progress_every"])
+        try:
+            imported_ids = run.import_basics(options["basics"], options["include_adult"])
+            if options["principals"] or options["crew"]:
+                run.import_credits(
+                    imported_ids, options["principals"], options["crew"], options["names"]
+                )
+            elif options["names"]:
+                self.stdout.write("--names is used only with --principals or --crew; ignored.")
+        except ImdbFileError as exc:
+            raise CommandError(str(exc)) from exc
         elapsed = time.perf_counter() - started
         self.stdout.write(self.style.SUCCESS(f"Done in {elapsed:.1f} s."))
 
-    # Titles ---------------------------------------------------------------------------
+    # What the import reports (catalog.imdb_import.Reporter) ---------------------------------
 
-    def _create_temp_tables(self, cursor) -> None:
-        cursor.execute(
-            """
-            CREATE TEMP TABLE IF NOT EXISTS import_title (
-                imdb_id varchar(12) PRIMARY KEY, kind varchar(12), name varchar(300),
-                original_name varchar(300), year smallint, runtime smallint,
-                slug varchar(120), search_name varchar(610), trigrams varchar(3)[]
-            ) ON COMMIT DELETE ROWS;
-            CREATE TEMP TABLE IF NOT EXISTS import_credit (
-                tconst varchar(12), nconst varchar(12), role varchar(10),
-                ord smallint, character varchar(300)
-            );
-            CREATE TEMP TABLE IF NOT EXISTS import_person (
-                imdb_id varchar(12) PRIMARY KEY, name varchar(200),
-                birth_year smallint, death_year smallint
-            ) ON COMMIT DELETE ROWS;
-            TRUNCATE import_credit;
-            """
-        )
-
-    def _parse_basics(self, fields: list[str]) -> tuple | None:
-        tconst, title_type, primary, original, adult, start_year, _end, runtime, genres = fields
-        if not TCONST.match(tconst):
-            raise BadRow(f"tconst {tconst!r} is not an IMDb title id")
-        name = _text(primary).strip()
-        if not name:
-            raise BadRow("no primaryTitle")
-        original = _text(original).strip()
-        if original == name:
-            original = ""
-        year = _int_or_none(start_year, 1850, 2100, "startYear")
-        minutes = _int_or_none(runtime, 0, 32767, "runtimeMinutes")
-        if adult not in ("0", "1", NULL):
-            raise BadRow(f"isAdult {adult!r} is not 0 or 1")
-        genre_names = [] if genres in (NULL, "") else [g.strip()[:60] for g in genres.split(",")]
-        normalised = search_text(name[:300], original[:300])
-        # The slug from the normalised name: like slugify(), without a second Unicode pass.
-        name_words = normalise_name(name[:300]).split()[:20]
-        slug = "-".join([*name_words, str(year)] if year else name_words)[:120].strip("-")
-        return (
-            tconst,
-            KINDS[title_type],
-            name[:300],
-            original[:300],
-            year,
-            minutes,
-            slug or "title",
-            normalised,
-            name_trigrams(normalised),
-            [g for g in genre_names if g],
-        )
-
-    def import_basics(self, path: Path, include_adult: bool) -> set[str]:
-        stats = FileStats(path.name)
-        counts = Counter()
-        imported: set[str] = set()
-        batch: dict[str, tuple] = {}
-        started = time.perf_counter()
-        for line_number, fields, line in _rows(path, BASICS_COLUMNS, stats):
-            if stats.read % self.progress_every == 0:
-                self._progress(stats, started)
-            if fields[1] not in KINDS:
-                stats.skipped[f"titleType {fields[1]}"] += 1
-                continue
-            if fields[4] == "1" and not include_adult:
-                stats.skipped["adult"] += 1
-                continue
-            try:
-                row = self._parse_basics(fields)
-            except BadRow as exc:
-                stats.bad_row(line_number, str(exc), line)
-                continue
-            stats.kept += 1
-            batch[row[0]] = row  # a repeated id in one batch: the last row wins
-            imported.add(row[0])
-            if len(batch) >= self.batch_size:
-                counts.update(self._flush_titles(list(batch.values())))
-                batch.clear()
-        if batch:
-            counts.update(self._flush_titles(list(batch.values())))
-        elapsed = max(time.perf_counter() - started, 1e-9)
-        self._report(stats, elapsed)
-        self.stdout.write(
-            f"  titles: {counts['inserted']:,} new, {counts['updated']:,} changed, "
-            f"{stats.kept - counts['inserted'] - counts['updated']:,} unchanged; "
-            f"genre links: {counts['genres_added']:,} added, {counts['genres_removed']:,} removed"
-        )
-        return imported
-
-    def _ensure_genres(self, rows: list[tuple]) -> None:
-        missing = {name for row in rows for name in row[9]} - self.genre_ids.keys()
-        if not missing:
-            return
-        Genre.objects.bulk_create(
-            [Genre(name=name, slug=slugify(name)[:60] or f"genre-{name}") for name in missing],
-            ignore_conflicts=True,
-        )
-        self.genre_ids = dict(Genre.objects.values_list("name", "id"))
-
-    @transaction.atomic
-    def _flush_titles(self, rows: list[tuple]) -> Counter:
-        self._ensure_genres(rows)
-        counts = Counter()
-        with connection.cursor() as cursor:
-            # ON COMMIT empties it too, but not inside an outer transaction (tests, callers).
-            cursor.execute("TRUNCATE import_title")
-            with cursor.cursor.copy(
-                "COPY import_title (imdb_id, kind, name, original_name, year, runtime, slug,"
-                " search_name, trigrams) FROM STDIN"
-            ) as copy:
-                for row in rows:
-                    copy.write_row(row[:9])
-            cursor.execute(
-                """
-                INSERT INTO catalog_title AS t (
-                    imdb_id, kind, name, original_name, year, runtime_minutes, slug,
-                    search_name, name_trigrams, synopsis, poster, poster_list, poster_page,
-                    trailer_url, created_at, updated_at, ratings_count, percentile_sum,
-                    percentile_count
-                )
-                SELECT imdb_id, kind, name, original_name, year, runtime, slug, search_name,
-                       trigrams, '', '', '', '', '', now(), now(), 0, 0, 0
-                FROM import_title
-                ON CONFLICT (imdb_id) DO UPDATE SET
-                    kind = EXCLUDED.kind, name = EXCLUDED.name,
-                    original_name = EXCLUDED.original_name, year = EXCLUDED.year,
-                    runtime_minutes = EXCLUDED.runtime_minutes,
-                    search_name = EXCLUDED.search_name, name_trigrams = EXCLUDED.name_trigrams,
-                    updated_at = now()
-                WHERE (t.kind, t.name, t.original_name, t.year, t.runtime_minutes)
-                      IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.name, EXCLUDED.original_name,
-                                        EXCLUDED.year, EXCLUDED.runtime_minutes)
-                RETURNING imdb_id, id, (xmax = 0)
-                """
-            )
-            title_ids: dict[str, int] = {}
-            for imdb_id, title_id, inserted in cursor.fetchall():
-                title_ids[imdb_id] = title_id
-                counts["inserted" if inserted else "updated"] += 1
-            unchanged = [row[0] for row in rows if row[0] not in title_ids]
-            if unchanged:
-                cursor.execute(
-                    "SELECT imdb_id, id FROM catalog_title WHERE imdb_id = ANY(%s)", [unchanged]
-                )
-                title_ids.update(cursor.fetchall())
-            counts.update(self._sync_genres(cursor, rows, title_ids))
-        return counts
-
-    def _sync_genres(self, cursor, rows: list[tuple], title_ids: dict[str, int]) -> Counter:
-        """Make each title's genres exactly those of its row (index lookups only)."""
-        wanted = {(title_ids[row[0]], self.genre_ids[name]) for row in rows for name in row[9]}
-        cursor.execute(
-            "SELECT title_id, genre_id FROM catalog_title_genres WHERE title_id = ANY(%s)",
-            [list(title_ids.values())],
-        )
-        existing = set(cursor.fetchall())
-        stale, missing = existing - wanted, wanted - existing
-        if stale:
-            cursor.execute(
-                """
-                DELETE FROM catalog_title_genres
-                WHERE (title_id, genre_id) IN (
-                    SELECT * FROM unnest(%s::bigint[], %s::bigint[])
-                )
-                """,
-                [[pair[0] for pair in stale], [pair[1] for pair in stale]],
-            )
-        if missing:
-            cursor.execute(
-                """
-                INSERT INTO catalog_title_genres (title_id, genre_id)
-                SELECT * FROM unnest(%s::bigint[], %s::bigint[])
-                ON CONFLICT DO NOTHING
-                """,
-                [[pair[0] for pair in missing], [pair[1] for pair in missing]],
-            )
-        return Counter(genres_removed=len(stale), genres_added=len(missing))
-
-    # People and credits ---------------------------------------------------------------
-
-    def import_credits(self, imported_ids: set[str], principals, crew, names) -> None:
-        needed_people: set[str] = set()
-        if crew:
-            self._stage_crew(crew, imported_ids, needed_people)
-        if principals:
-            self._stage_principals(principals, imported_ids, needed_people)
-        if names:
-            self._import_people(names, needed_people)
-        else:
-            self.stdout.write("  no --names file: credits only for people already known")
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                """
-                INSERT INTO catalog_credit AS c (title_id, person_id, role, "order", character)
-                SELECT t.id, p.id, i.role, min(i.ord), max(i.character)
-                FROM import_credit i
-                JOIN catalog_title t ON t.imdb_id = i.tconst
-                JOIN catalog_person p ON p.imdb_id = i.nconst
-                GROUP BY t.id, p.id, i.role
-                ON CONFLICT (title_id, person_id, role) DO UPDATE SET
-                    "order" = EXCLUDED."order", character = EXCLUDED.character
-                WHERE (c."order", c.character)
-                      IS DISTINCT FROM (EXCLUDED."order", EXCLUDED.character)
-                """
-            )
-            changed = cursor.rowcount
-            cursor.execute(
-                """
-                SELECT count(*) FROM (
-                    SELECT DISTINCT tconst, nconst, role FROM import_credit i
-                    WHERE NOT EXISTS (SELECT 1 FROM catalog_person p WHERE p.imdb_id = i.nconst)
-                ) missing
-                """
-            )
-            (missing,) = cursor.fetchone()
-            cursor.execute("TRUNCATE import_credit")
-        self.stdout.write(f"  credits: {changed:,} new or changed")
-        if missing:
-            self.stdout.write(f"  credits skipped, person not in the database: {missing:,}")
-
-    def _copy_credits(self, rows: list[tuple]) -> None:
-        with (
-            transaction.atomic(),
-            connection.cursor() as cursor,
-            cursor.cursor.copy(
-                "COPY import_credit (tconst, nconst, role, ord, character) FROM STDIN"
-            ) as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-
-    def _stage_crew(self, path: Path, imported_ids: set[str], needed: set[str]) -> None:
-        stats = FileStats(path.name)
-        started = time.perf_counter()
-        rows: list[tuple] = []
-        for line_number, (tconst, directors, writers), line in _rows(path, CREW_COLUMNS, stats):
-            if tconst not in imported_ids:
-                stats.skipped["title not imported"] += 1
-                continue
-            people = []
-            for role, column in (("director", directors), ("writer", writers)):
-                if column == NULL:
-                    continue
-                for order, nconst in enumerate(column.split(","), start=1):
-                    people.append((tconst, nconst, role, min(order, 32767), ""))
-            if any(not NCONST.match(person[1]) for person in people):
-                stats.bad_row(line_number, "a person id is not an IMDb name id", line)
-                continue
-            stats.kept += 1
-            rows.extend(people)
-            needed.update(person[1] for person in people)
-            if len(rows) >= self.batch_size:
-                self._copy_credits(rows)
-                rows = []
-            if stats.read % self.progress_every == 0:
-                self._progress(stats, started)
-        if rows:
-            self._copy_credits(rows)
-        self._report(stats, max(time.perf_counter() - started, 1e-9))
-
-    def _stage_principals(self, path: Path, imported_ids: set[str], needed: set[str]) -> None:
-        stats = FileStats(path.name)
-        started = time.perf_counter()
-        rows: list[tuple] = []
-        for line_number, fields, line in _rows(path, PRINCIPALS_COLUMNS, stats):
-            tconst, ordering, nconst, category, _job, characters = fields
-            if tconst not in imported_ids:
-                stats.skipped["title not imported"] += 1
-                continue
-            if category in CAST_CATEGORIES:
-                role = "cast"
-            elif category in ("director", "writer"):
-                role = category
-            else:
-                stats.skipped[f"category {category}"] += 1
-                continue
-            try:
-                if not NCONST.match(nconst):
-                    raise BadRow(f"nconst {nconst!r} is not an IMDb name id")
-                order = _int_or_none(ordering, 0, 32767, "ordering") or 0
-                character = ""
-                if characters != NULL:
-                    parsed = json.loads(characters)
-                    if not isinstance(parsed, list):
-                        raise BadRow("characters is not a JSON list")
-                    character = ", ".join(str(item) for item in parsed)[:300]
-            except (BadRow, json.JSONDecodeError) as exc:
-                stats.bad_row(line_number, str(exc), line)
-                continue
-            stats.kept += 1
-            rows.append((tconst, nconst, role, order, character))
-            needed.add(nconst)
-            if len(rows) >= self.batch_size:
-                self._copy_credits(rows)
-                rows = []
-            if stats.read % self.progress_every == 0:
-                self._progress(stats, started)
-        if rows:
-            self._copy_credits(rows)
-        self._report(stats, max(time.perf_counter() - started, 1e-9))
-
-    def _import_people(self, path: Path, needed: set[str]) -> None:
-        stats = FileStats(path.name)
-        started = time.perf_counter()
-        counts = Counter()
-        batch: dict[str, tuple] = {}
-        for line_number, fields, line in _rows(path, NAMES_COLUMNS, stats):
-            nconst, name, birth, death = fields[:4]
-            if nconst not in needed:
-                stats.skipped["not credited in an imported title"] += 1
-                continue
-            try:
-                if not _text(name).strip():
-                    raise BadRow("no primaryName")
-                row = (
-                    nconst,
-                    name.strip()[:200],
-                    _int_or_none(birth, 1, 2100, "birthYear"),
-                    _int_or_none(death, 1, 2100, "deathYear"),
-                )
-            except BadRow as exc:
-                stats.bad_row(line_number, str(exc), line)
-                continue
-            stats.kept += 1
-            batch[nconst] = row
-            if len(batch) >= self.batch_size:
-                counts.update(self._flush_people(list(batch.values())))
-                batch.clear()
-            if stats.read % self.progress_every == 0:
-                self._progress(stats, started)
-        if batch:
-            counts.update(self._flush_people(list(batch.values())))
-        self._report(stats, max(time.perf_counter() - started, 1e-9))
-        self.stdout.write(
-            f"  people: {counts['inserted']:,} new, {counts['updated']:,} changed, "
-            f"{stats.kept - counts['inserted'] - counts['updated']:,} unchanged"
-        )
-
-    @transaction.atomic
-    def _flush_people(self, rows: list[tuple]) -> Counter:
-        counts = Counter()
-        with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE import_person")
-            with cursor.cursor.copy(
-                "COPY import_person (imdb_id, name, birth_year, death_year) FROM STDIN"
-            ) as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(
-                """
-                INSERT INTO catalog_person AS p (imdb_id, name, birth_year, death_year)
-                SELECT imdb_id, name, birth_year, death_year FROM import_person
-                ON CONFLICT (imdb_id) DO UPDATE SET
-                    name = EXCLUDED.name, birth_year = EXCLUDED.birth_year,
-                    death_year = EXCLUDED.death_year
-                WHERE (p.name, p.birth_year, p.death_year)
-                      IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.birth_year, EXCLUDED.death_year)
-                RETURNING (xmax = 0)
-                """
-            )
-            for (inserted,) in cursor.fetchall():
-                counts["inserted" if inserted else "updated"] += 1
-        return counts
-
-    # Output ---------------------------------------------------------------------------
-
-    def _progress(self, stats: FileStats, started: float) -> None:
+    def progress(self, stats: FileStats, started: float) -> None:
         if self.verbosity < 1:
             return
         rate = stats.read / max(time.perf_counter() - started, 1e-9)
@@ -524,7 +60,7 @@ class Command(BaseCommand):
             f"  {stats.name}: {stats.read:,} rows read, {stats.kept:,} kept ({rate:,.0f} rows/s)"
         )
 
-    def _report(self, stats: FileStats, elapsed: float) -> None:
+    def file_done(self, stats: FileStats, elapsed: float) -> None:
         self.stdout.write(
             f"{stats.name}: {stats.read:,} rows read in {elapsed:.1f} s "
             f"({stats.read / elapsed:,.0f} rows/s); {stats.kept:,} kept, {stats.bad:,} bad"
@@ -535,3 +71,6 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(f"  {stats.bad:,} bad rows skipped, e.g.:"))
             for example in stats.examples:
                 self.stdout.write(f"    {example}")
+
+    def say(self, message: str) -> None:
+        self.stdout.write(message)

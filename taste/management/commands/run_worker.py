@@ -10,7 +10,7 @@ import threading
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
-from taste import services
+from taste import tasks
 
 logger = logging.getLogger("taste.worker")
 
@@ -42,7 +42,7 @@ class Command(DbWorkerCommand):
 
         def dispatch() -> None:
             try:
-                dispatched = services.dispatch_changes(settle_seconds=settle)
+                dispatched = tasks.dispatch_changes(settle_seconds=settle)
                 if dispatched.users or dispatched.titles:
                     logger.info(
                         "Queued taste refreshes: %d users, %d titles",

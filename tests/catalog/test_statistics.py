@@ -3,69 +3,16 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from catalog.models import CreditRole
-from catalog.selectors import similar_titles, title_statistics, trailer_embed_url
+from catalog.selectors import title_statistics, trailer_embed_url
 from ratings.services import RatingInput, rate_many
-from tests.factories import CreditFactory, GenreFactory, PersonFactory, TitleFactory, UserFactory
+from tests.factories import TitleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def films():
-    drama, crime = (
-        GenreFactory(name="Drama", slug="drama"),
-        GenreFactory(name="Crime", slug="crime"),
-    )
-    director = PersonFactory(name="Steve Buscemi")
-    made = {name: TitleFactory(name=name) for name in ["Interview", "Trees", "Fargo", "Cars"]}
-    made["Interview"].genres.add(drama)
-    made["Trees"].genres.add(drama)
-    made["Fargo"].genres.add(drama, crime)
-    for name in ("Interview", "Trees"):
-        CreditFactory(title=made[name], person=director, role=CreditRole.DIRECTOR)
-    return made
-
-
-def test_similar_titles_rank_shared_people_above_shared_genres(films):
-    similar = similar_titles(films["Interview"])
-    assert [item.title.name for item in similar] == ["Trees", "Fargo"]
-    assert similar[0].reasons == ["1 shared person", "1 shared genre"]
-
-
-def test_similar_titles_use_co_ratings(films):
-    fans = UserFactory.create_batch(3)
-    for user in fans:
-        rate_many(
-            user,
-            [
-                RatingInput(films["Interview"].pk, 90),
-                RatingInput(films["Cars"].pk, 85),
-                *[RatingInput(TitleFactory().pk, score) for score in (10, 30, 50, 70)],
-            ],
-        )
-    names = [item.title.name for item in similar_titles(films["Interview"])]
-    assert "Cars" in names
-    cars = next(i for i in similar_titles(films["Interview"]) if i.title.name == "Cars")
-    assert "liked by 3 of its fans" in cars.reasons
-
-
-def test_similar_titles_is_two_queries(films, django_assert_num_queries):
-    with django_assert_num_queries(2):
-        similar_titles(films["Interview"])
-
-
-def test_similar_fragment_and_full_page(client, films):
-    title = films["Interview"]
-    url = reverse("catalog:title-similar", args=[title.pk, title.slug])
-    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
-    assert "Trees" in fragment and "<html" not in fragment
-    page = client.get(url).content.decode()
-    assert "<html" in page and "Titles similar to Interview" in page
-    wrong = client.get(reverse("catalog:title-similar", args=[title.pk, "old"]))
-    assert wrong.status_code == 301 and wrong["Location"] == url
-    missing = reverse("catalog:title-similar", args=[999999, "x"])
-    assert client.get(missing).status_code == 404
+    return {name: TitleFactory(name=name) for name in ["Interview", "Cars"]}
 
 
 def test_statistics_count_scores_percentiles_and_years(films):
