@@ -1,13 +1,12 @@
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog import selectors, services
 from catalog.filters import SORT_CHOICES, TitleFilter
 from catalog.models import Title
+from core.http import canonical_redirect, safe_next
 from ratings.selectors import viewer_rating
 from taste import selectors as taste_selectors
 
@@ -66,23 +65,16 @@ def _canonical_title(request, pk: int, slug: str, view_name: str):
         title = selectors.title_for_page(pk)
     else:
         title = selectors.title_by_pk(pk)
-    if slug != title.slug:
-        url = reverse(view_name, kwargs={"pk": title.pk, "slug": title.slug})
-        if request.META.get("QUERY_STRING"):
-            url = f"{url}?{request.META['QUERY_STRING']}"
-        return title, redirect(url, permanent=True)
-    return title, None
+    return title, canonical_redirect(request, title, slug, view_name)
 
 
 def _reviews_context(request, title: Title) -> dict:
-    sort = request.GET.get("sort", "newest")
-    if sort not in selectors.REVIEW_SORTS:
-        sort = "newest"
+    sort = selectors.REVIEW_SORTS.parse(request.GET.get("sort"))
     return {
         "title": title,
         "reviews_page": selectors.title_page_ratings(title, sort, request.GET.get("reviews_page")),
         "review_sort": sort,
-        "review_sorts": [(key, label) for key, (label, _order) in selectors.REVIEW_SORTS.items()],
+        "review_sorts": selectors.REVIEW_SORTS.choices,
         "compact": _prefers_compact(request),
     }
 
@@ -119,12 +111,7 @@ def title_compact_view(request, pk: int, slug: str):
         return render(
             request, "catalog/title_detail.html#reviews", _reviews_context(request, title)
         )
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = f"{title.get_absolute_url()}#title-reviews"
-    return redirect(next_url)
+    return redirect(safe_next(request, f"{title.get_absolute_url()}#title-reviews"))
 
 
 @require_safe

@@ -14,7 +14,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Title
@@ -31,6 +30,7 @@ from collections_app.templatetags.collections_tags import (
     add_to_collection_context,
     title_collections_context,
 )
+from core.http import canonical_redirect, safe_next
 from moderation.services import check_collection_allowed
 
 ITEMS_PARTIAL = "collections_app/collection_detail.html#items"
@@ -63,9 +63,7 @@ def owner_required(view):
 @require_GET
 def collection_list(request):
     query = request.GET.get("q", "").strip()[:200]
-    sort = request.GET.get("sort", selectors.DEFAULT_SORT)
-    if sort not in selectors.SORTS:
-        sort = selectors.DEFAULT_SORT
+    sort = selectors.SORTS.parse(request.GET.get("sort"))
     page = Paginator(selectors.public_collections(query, sort), selectors.COLLECTIONS_PER_PAGE)
     page_obj = page.get_page(request.GET.get("page"))
     selectors.attach_previews(page_obj.object_list)
@@ -76,7 +74,7 @@ def collection_list(request):
             "page_obj": page_obj,
             "query": query,
             "sort": sort,
-            "sorts": [(key, label) for key, (label, _) in selectors.SORTS.items()],
+            "sorts": selectors.SORTS.choices,
         },
     )
 
@@ -94,11 +92,8 @@ def my_collections(request):
 @require_GET
 def collection_detail(request, pk: int, slug: str):
     collection = selectors.collection_for_viewer(pk, request.user)
-    if slug != collection.slug:
-        url = collection.get_absolute_url()
-        if request.GET:
-            url = f"{url}?{request.GET.urlencode()}"
-        return redirect(url, permanent=True)
+    if redirect_response := canonical_redirect(request, collection, slug):
+        return redirect_response
     return _render_detail(request, collection)
 
 
@@ -324,15 +319,6 @@ def title_collections(request, title_pk: int):
     )
 
 
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
 @login_required
 def title_add(request, title_pk: int):
     """Add a title to one of the member's collections, or to a new one named in place."""
@@ -348,12 +334,12 @@ def title_add(request, title_pk: int):
         collection, message = result
         if not request.htmx:
             messages.success(request, message)
-            return redirect(_safe_next(request, title.get_absolute_url()))
+            return redirect(safe_next(request, title.get_absolute_url()))
         context = add_to_collection_context(
             request,
             title,
             status_message=message,
-            next_url=_safe_next(request, title.get_absolute_url()),
+            next_url=safe_next(request, title.get_absolute_url()),
         )
         context["added_to"] = collection
         response = render(request, "collections_app/_add_to_collection.html#card", context)
@@ -368,7 +354,7 @@ def title_add(request, title_pk: int):
         return response
     status = 400 if request.method == "POST" else 200
     context = add_to_collection_context(
-        request, title, form=form, next_url=_safe_next(request, title.get_absolute_url())
+        request, title, form=form, next_url=safe_next(request, title.get_absolute_url())
     )
     template = "collections_app/add_to_collection.html"
     if request.htmx:
