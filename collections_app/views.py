@@ -25,7 +25,7 @@ from collections_app.forms import (
     MoveForm,
     NoteForm,
 )
-from collections_app.models import Collection, CollectionItem
+from collections_app.models import NOTE_MAX_LENGTH, Collection, CollectionItem
 from collections_app.templatetags.collections_tags import (
     add_to_collection_context,
     title_collections_context,
@@ -123,6 +123,7 @@ def _render_detail(
         "found_titles": selectors.title_finder(collection, find) if find else [],
         "status_message": status_message,
         "error_message": error_message,
+        "note_max_length": NOTE_MAX_LENGTH,
     }
     template = "collections_app/collection_detail.html"
     if request.htmx and request.method == "POST":

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import scales
 from catalog.models import Title
-from catalog.templatetags.catalog_tags import ordinal
+from core.text import ordinal
 from moderation.services import check_review_allowed
 from ratings import services
 from ratings.forms import RatingForm, rating_form_for, rating_panel_context
