@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Count, Min, Q, QuerySet, Value
@@ -17,6 +17,9 @@ from accounts.importers.parsing import SITE_HEADER
 from accounts.models import ImportBatch, User
 from catalog.models import Genre, Title, TitleKind
 from collections_app.selectors import user_public_collections
+from core.charts import Bar, BarChart, ChartStyle, bar_chart
+from core.sorting import Sorts
+from core.text import ordinal
 from ratings import scales
 from ratings.models import Rating
 
@@ -28,17 +31,20 @@ EXPORT_CHUNK = 2_000
 TOP_GENRES = 8
 
 # Sort key -> (label, order_by). "-" keys are the reverse of the plain ones.
-RATING_SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "-date": ("Newest first", ("-rated_at", "-pk")),
-    "date": ("Oldest first", ("rated_at", "pk")),
-    "-score": ("Highest score", ("-score", "-rated_at", "-pk")),
-    "score": ("Lowest score", ("score", "-rated_at", "-pk")),
-    "-percentile": ("Highest percentile", ("-percentile", "-score", "-pk")),
-    "percentile": ("Lowest percentile", ("percentile", "score", "pk")),
-    "title": ("Title A-Z", ("title__name", "title__year", "pk")),
-    "-title": ("Title Z-A", ("-title__name", "-title__year", "-pk")),
-}
-DEFAULT_RATING_SORT = "-date"
+RATING_SORTS = Sorts(
+    {
+        "-date": ("Newest first", ("-rated_at", "-pk")),
+        "date": ("Oldest first", ("rated_at", "pk")),
+        "-score": ("Highest score", ("-score", "-rated_at", "-pk")),
+        "score": ("Lowest score", ("score", "-rated_at", "-pk")),
+        "-percentile": ("Highest percentile", ("-percentile", "-score", "-pk")),
+        "percentile": ("Lowest percentile", ("percentile", "score", "pk")),
+        "title": ("Title A-Z", ("title__name", "title__year", "pk")),
+        "-title": ("Title Z-A", ("-title__name", "-title__year", "-pk")),
+    },
+    default="-date",
+)
+DEFAULT_RATING_SORT = RATING_SORTS.default
 
 # Percentile bands drawn on the score distribution chart.
 PERCENTILE_BANDS = ((0, 24), (25, 49), (50, 74), (75, 99))
@@ -54,33 +60,19 @@ def member_by_username(username: str) -> User:
 # Profile statistics -------------------------------------------------------------------
 
 
-@dataclass
-class Bar:
-    label: str
-    count: int
-    band: int | None  # index into PERCENTILE_BANDS of the bucket's median percentile
-    percentile_low: int | None = None
-    percentile_high: int | None = None
-    height: float = 0.0
-    x: float = 0.0
-    y: float = 0.0
-    label_x: float = 0.0
-    count_y: float = 0.0
-    show_label: bool = True
-
-
-@dataclass
-class Chart:
-    bars: list[Bar]
-    width: int
-    height: int
-    bar_width: float
-    baseline: float
-    max_count: int
-    has_percentiles: bool
-    label_y: float = 0.0
-    plot_left: int = 0
-    gridlines: list[tuple[float, float, int]] = field(default_factory=list)
+# The profile's charts: counts over the bars, the axis up to the largest count.
+PROFILE_CHART = ChartStyle(
+    width=520,
+    height=220,
+    top=24,
+    right=0,
+    bottom=30,
+    left=34,
+    bar_share=0.72,
+    label_gap=22,
+    scale="max",
+    show_values=True,
+)
 
 
 def _buckets_for_scale(scale: str) -> list[tuple[str, range]]:
@@ -98,7 +90,7 @@ def _buckets_for_scale(scale: str) -> list[tuple[str, range]]:
     return [(label, range(values[0], values[-1] + 1)) for label, values in groups.items()]
 
 
-def score_distribution(member: User, scale: str) -> Chart:
+def score_distribution(member: User, scale: str) -> BarChart:
     """The member's ratings counted per value of the viewer's scale, each bar tinted by
     the percentile band of its ratings (one query)."""
     per_score = {
@@ -116,48 +108,19 @@ def score_distribution(member: User, scale: str) -> Chart:
         low = min(percentiles) if percentiles else None
         high = max(percentiles) if percentiles else None
         band = None
+        note = ""
         if percentiles:
             middle = (low + high) / 2
             band = next(i for i, (a, b) in enumerate(PERCENTILE_BANDS) if middle <= b + 0.999)
-        bars.append(Bar(label, count, band, low, high))
-    return _layout(bars, has_percentiles=any(b.band is not None for b in bars))
-
-
-def _layout(bars: list[Bar], has_percentiles: bool, label_every: int = 1) -> Chart:
-    """Positions (SVG user units) for bars, counts, labels and two gridlines."""
-    width, height, top, bottom, left = 520, 220, 24, 30, 34
-    slot = (width - left) / max(1, len(bars))
-    bar_width = slot * 0.72
-    baseline = height - bottom
-    max_count = max((b.count for b in bars), default=0)
-    for i, bar in enumerate(bars):
-        bar.height = round((baseline - top) * bar.count / max_count, 1) if max_count else 0
-        bar.x = round(left + i * slot + (slot - bar_width) / 2, 1)
-        bar.y = round(baseline - bar.height, 1)
-        bar.label_x = round(bar.x + bar_width / 2, 1)
-        bar.count_y = round(bar.y - 6, 1)
-        bar.show_label = i % label_every == 0 or i == len(bars) - 1
-    gridlines = []
-    if max_count:
-        # Lines at whole counts only: half the maximum (rounded down) and the maximum.
-        for value in sorted({max(1, max_count // 2), max_count}):
-            y = round(baseline - (baseline - top) * value / max_count, 1)
-            gridlines.append((y, round(y - 4, 1), value))
-    return Chart(
-        bars,
-        width,
-        height,
-        round(bar_width, 1),
-        baseline,
-        max_count,
-        has_percentiles,
-        label_y=height - 8,
-        plot_left=left,
-        gridlines=gridlines,
+            span = ordinal(low) if high == low else f"{ordinal(low)}–{ordinal(high)}"
+            note = f", {span} percentile"
+        bars.append(Bar(label, count, band=band, note=note))
+    return bar_chart(
+        "distribution", "Number of ratings per score", bars, style=PROFILE_CHART, label_every=1
     )
 
 
-def ratings_per_year(member: User) -> Chart:
+def ratings_per_year(member: User) -> BarChart:
     """How many titles the member rated in each calendar year (one query)."""
     rows = (
         Rating.objects.filter(user=member)
@@ -167,13 +130,15 @@ def ratings_per_year(member: User) -> Chart:
         .order_by("year")
     )
     counts = {row["year"]: row["n"] for row in rows}
-    if not counts:
-        return _layout([], False)
-    first, last = min(counts), max(counts)
-    first = max(first, last - 19)  # the last twenty years at most
-    bars = [Bar(str(year), counts.get(year, 0), None) for year in range(first, last + 1)]
+    bars = []
+    if counts:
+        first, last = min(counts), max(counts)
+        first = max(first, last - 19)  # the last twenty years at most
+        bars = [Bar(str(year), counts.get(year, 0)) for year in range(first, last + 1)]
     every = 1 if len(bars) <= 8 else 2 if len(bars) <= 14 else 4
-    return _layout(bars, False, label_every=every)
+    return bar_chart(
+        "per-year", "Titles rated per year", bars, style=PROFILE_CHART, label_every=every
+    )
 
 
 def top_genres(member: User, limit: int = TOP_GENRES) -> list[dict]:
@@ -216,12 +181,11 @@ class RatingFilters:
     @classmethod
     def from_query(cls, query, default_compact: bool = False) -> RatingFilters:
         """Filters from a request's GET; unknown values are ignored rather than refused."""
-        sort = query.get("sort", DEFAULT_RATING_SORT)
         kind = query.get("kind", "")
         year_text = query.get("year", "").strip()
         view = query.get("view", "")
         return cls(
-            sort=sort if sort in RATING_SORTS else DEFAULT_RATING_SORT,
+            sort=RATING_SORTS.parse(query.get("sort")),
             kind=kind if kind in TitleKind.values else "",
             genre=query.get("genre", "")[:60],
             year=int(year_text) if year_text.isdigit() and 1870 <= int(year_text) <= 2100 else None,
@@ -246,7 +210,7 @@ def member_ratings(member: User, filters: RatingFilters) -> QuerySet[Rating]:
         ratings = ratings.filter(title__genres__slug=filters.genre)
     if filters.year:
         ratings = ratings.filter(title__year=filters.year)
-    return ratings.order_by(*RATING_SORTS[filters.sort][1])
+    return ratings.order_by(*RATING_SORTS.order_by(filters.sort))
 
 
 def member_ratings_page(member: User, filters: RatingFilters, page_number) -> Page:

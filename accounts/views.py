@@ -7,7 +7,6 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import importers, selectors, services
@@ -18,15 +17,7 @@ from accounts.forms import (
     SettingsForm,
     SignUpForm,
 )
-
-
-def _safe_next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
+from core.http import safe_next
 
 
 def signup(request):
@@ -41,11 +32,11 @@ def signup(request):
             f"Welcome, {user.username}! Choose the scale you like to rate on, then rate a "
             "few titles.",
         )
-        return redirect(_safe_next(request) or reverse("accounts:settings"))
+        return redirect(safe_next(request) or reverse("accounts:settings"))
     return render(
         request,
         "accounts/signup.html",
-        {"form": form, "next": _safe_next(request)},
+        {"form": form, "next": safe_next(request)},
         status=400 if form.errors else 200,
     )
 

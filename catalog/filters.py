@@ -6,22 +6,23 @@ from django.db.models import F
 
 from catalog.models import Genre, Title, TitleKind
 from catalog.selectors import title_search
+from core.sorting import Sorts
 
-SORT_CHOICES = [
-    ("relevance", "Best match"),
-    ("ratings", "Most ratings"),
-    ("percentile", "Highest average percentile"),
-    ("newest", "Newest"),
-    ("oldest", "Oldest"),
-    ("name", "Name"),
-]
-SORT_ORDERINGS = {
-    "ratings": [F("ratings_count").desc(), "name", "id"],
-    "percentile": [F("avg_percentile").desc(nulls_last=True), F("ratings_count").desc(), "id"],
-    "newest": [F("year").desc(nulls_last=True), "name", "id"],
-    "oldest": [F("year").asc(nulls_last=True), "name", "id"],
-    "name": ["name", "year", "id"],
-}
+# "relevance" (offered with a query) orders by search rank, outside these orderings.
+SORTS = Sorts(
+    {
+        "ratings": ("Most ratings", [F("ratings_count").desc(), "name", "id"]),
+        "percentile": (
+            "Highest average percentile",
+            [F("avg_percentile").desc(nulls_last=True), F("ratings_count").desc(), "id"],
+        ),
+        "newest": ("Newest", [F("year").desc(nulls_last=True), "name", "id"]),
+        "oldest": ("Oldest", [F("year").asc(nulls_last=True), "name", "id"]),
+        "name": ("Name", ["name", "year", "id"]),
+    },
+    default="ratings",
+)
+SORT_CHOICES = [("relevance", "Best match"), *SORTS.choices]
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -127,7 +128,7 @@ class TitleFilter(django_filters.FilterSet):
             if has_query:
                 return queryset.order_by(F("search_rank").desc(), F("ratings_count").desc(), "id")
             sort = "ratings"
-        return queryset.order_by(*SORT_ORDERINGS.get(sort or "ratings"))
+        return queryset.order_by(*SORTS.order_by(sort))
 
     @property
     def active_sort(self) -> str:

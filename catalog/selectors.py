@@ -6,14 +6,12 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlparse
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet, Value
+from django.db.models import F, FloatField, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import ExtractYear
 from django.http import Http404
 
 from catalog.models import Credit, CreditRole, Title, WatchLink
 from catalog.search import name_trigrams, normalise_name, prefix_tsquery
-from ratings.models import Rating
 
 # A title needs this many ratings before it is ranked among the top titles, so that
 # one enthusiastic rater cannot put an obscure title at the top.
@@ -159,141 +157,3 @@ def trailer_embed_url(url: str) -> str:
     if _YOUTUBE_ID.match(video_id or ""):
         return f"https://www.youtube-nocookie.com/embed/{video_id}?autoplay=1&rel=0"
     return ""
-
-
-# Statistics -----------------------------------------------------------------------------
-
-
-@dataclass
-class Bar:
-    label: str
-    value: int
-    tick: str = ""  # the axis text, when shorter than the label
-    x: float = 0
-    y: float = 0
-    width: float = 0
-    height: float = 0
-    label_x: float = 0
-    show_label: bool = True
-
-
-@dataclass
-class BarChart:
-    slug: str
-    title: str
-    description: str
-    x_label: str
-    bars: list[Bar]
-    total: int
-    width: int = 0
-    height: int = 0
-    plot_bottom: float = 0
-    plot_left: float = 0
-    plot_right: float = 0
-    max_value: int = 0
-    gridlines: list[tuple[float, int]] = field(default_factory=list)
-
-
-def _layout(chart: BarChart, width: int = 420, height: int = 240) -> BarChart:
-    """Place the bars of a chart in an SVG viewBox (presentation attributes, no CSS)."""
-    left, right, top, bottom = 40, 8, 12, 44
-    plot_width = width - left - right
-    plot_height = height - top - bottom
-    chart.width, chart.height = width, height
-    chart.plot_left, chart.plot_right, chart.plot_bottom = left, width - right, height - bottom
-    chart.max_value = max([bar.value for bar in chart.bars] + [1])
-    nice_max = _nice_ceiling(chart.max_value)
-    count = max(1, len(chart.bars))
-    slot = plot_width / count
-    label_every = math.ceil(count / 10)
-    for index, bar in enumerate(chart.bars):
-        bar.width = round(slot * 0.78, 2)
-        bar.x = round(left + slot * index + (slot - bar.width) / 2, 2)
-        bar.height = round(plot_height * bar.value / nice_max, 2)
-        bar.y = round(top + plot_height - bar.height, 2)
-        bar.label_x = round(left + slot * index + slot / 2, 2)
-        bar.show_label = index % label_every == 0
-    chart.gridlines = [
-        (round(top + plot_height - plot_height * step / 4, 2), round(nice_max * step / 4))
-        for step in range(5)
-    ]
-    return chart
-
-
-def _nice_ceiling(value: int) -> int:
-    """The smallest "round" number (1, 2, 4 or 5 times a power of ten) that fits 4 gridlines."""
-    if value <= 4:
-        return 4
-    magnitude = 10 ** math.floor(math.log10(value))
-    for factor in (1, 2, 4, 5, 10):
-        if factor * magnitude >= value and (factor * magnitude) % 4 == 0:
-            return factor * magnitude
-    return math.ceil(value / 4) * 4
-
-
-def title_statistics(title: Title, max_years: int = 25) -> list[BarChart]:
-    """Distribution of scores and of percentiles, and ratings per year, for SVG charts.
-
-    Three GROUP BY queries, whatever the number of ratings.
-    """
-    ratings = Rating.objects.filter(title=title)
-    score_counts = dict(
-        ratings.annotate(bucket=F("score") / 10)
-        .values("bucket")
-        .annotate(n=Count("id"))
-        .values_list("bucket", "n")
-    )
-    # 100 joins 90-99 so every bucket is ten wide.
-    score_counts[9] = score_counts.get(9, 0) + score_counts.pop(10, 0)
-    percentile_counts = dict(
-        ratings.filter(percentile__isnull=False)
-        .annotate(bucket=F("percentile") / 10)
-        .values("bucket")
-        .annotate(n=Count("id"))
-        .values_list("bucket", "n")
-    )
-    year_counts = dict(
-        ratings.annotate(year=ExtractYear("rated_at"))
-        .values("year")
-        .annotate(n=Count("id"))
-        .values_list("year", "n")
-    )
-    score_bars = [
-        Bar(f"{b * 10}-{b * 10 + 9 if b < 9 else 100}", score_counts.get(b, 0), f"{b * 10}")
-        for b in range(10)
-    ]
-    percentile_bars = [
-        Bar(f"{b * 10}-{b * 10 + 9}", percentile_counts.get(b, 0), f"{b * 10}") for b in range(10)
-    ]
-    year_bars = []
-    if year_counts:
-        last = max(year_counts)
-        first = max(min(year_counts), last - max_years + 1)
-        year_bars = [Bar(str(year), year_counts.get(year, 0)) for year in range(first, last + 1)]
-    charts = [
-        BarChart(
-            "scores",
-            "Distribution of scores",
-            "Number of ratings in each band of ten points on the 0-100 scale.",
-            "Score (0-100)",
-            score_bars,
-            sum(bar.value for bar in score_bars),
-        ),
-        BarChart(
-            "percentiles",
-            "Distribution of percentiles",
-            "Number of ratings in each band of ten percentiles (each rater's own ranking).",
-            "Percentile",
-            percentile_bars,
-            sum(bar.value for bar in percentile_bars),
-        ),
-        BarChart(
-            "years",
-            "Ratings per year",
-            "Number of ratings made in each year.",
-            "Year rated",
-            year_bars,
-            sum(bar.value for bar in year_bars),
-        ),
-    ]
-    return [_layout(chart) for chart in charts]

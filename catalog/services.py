@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from catalog.images import open_checked_image
 from catalog.models import Title
+from core.posters import POSTER_HUES, poster_hue
 
 # Renditions are cropped to the 2:3 poster shape.
 LIST_SIZE = (200, 300)
@@ -78,29 +79,6 @@ def remove_poster(title: Title) -> Title:
     title.poster = title.poster_list = title.poster_page = ""
     Title.objects.filter(pk=title.pk).update(poster="", poster_list="", poster_page="")
     return title
-
-
-# Twelve hues, matching the .poster-hue-N placeholder classes in catalog.css.
-POSTER_HUES = [
-    (122, 36, 28),
-    (140, 74, 22),
-    (120, 98, 24),
-    (56, 96, 44),
-    (28, 98, 78),
-    (26, 84, 112),
-    (34, 60, 122),
-    (66, 44, 120),
-    (98, 36, 112),
-    (124, 32, 78),
-    (74, 66, 60),
-    (40, 70, 62),
-]
-
-
-def poster_hue(title: Title) -> int:
-    """A stable index 0-11 derived from the title's name and year."""
-    key = f"{title.name}|{title.year or ''}".encode()
-    return int.from_bytes(hashlib.sha256(key).digest()[:4], "big") % len(POSTER_HUES)
 
 
 def _font(size: int, bold: bool = True) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:

@@ -6,6 +6,7 @@ from django.http import Http404
 
 from catalog.models import Title
 from collections_app.models import Collection, CollectionItem
+from core.sorting import Sorts
 
 COLLECTIONS_PER_PAGE = 24
 ITEMS_PER_PAGE = 50
@@ -13,12 +14,15 @@ TITLE_COLLECTIONS_PER_PAGE = 20
 PREVIEW_POSTERS = 4
 FINDER_RESULTS = 8
 
-SORTS = {
-    "updated": ("Recently updated", ("-updated_at", "-pk")),
-    "size": ("Most titles", ("-items_count", "-updated_at", "-pk")),
-    "name": ("Name", ("name", "pk")),
-}
-DEFAULT_SORT = "updated"
+SORTS = Sorts(
+    {
+        "updated": ("Recently updated", ("-updated_at", "-pk")),
+        "size": ("Most titles", ("-items_count", "-updated_at", "-pk")),
+        "name": ("Name", ("name", "pk")),
+    },
+    default="updated",
+)
+DEFAULT_SORT = SORTS.default
 
 
 def user_public_collections(user) -> QuerySet[Collection]:
@@ -44,7 +48,7 @@ def public_collections(query: str = "", sort: str = DEFAULT_SORT) -> QuerySet[Co
     query = " ".join(query.split())
     if query:
         collections = collections.filter(name__icontains=query)
-    return collections.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT])[1])
+    return collections.order_by(*SORTS.order_by(sort))
 
 
 def attach_previews(collections, limit: int = PREVIEW_POSTERS) -> None:

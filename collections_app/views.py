@@ -14,7 +14,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Title
@@ -26,11 +25,12 @@ from collections_app.forms import (
     MoveForm,
     NoteForm,
 )
-from collections_app.models import Collection, CollectionItem
+from collections_app.models import NOTE_MAX_LENGTH, Collection, CollectionItem
 from collections_app.templatetags.collections_tags import (
     add_to_collection_context,
     title_collections_context,
 )
+from core.http import canonical_redirect, safe_next
 
 ITEMS_PARTIAL = "collections_app/collection_detail.html#items"
 
@@ -62,9 +62,7 @@ def owner_required(view):
 @require_GET
 def collection_list(request):
     query = request.GET.get("q", "").strip()[:200]
-    sort = request.GET.get("sort", selectors.DEFAULT_SORT)
-    if sort not in selectors.SORTS:
-        sort = selectors.DEFAULT_SORT
+    sort = selectors.SORTS.parse(request.GET.get("sort"))
     page = Paginator(selectors.public_collections(query, sort), selectors.COLLECTIONS_PER_PAGE)
     page_obj = page.get_page(request.GET.get("page"))
     selectors.attach_previews(page_obj.object_list)
@@ -75,7 +73,7 @@ def collection_list(request):
             "page_obj": page_obj,
             "query": query,
             "sort": sort,
-            "sorts": [(key, label) for key, (label, _) in selectors.SORTS.items()],
+            "sorts": selectors.SORTS.choices,
         },
     )
 
@@ -93,11 +91,8 @@ def my_collections(request):
 @require_GET
 def collection_detail(request, pk: int, slug: str):
     collection = selectors.collection_for_viewer(pk, request.user)
-    if slug != collection.slug:
-        url = collection.get_absolute_url()
-        if request.GET:
-            url = f"{url}?{request.GET.urlencode()}"
-        return redirect(url, permanent=True)
+    if redirect_response := canonical_redirect(request, collection, slug):
+        return redirect_response
     return _render_detail(request, collection)
 
 
@@ -127,6 +122,7 @@ def _render_detail(
         "found_titles": selectors.title_finder(collection, find) if find else [],
         "status_message": status_message,
         "error_message": error_message,
+        "note_max_length": NOTE_MAX_LENGTH,
     }
     template = "collections_app/collection_detail.html"
     if request.htmx and request.method == "POST":
@@ -322,15 +318,6 @@ def title_collections(request, title_pk: int):
     )
 
 
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
 @login_required
 def title_add(request, title_pk: int):
     """Add a title to one of the member's collections, or to a new one named in place."""
@@ -346,12 +333,12 @@ def title_add(request, title_pk: int):
         collection, message = result
         if not request.htmx:
             messages.success(request, message)
-            return redirect(_safe_next(request, title.get_absolute_url()))
+            return redirect(safe_next(request, title.get_absolute_url()))
         context = add_to_collection_context(
             request,
             title,
             status_message=message,
-            next_url=_safe_next(request, title.get_absolute_url()),
+            next_url=safe_next(request, title.get_absolute_url()),
         )
         context["added_to"] = collection
         response = render(request, "collections_app/_add_to_collection.html#card", context)
@@ -366,7 +353,7 @@ def title_add(request, title_pk: int):
         return response
     status = 400 if request.method == "POST" else 200
     context = add_to_collection_context(
-        request, title, form=form, next_url=_safe_next(request, title.get_absolute_url())
+        request, title, form=form, next_url=safe_next(request, title.get_absolute_url())
     )
     template = "collections_app/add_to_collection.html"
     if request.htmx:

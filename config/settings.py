@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "core",
     "accounts",
     "catalog",
     "ratings",

@@ -47,18 +47,14 @@ def home_context(request: HttpRequest) -> dict:
 def title_reviews_context(request: HttpRequest, title: Title) -> dict:
     """The "Ratings & Reviews" section of a title page (also its htmx fragment): one page
     of ratings in the requested order, and the viewer's compact-view choice."""
-    sort = request.GET.get("sort", "newest")
-    if sort not in rating_selectors.REVIEW_SORTS:
-        sort = "newest"
+    sort = rating_selectors.REVIEW_SORTS.parse(request.GET.get("sort"))
     return {
         "title": title,
         "reviews_page": rating_selectors.title_page_ratings(
             title, sort, request.GET.get("reviews_page")
         ),
         "review_sort": sort,
-        "review_sorts": [
-            (key, label) for key, (label, _order) in rating_selectors.REVIEW_SORTS.items()
-        ],
+        "review_sorts": rating_selectors.REVIEW_SORTS.choices,
         "compact": _prefers_compact(request),
     }
 
@@ -110,7 +106,7 @@ def title_similar_context(title: Title) -> dict:
 
 def title_statistics_context(title: Title) -> dict:
     """The distribution charts of a title's ratings (three queries)."""
-    return {"title": title, "charts": catalog_selectors.title_statistics(title)}
+    return {"title": title, "charts": rating_selectors.title_statistics(title)}
 
 
 # Profile --------------------------------------------------------------------------------
@@ -134,7 +130,7 @@ def profile_context(request: HttpRequest, member: User, part: str | None = None)
         "per_year": accounts_selectors.ratings_per_year(member),
         "top_genres": accounts_selectors.top_genres(member),
         "filters": filters,
-        "sorts": [(key, label) for key, (label, _order) in accounts_selectors.RATING_SORTS.items()],
+        "sorts": accounts_selectors.RATING_SORTS.choices,
         "options": accounts_selectors.member_filter_options(member),
         "ratings_page": accounts_selectors.member_ratings_page(
             member, filters, request.GET.get("page")

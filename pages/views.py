@@ -3,13 +3,12 @@
 
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import selectors as accounts_selectors
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
+from core.http import canonical_redirect, safe_next
 from pages import builders
 from taste import services as taste_services
 
@@ -27,12 +26,7 @@ def _canonical_title(request, pk: int, slug: str, view_name: str):
         title = catalog_selectors.title_for_page(pk)
     else:
         title = catalog_selectors.title_by_pk(pk)
-    if slug != title.slug:
-        url = reverse(view_name, kwargs={"pk": title.pk, "slug": title.slug})
-        if request.META.get("QUERY_STRING"):
-            url = f"{url}?{request.META['QUERY_STRING']}"
-        return title, redirect(url, permanent=True)
-    return title, None
+    return title, canonical_redirect(request, title, slug, view_name)
 
 
 @require_safe
@@ -68,12 +62,7 @@ def title_compact_view(request, pk: int, slug: str):
             "catalog/title_detail.html#reviews",
             builders.title_reviews_context(request, title),
         )
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = f"{title.get_absolute_url()}#title-reviews"
-    return redirect(next_url)
+    return redirect(safe_next(request, f"{title.get_absolute_url()}#title-reviews"))
 
 
 @require_safe

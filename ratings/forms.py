@@ -21,7 +21,8 @@ class RatingForm(forms.Form):
     review = ReviewField(
         required=False,
         max_length=MAX_REVIEW_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": False}),
+        help_text=f"Plain text, up to {MAX_REVIEW_LENGTH:,} characters.",
         error_messages={
             "max_length": f"A review may have at most {MAX_REVIEW_LENGTH:,} characters "
             "(it has %(show_value)s)."
@@ -84,8 +85,6 @@ def rating_panel_context(
         "my_rating": my_rating,
         "user": user,
         "notice": notice,
-        "review_limit": MAX_REVIEW_LENGTH,
-        "review_limit_display": f"{MAX_REVIEW_LENGTH:,}",
     }
     if user.is_authenticated:
         context["form"] = form or rating_form_for(user, my_rating)

@@ -6,9 +6,12 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet
+from django.db.models.functions import ExtractYear
 
 from catalog.models import Title
+from core.charts import Bar, BarChart, bar_chart
+from core.sorting import Sorts
 from ratings.models import Rating
 from ratings.services import ALL_FRESH_PERCENTILES_SQL, TITLE_TABLE
 
@@ -50,16 +53,19 @@ def home_recent_reviews(limit: int = 8) -> QuerySet[Rating]:
     )
 
 
-REVIEW_SORTS = {
-    "newest": ("Newest", ["-rated_at", "-id"]),
-    "highest": ("Highest score", ["-score", "-rated_at", "-id"]),
-    "lowest": ("Lowest score", ["score", "-rated_at", "-id"]),
-}
+REVIEW_SORTS = Sorts(
+    {
+        "newest": ("Newest", ["-rated_at", "-id"]),
+        "highest": ("Highest score", ["-score", "-rated_at", "-id"]),
+        "lowest": ("Lowest score", ["score", "-rated_at", "-id"]),
+    },
+    default="newest",
+)
 
 
 def title_page_ratings(title: Title, sort: str, page_number) -> Page:
     """One page of a title's ratings and reviews with their raters (two queries)."""
-    ordering = REVIEW_SORTS.get(sort, REVIEW_SORTS["newest"])[1]
+    ordering = REVIEW_SORTS.order_by(sort)
     ratings = (
         Rating.objects.filter(title=title)
         .select_related("user")
@@ -148,3 +154,72 @@ def percentile_mismatches() -> tuple[list[PercentileMismatch], list[AggregateMis
         cursor.execute(CHECK_TITLES_SQL)
         titles = [AggregateMismatch(row[0], row[1:4], row[4:7]) for row in cursor.fetchall()]
     return ratings, titles
+
+
+# Statistics -----------------------------------------------------------------------------
+
+
+def title_statistics(title: Title, max_years: int = 25) -> list[BarChart]:
+    """Distribution of scores and of percentiles, and ratings per year, for SVG charts.
+
+    Three GROUP BY queries, whatever the number of ratings.
+    """
+    ratings = Rating.objects.filter(title=title)
+    score_counts = dict(
+        ratings.annotate(bucket=F("score") / 10)
+        .values("bucket")
+        .annotate(n=Count("id"))
+        .values_list("bucket", "n")
+    )
+    # 100 joins 90-99 so every bucket is ten wide.
+    score_counts[9] = score_counts.get(9, 0) + score_counts.pop(10, 0)
+    percentile_counts = dict(
+        ratings.filter(percentile__isnull=False)
+        .annotate(bucket=F("percentile") / 10)
+        .values("bucket")
+        .annotate(n=Count("id"))
+        .values_list("bucket", "n")
+    )
+    year_counts = dict(
+        ratings.annotate(year=ExtractYear("rated_at"))
+        .values("year")
+        .annotate(n=Count("id"))
+        .values_list("year", "n")
+    )
+    score_bars = [
+        Bar(f"{b * 10}-{b * 10 + 9 if b < 9 else 100}", score_counts.get(b, 0), f"{b * 10}")
+        for b in range(10)
+    ]
+    percentile_bars = [
+        Bar(f"{b * 10}-{b * 10 + 9}", percentile_counts.get(b, 0), f"{b * 10}") for b in range(10)
+    ]
+    year_bars = []
+    if year_counts:
+        last = max(year_counts)
+        first = max(min(year_counts), last - max_years + 1)
+        year_bars = [Bar(str(year), year_counts.get(year, 0)) for year in range(first, last + 1)]
+    return [
+        bar_chart(
+            "scores",
+            "Distribution of scores",
+            score_bars,
+            description="Number of ratings in each band of ten points on the 0-100 scale.",
+            x_label="Score (0-100)",
+        ),
+        bar_chart(
+            "percentiles",
+            "Distribution of percentiles",
+            percentile_bars,
+            description=(
+                "Number of ratings in each band of ten percentiles (each rater's own ranking)."
+            ),
+            x_label="Percentile",
+        ),
+        bar_chart(
+            "years",
+            "Ratings per year",
+            year_bars,
+            description="Number of ratings made in each year.",
+            x_label="Year rated",
+        ),
+    ]

@@ -11,7 +11,7 @@ from django.template.defaultfilters import floatformat
 from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog.models import Title
-from catalog.templatetags.catalog_tags import ordinal
+from core.text import ordinal
 from ratings import scales, services
 from ratings.forms import RatingForm, rating_form_for, rating_panel_context
 from ratings.selectors import viewer_rating

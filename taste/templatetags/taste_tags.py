@@ -68,23 +68,3 @@ def prediction_accuracy_panel(context, profile_user, accuracy):
         "profile_user": profile_user,
         "is_self": viewer.is_authenticated and viewer.pk == profile_user.pk,
     }
-
-
-@register.filter
-def signed(value, digits: int = 1) -> str:
-    """+3.2 / -1.0 / 0.0, for offsets on explanation pages."""
-    value = float(value)
-    text = f"{value:+.{int(digits)}f}"
-    return "0.0" if text in ("+0.0", "-0.0") else text.replace("-", "−")
-
-
-@register.filter
-def plus(value, digits: int = 2) -> str:
-    """ "+ 3.20" / "− 1.00": a signed term added to what precedes it in a formula."""
-    value = float(value)
-    return f"{'−' if value < 0 else '+'} {abs(value):.{int(digits)}f}"
-
-
-@register.filter
-def percent(value) -> str:
-    return "" if value is None else f"{float(value) * 100:.0f}%"

@@ -3,7 +3,8 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from catalog.selectors import title_statistics, trailer_embed_url
+from catalog.selectors import trailer_embed_url
+from ratings.selectors import title_statistics
 from ratings.services import RatingInput, rate_many
 from tests.factories import TitleFactory, UserFactory
 

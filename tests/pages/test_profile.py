@@ -149,14 +149,3 @@ def test_member_with_no_ratings_gets_friendly_empty_states(client):
     assert "You have not rated anything yet" in content
     assert "Edit settings" in content
     assert "No reviews yet" in content
-
-
-def test_chart_gridlines_sit_at_whole_counts():
-    from accounts.selectors import Bar, _layout
-
-    chart = _layout([Bar("a", 3, None), Bar("b", 1, None)], has_percentiles=False)
-    baseline, top = chart.baseline, chart.bars[0].y
-    heights = {value: baseline - y for y, _label_y, value in chart.gridlines}
-    assert set(heights) == {1, 3}
-    assert heights[1] * 3 == pytest.approx(heights[3], abs=0.2)
-    assert baseline - top == pytest.approx(heights[3], abs=0.2)
