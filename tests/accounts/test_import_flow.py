@@ -9,6 +9,7 @@ from ratings.models import Rating
 from ratings.services import rate
 from tests.accounts import samples
 from tests.factories import TitleFactory, UserFactory
+from tests.html import select_one
 
 pytestmark = pytest.mark.django_db
 
@@ -359,6 +360,16 @@ def test_unknown_preview_tab_and_bad_page_fall_back(client, member, catalog, upl
     batch = _batch(member)
     response = client.get(batch.get_absolute_url() + "?show=nonsense&page=abc")
     assert response.status_code == 200
+    # The first tab that has lines (Matched here), at its first page.
+    tabs = select_one(response, "nav", class_="import-tabs")
+    assert select_one(tabs, "a", aria_current="page").text == "Matched (5)"
+    assert response.context["rows_page"].number == 1
+    # Nothing matched: the fallback is the first non-empty tab, not always Matched.
+    upload("plain.csv", "title,year,score\n" + "".join(f"Film {n},2000,50\n" for n in range(120)))
+    response = client.get(_batch(member).get_absolute_url() + "?show=nonsense&page=abc")
+    tabs = select_one(response, "nav", class_="import-tabs")
+    assert select_one(tabs, "a", aria_current="page").text == "Not found (120)"
+    assert "Page 1 of 3" in response.content.decode()
 
 
 def test_preview_page_query_count_does_not_grow_with_rows(

@@ -1,4 +1,5 @@
 import io
+import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -121,19 +122,25 @@ def test_new_avatar_replaces_and_deletes_the_old_file(
         client.post(reverse("accounts:settings"), _form(avatar=second))
     member.refresh_from_db()
     assert member.avatar.path != old_path
-    import os
-
     assert not os.path.exists(old_path)
 
 
-def test_avatar_can_be_removed(client, member):
-    client.post(
+def test_avatar_can_be_removed(client, member, django_capture_on_commit_callbacks):
+    response = client.post(
         reverse("accounts:settings"),
         _form(avatar=SimpleUploadedFile("a.png", _image(), content_type="image/png")),
     )
-    client.post(reverse("accounts:settings"), _form(remove_avatar="on"))
+    assert response.status_code == 302
     member.refresh_from_db()
-    assert not member.avatar
+    assert member.avatar
+    path = member.avatar.path
+    assert os.path.exists(path)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:settings"), _form(remove_avatar="on"))
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.avatar.name == ""
+    assert not os.path.exists(path)
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,14 @@ def _upload(data: bytes, name: str = "poster.jpg") -> SimpleUploadedFile:
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
 def test_jpeg_png_and_webp_are_accepted(fmt):
-    validate_poster(_upload(_image_bytes(fmt)))
+    upload = _upload(_image_bytes(fmt))
+    assert validate_poster(upload) is None
+    # Accepted means stored: as a JPEG of the same size and colour.
+    title = save_poster(TitleFactory(), upload)
+    with Image.open(Title.objects.get(pk=title.pk).poster.path) as stored:
+        assert (stored.format, stored.size) == ("JPEG", (300, 450))
+        red, green, blue = stored.convert("RGB").getpixel((150, 225))
+        assert abs(red - 200) <= 4 and abs(green - 30) <= 4 and abs(blue - 30) <= 4
 
 
 def test_other_formats_are_refused_with_a_clear_message():

@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
+from pytest_django.asserts import assertInHTML
 
 from accounts.models import User
 from catalog.models import CreditRole, Title, WatchKind
@@ -18,6 +19,7 @@ from tests.factories import (
     UserFactory,
     WatchLinkFactory,
 )
+from tests.html import select_one
 
 pytestmark = pytest.mark.django_db
 
@@ -98,12 +100,19 @@ def test_ratings_show_date_score_ordinal_percentile_and_escaped_review(client, i
         rated_at=datetime(2008, 5, 24, 12, tzinfo=UTC),
     )
     content = _get(client, interview).content.decode()
-    rating = Rating.objects.get(user=users[0], title=interview)
-    assert "Rated 24 May 2008" in content
-    assert ">73<" in content
-    assert f">{rating.percentile}th<" in content or rating.percentile in (1, 2, 3)
-    assert "Awkward &lt;b&gt;but&lt;/b&gt; fulfilling.<br>Second line." in content
-    assert 'Ratings &amp; Reviews <span class="count">(1)</span>' in content
+    # 73 among 10, 30, 50, 73, 90: floor(100 * (3 + 1/2) / 5) = 70.
+    assert Rating.objects.get(user=users[0], title=interview).percentile == 70
+    review = select_one(content, "li", class_="review")
+    assert select_one(review, "time", datetime="2008-05-24").text == "Rated 24 May 2008"
+    assert select_one(review, "span", class_="review-score").text == "73"
+    percentile = select_one(review, "span", class_="review-percentile")
+    assert percentile.text == "70th"
+    assert percentile.get("title") == "Percentile among this rater's own ratings"
+    assertInHTML(
+        '<div class="review-text">Awkward &lt;b&gt;but&lt;/b&gt; fulfilling.<br>Second line.</div>',
+        content,
+    )
+    assert select_one(content, "h2", id="reviews-heading").text == "Ratings & Reviews (1)"
 
 
 def test_score_is_shown_on_the_viewers_scale(client, interview):

@@ -11,6 +11,7 @@ from collections_app import services
 from collections_app.models import Collection
 from collections_app.selectors import TITLE_COLLECTIONS_PER_PAGE
 from tests.factories import TitleFactory, UserFactory
+from tests.html import select, select_one
 
 pytestmark = pytest.mark.django_db
 
@@ -270,7 +271,13 @@ def test_htmx_add_to_a_private_collection_leaves_the_public_section_alone(client
         {"collection": collection.pk},
         headers=HTMX,
     )
-    assert "hx-swap-oob" not in response.content.decode()
+    assert response.status_code == 200
+    assert list(collection.items.values_list("title", flat=True)) == [title.pk]
+    card = select_one(response, "section", id="add-to-collection")
+    assert "Added “Interview (2007)” to “Secret”." in card.text
+    # Only the card: the public "Collections" section is not swapped out of band.
+    assert select(response, id="title-collections") == []
+    assert select(response, hx_swap_oob=True) == []
 
 
 def test_htmx_error_is_a_400_card(client, title, owner):

@@ -51,9 +51,15 @@ def test_review_limit_allows_scores_and_unchanged_reviews(member_client, member,
 def test_reviews_older_than_an_hour_do_not_count(member_client, member, limited):
     titles = TitleFactory.create_batch(3)
     for title in titles[:2]:
-        post_rating(member_client, title, f"On {title.name}")
+        assert post_rating(member_client, title, f"On {title.name}").status_code == 302
+    # 59 minutes ago is still within the hour: the third review is refused...
+    Rating.objects.filter(user=member).update(updated_at=timezone.now() - timedelta(minutes=59))
+    assert post_rating(member_client, titles[2], "Fresh").status_code == 400
+    assert not Rating.objects.filter(user=member, title=titles[2]).exists()
+    # ...61 minutes ago is not, and the review is saved.
     Rating.objects.filter(user=member).update(updated_at=timezone.now() - timedelta(minutes=61))
     assert post_rating(member_client, titles[2], "Fresh").status_code == 302
+    assert Rating.objects.get(user=member, title=titles[2]).review == "Fresh"
 
 
 def test_review_limit_message_with_htmx(member_client, limited):

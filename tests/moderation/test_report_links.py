@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from moderation import services
 from tests.factories import UserFactory
+from tests.html import select, select_one
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +73,14 @@ def test_profile_link_and_suspended_notice(client, author, moderator):
     assert url not in page
 
 
-def test_no_report_link_on_ones_own_profile(client, author):
-    client.force_login(author)
+def test_no_report_link_on_ones_own_profile(client, author, member):
     url = reverse("moderation:report", args=["profile", author.pk])
-    assert url not in client.get(author.get_absolute_url()).content.decode()
+    client.force_login(author)
+    response = client.get(author.get_absolute_url())
+    assert response.status_code == 200
+    assert select_one(response, "h1").text == author.shown_name
+    assert select(response, "a", class_="report-link") == []
+    # The same page seen by another member has the link, so its absence above means something.
+    client.force_login(member)
+    link = select_one(client.get(author.get_absolute_url()), "a", class_="report-link")
+    assert link.get("href") == url
