@@ -6,7 +6,6 @@ from tests.factories import (
     GenreFactory,
     PersonFactory,
     TitleFactory,
-    UserFactory,
     WatchLinkFactory,
 )
 from tests.html import select_one
@@ -36,12 +35,6 @@ def catalog_rows(db):
     }
 
 
-@pytest.fixture
-def staff_client(client, catalog_rows):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
-
-
 @pytest.mark.parametrize("model", ["title", "genre", "person", "credit", "watchlink"])
 def test_every_catalog_model_has_a_searchable_admin(staff_client, catalog_rows, model):
     url = reverse(f"admin:catalog_{model}_changelist")
@@ -55,7 +48,7 @@ def test_every_catalog_model_has_a_searchable_admin(staff_client, catalog_rows, 
     assert staff_client.get(url, {"q": "zzzz"}).context["cl"].result_count == 0
 
 
-def test_title_admin_filters_and_change_page_with_inlines(staff_client):
+def test_title_admin_filters_and_change_page_with_inlines(staff_client, catalog_rows):
     url = reverse("admin:catalog_title_changelist")
     assert staff_client.get(url, {"kind__exact": "film"}).status_code == 200
     assert "Interview" in staff_client.get(url, {"q": "intervew"}).content.decode()

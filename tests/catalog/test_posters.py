@@ -10,7 +10,7 @@ from PIL import Image
 
 from catalog.models import Title
 from catalog.services import draw_poster, remove_poster, save_poster, validate_poster
-from tests.factories import TitleFactory, UserFactory
+from tests.factories import TitleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -131,11 +131,6 @@ def test_pages_with_a_poster_use_the_renditions(client):
     assert title.poster_list.url in client.get(reverse("catalog:title-list")).content.decode()
 
 
-def _admin_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
-
-
 def _admin_post_data(title: Title, poster) -> dict:
     return {
         "kind": title.kind,
@@ -155,10 +150,10 @@ def _admin_post_data(title: Title, poster) -> dict:
     }
 
 
-def test_admin_upload_stores_poster_and_renditions(client):
+def test_admin_upload_stores_poster_and_renditions(staff_client):
     title = TitleFactory(name="Interview", year=2007)
     url = reverse("admin:catalog_title_change", args=[title.pk])
-    response = _admin_client(client).post(
+    response = staff_client.post(
         url, _admin_post_data(title, _upload(_image_bytes("PNG"), "p.png"))
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -167,12 +162,12 @@ def test_admin_upload_stores_poster_and_renditions(client):
     assert title.poster_list and title.poster_page
 
 
-def test_admin_refuses_a_bad_poster_with_a_message_and_saves_nothing(client):
+def test_admin_refuses_a_bad_poster_with_a_message_and_saves_nothing(staff_client):
     title = TitleFactory(name="Interview", year=2007)
     url = reverse("admin:catalog_title_change", args=[title.pk])
     data = _admin_post_data(title, _upload(_image_bytes("GIF"), "p.gif"))
     data["name"] = "Renamed"
-    response = _admin_client(client).post(url, data)
+    response = staff_client.post(url, data)
     assert response.status_code == 200
     assert "not accepted" in response.content.decode()
     title.refresh_from_db()

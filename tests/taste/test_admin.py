@@ -4,7 +4,6 @@ from django.utils import timezone
 
 from taste import services
 from taste.models import TitleSimilarity
-from tests.factories import UserFactory
 from tests.html import select
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +22,7 @@ def _compatibility_mentions(row, query):
     ],
 )
 def test_taste_tables_are_searchable_and_read_only_in_the_admin(
-    client, titles, trio, model, query, matches
+    staff_client, titles, trio, model, query, matches
 ):
     services.rebuild_all()
     # The trio is too small for title similarities: give the table a few rows by hand.
@@ -36,18 +35,20 @@ def test_taste_tables_are_searchable_and_read_only_in_the_admin(
             common_count=3,
             computed_at=timezone.now(),
         )
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
     changelist = reverse(f"admin:taste_{model}_changelist")
-    everything = client.get(changelist).context["cl"]
-    found = client.get(changelist, {"q": query}).context["cl"]
+    everything = staff_client.get(changelist).context["cl"]
+    found = staff_client.get(changelist, {"q": query}).context["cl"]
     # The search narrows the list to the rows about `query`, and finds all of them.
     assert 0 < found.result_count < everything.result_count
     assert all(matches(row, query) for row in found.result_list)
     assert found.result_count == sum(matches(row, query) for row in everything.queryset)
     # Read only: no add page, and a row's page has nothing to save.
-    assert client.get(reverse(f"admin:taste_{model}_add")).status_code == 403
+    assert staff_client.get(reverse(f"admin:taste_{model}_add")).status_code == 403
     row = found.result_list[0]
-    change = client.get(reverse(f"admin:taste_{model}_change", args=[row.pk]))
+    change = staff_client.get(reverse(f"admin:taste_{model}_change", args=[row.pk]))
     assert change.status_code == 200
     assert select(change, "input", name="_save") == []
-    assert client.post(reverse(f"admin:taste_{model}_change", args=[row.pk]), {}).status_code == 403
+    assert (
+        staff_client.post(reverse(f"admin:taste_{model}_change", args=[row.pk]), {}).status_code
+        == 403
+    )
