@@ -1,5 +1,6 @@
 import io
 import os
+from functools import partial
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -7,21 +8,13 @@ from django.urls import reverse
 from PIL import Image
 
 from accounts.models import User
-from tests.factories import UserFactory
+from tests.factories import UserFactory, image_bytes
 
 pytestmark = pytest.mark.django_db
 
 
-def _image(fmt="PNG", size=(600, 300), color=(200, 40, 30), exif_orientation=None) -> bytes:
-    image = Image.new("RGB", size, color)
-    out = io.BytesIO()
-    kwargs = {}
-    if exif_orientation:
-        exif = Image.Exif()
-        exif[0x0112] = exif_orientation
-        kwargs["exif"] = exif
-    image.save(out, fmt, **kwargs)
-    return out.getvalue()
+# An avatar-shaped (wide) image, so that the square crop is visible.
+_image = partial(image_bytes, size=(600, 300), color=(200, 40, 30))
 
 
 def _form(**overrides):
