@@ -123,3 +123,19 @@ def select_one(html, tag: str | None = None, **attrs) -> Element:
 
 def texts(html, tag: str | None = None, **attrs) -> list[str]:
     return [element.text for element in select(html, tag, **attrs)]
+
+
+def top_level(html) -> list[str]:
+    """The tag names of the outermost elements (a fragment is one <section>, not a page)."""
+    return [child.tag for child in parse(html).children if isinstance(child, Element)]
+
+
+def inline_styles_and_scripts(html) -> list[str]:
+    """Every style="" attribute, hx-on handler and <script> without src, as "tag attr"."""
+    found = []
+    for element in parse(html).iter():
+        found += [f"{element.tag} {name}" for name in element.attrs if name == "style"]
+        found += [f"{element.tag} {name}" for name in element.attrs if name.startswith("hx-on")]
+        if element.tag == "script" and not element.get("src"):
+            found.append("script")
+    return found
