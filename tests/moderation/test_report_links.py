@@ -15,8 +15,9 @@ def test_title_page_has_a_report_link_beside_others_reviews(
 ):
     url = reverse("moderation:report", args=["review", review.pk])
     page = member_client.get(review.title.get_absolute_url()).content.decode()
-    assert f'href="{url}"' in page
-    assert 'Report<span class="visually-hidden"> review by ann</span>' in page
+    link = select_one(page, "a", class_="report-link", href=url)
+    assert link.text == "⚑ Report review by ann"
+    assert select_one(link, "span", class_="visually-hidden").text == "review by ann"
 
 
 def test_no_report_link_on_ones_own_review_or_hidden_reviews(client, author, review, moderator):
