@@ -9,6 +9,7 @@ from PIL import Image
 
 from accounts.models import User
 from tests.factories import UserFactory, image_bytes
+from tests.html import select_one
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,8 @@ def test_settings_page_explains_the_scale_mapping(client, member):
     content = client.get(reverse("accounts:settings")).content.decode()
     assert "3.5 stars is stored as 70" in content
     assert "73 → 3.5★" in content
-    assert 'value="100" id="scale-100" checked' in content
+    checked = select_one(content, "input", type="radio", name="rating_scale", checked=True)
+    assert (checked.get("value"), checked.get("id")) == ("100", "scale-100")
 
 
 def test_saving_settings_changes_name_bio_scale_and_compact_view(client, member):

@@ -10,6 +10,7 @@ from ratings.services import rate
 from taste import services
 from taste.models import ShownPrediction
 from tests.factories import GenreFactory, TitleFactory, UserFactory
+from tests.html import select_one
 from tests.taste.conftest import give
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +54,8 @@ def test_title_page_records_the_shown_psi_and_then_says_what_it_was(client, titl
     client.force_login(viewer)
     html = client.get(target.get_absolute_url()).content.decode()
     shown = ShownPrediction.objects.get(user=viewer, title=target)
-    assert f'psi-value" aria-describedby="probable-score-help">{shown.rounded}<' in html
+    psi = select_one(html, "p", class_="psi-value")
+    assert (psi.text, psi.get("aria-describedby")) == (str(shown.rounded), "probable-score-help")
     rate(viewer, target, 20)
     html = client.get(target.get_absolute_url()).content.decode()
     assert f"Your PSI was {shown.rounded}; you rated it 20." in html
@@ -69,7 +71,8 @@ def test_title_page_psi_is_on_the_viewers_scale(client, titles):
     shown = ShownPrediction.objects.get(user=viewer, title=target)
     html = client.get(target.get_absolute_url()).content.decode()
     tenth = max(1, min(10, int(shown.rounded / 10 + 0.5)))
-    assert f'aria-describedby="probable-score-help">{tenth}<' in html
+    psi = select_one(html, "p", class_="psi-value")
+    assert (psi.text, psi.get("aria-describedby")) == (str(tenth), "probable-score-help")
 
 
 def test_title_page_says_why_there_is_no_psi(client, titles):
