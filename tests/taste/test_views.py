@@ -10,7 +10,7 @@ from ratings.services import rate
 from taste import services
 from taste.models import ShownPrediction
 from tests.factories import GenreFactory, TitleFactory, UserFactory
-from tests.html import select_one
+from tests.html import parse, select_one, texts
 from tests.taste.conftest import give
 
 pytestmark = pytest.mark.django_db
@@ -122,7 +122,9 @@ def test_tci_explanation_page(client, trio):
     services.rebuild_all()
     client.force_login(a)
     html = client.get(reverse("taste:tci-explain", args=["c"])).content.decode()
-    assert "Your TCI with them: <strong" in html and "11.2" in html
+    summary = select_one(html, "p", class_="tci-summary")
+    assert summary.text == "Your TCI with them: 11.2 over 5 titles."
+    assert select_one(summary, "strong", class_="stat").text == "11.2"
     assert "56 ÷ 5 = 11.20" in html
     html = client.get(reverse("taste:tci-explain", args=["d"])).content.decode()
     assert "Their position" in html and "They have fewer than 5 different scores" in html
@@ -182,7 +184,8 @@ def test_profile_shows_the_viewers_tci_and_the_members_prediction_accuracy(clien
     services.rebuild_all()
     client.force_login(a)
     html = client.get(c.get_absolute_url()).content.decode()
-    assert "Your TCI with them: <strong" in html and ">11.2</strong> over 5 titles" in html
+    assert "Your TCI with them: 11.2 over 5 titles" in parse(html).text
+    assert "11.2" in texts(html, "strong", class_="stat")
     assert reverse("taste:tci-explain", args=["c"]) in html
     assert "Prediction accuracy" in html
     own = client.get(a.get_absolute_url()).content.decode()
