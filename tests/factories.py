@@ -1,7 +1,10 @@
 """factory-boy factories for every model. Ratings are created through ratings.services."""
 
+import io
+
 import factory
 from django.utils.text import slugify
+from PIL import Image
 
 from accounts.models import User
 from catalog.models import Credit, CreditRole, Genre, Person, Title, WatchLink
@@ -80,3 +83,10 @@ class CollectionItemFactory(factory.django.DjangoModelFactory):
     collection = factory.SubFactory(CollectionFactory)
     title = factory.SubFactory(TitleFactory)
     position = factory.Sequence(lambda n: n + 1)
+
+
+def image_bytes(fmt: str = "PNG", size=(300, 450), color=(200, 30, 30), **save_options) -> bytes:
+    """An image file of one colour encoded as `fmt`, for upload tests (posters, avatars)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, fmt, **save_options)
+    return buffer.getvalue()

@@ -7,6 +7,7 @@ from django.db import migrations, models
 
 
 def fill_search_fields(apps, schema_editor):
+    # Imported when the migration runs, not when Django loads the migration graph.
     from catalog.search import name_trigrams, search_text
 
     Title = apps.get_model("catalog", "Title")

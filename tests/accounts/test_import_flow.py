@@ -9,6 +9,7 @@ from ratings.models import Rating
 from ratings.services import rate
 from tests.accounts import samples
 from tests.factories import TitleFactory, UserFactory
+from tests.html import parse, select, select_one, texts, top_level
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,11 @@ def test_letterboxd_upload_shows_a_preview_and_writes_nothing(client, member, ca
     page = client.get(batch.get_absolute_url())
     content = page.content.decode()
     assert "Check before importing" in content
-    assert "3.5★" in content and "→" in content and ">70<" in content  # the score mapping
+    mapping = [
+        (select_one(li, class_="mapping-from").text, select_one(li, class_="mapping-to").text)
+        for li in select(select_one(content, "ul", class_="mapping-list"), "li")
+    ]
+    assert ("3.5★", "70") in mapping
     assert "Import 5 ratings" in content
     assert not Rating.objects.exists()
 
@@ -125,7 +130,8 @@ def test_existing_ratings_are_kept_unless_replacing_is_asked(client, member, cat
     upload("ratings.csv", samples.LETTERBOXD_RATINGS)
     batch = _batch(member)
     content = client.get(batch.get_absolute_url()).content.decode()
-    assert "You have already rated <strong>1</strong>" in content
+    assert "You have already rated 1" in parse(content).text
+    assert "1" in texts(content, "strong")
     _confirm(client, batch)
     assert Rating.objects.get(user=member, title=catalog["heat"]).score == 12
     batch.refresh_from_db()
@@ -351,7 +357,8 @@ def test_preview_rows_are_paginated_and_tabbed(client, member, upload):
         HTTP_HX_REQUEST="true",
         HTTP_HX_TARGET="import-rows",
     )
-    assert response.content.decode().lstrip().startswith('<section class="section import-rows"')
+    assert top_level(response) == ["section"]
+    assert {"section", "import-rows"} <= select_one(response, "section").classes
 
 
 def test_unknown_preview_tab_and_bad_page_fall_back(client, member, catalog, upload):
@@ -359,6 +366,16 @@ def test_unknown_preview_tab_and_bad_page_fall_back(client, member, catalog, upl
     batch = _batch(member)
     response = client.get(batch.get_absolute_url() + "?show=nonsense&page=abc")
     assert response.status_code == 200
+    # The first tab that has lines (Matched here), at its first page.
+    tabs = select_one(response, "nav", class_="import-tabs")
+    assert select_one(tabs, "a", aria_current="page").text == "Matched (5)"
+    assert response.context["rows_page"].number == 1
+    # Nothing matched: the fallback is the first non-empty tab, not always Matched.
+    upload("plain.csv", "title,year,score\n" + "".join(f"Film {n},2000,50\n" for n in range(120)))
+    response = client.get(_batch(member).get_absolute_url() + "?show=nonsense&page=abc")
+    tabs = select_one(response, "nav", class_="import-tabs")
+    assert select_one(tabs, "a", aria_current="page").text == "Not found (120)"
+    assert "Page 1 of 3" in response.content.decode()
 
 
 def test_preview_page_query_count_does_not_grow_with_rows(

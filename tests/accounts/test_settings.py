@@ -1,4 +1,6 @@
 import io
+import os
+from functools import partial
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -6,21 +8,14 @@ from django.urls import reverse
 from PIL import Image
 
 from accounts.models import User
-from tests.factories import UserFactory
+from tests.factories import UserFactory, image_bytes
+from tests.html import select_one
 
 pytestmark = pytest.mark.django_db
 
 
-def _image(fmt="PNG", size=(600, 300), color=(200, 40, 30), exif_orientation=None) -> bytes:
-    image = Image.new("RGB", size, color)
-    out = io.BytesIO()
-    kwargs = {}
-    if exif_orientation:
-        exif = Image.Exif()
-        exif[0x0112] = exif_orientation
-        kwargs["exif"] = exif
-    image.save(out, fmt, **kwargs)
-    return out.getvalue()
+# An avatar-shaped (wide) image, so that the square crop is visible.
+_image = partial(image_bytes, size=(600, 300), color=(200, 40, 30))
 
 
 def _form(**overrides):
@@ -50,7 +45,8 @@ def test_settings_page_explains_the_scale_mapping(client, member):
     content = client.get(reverse("accounts:settings")).content.decode()
     assert "3.5 stars is stored as 70" in content
     assert "73 → 3.5★" in content
-    assert 'value="100" id="scale-100" checked' in content
+    checked = select_one(content, "input", type="radio", name="rating_scale", checked=True)
+    assert (checked.get("value"), checked.get("id")) == ("100", "scale-100")
 
 
 def test_saving_settings_changes_name_bio_scale_and_compact_view(client, member):
@@ -121,19 +117,25 @@ def test_new_avatar_replaces_and_deletes_the_old_file(
         client.post(reverse("accounts:settings"), _form(avatar=second))
     member.refresh_from_db()
     assert member.avatar.path != old_path
-    import os
-
     assert not os.path.exists(old_path)
 
 
-def test_avatar_can_be_removed(client, member):
-    client.post(
+def test_avatar_can_be_removed(client, member, django_capture_on_commit_callbacks):
+    response = client.post(
         reverse("accounts:settings"),
         _form(avatar=SimpleUploadedFile("a.png", _image(), content_type="image/png")),
     )
-    client.post(reverse("accounts:settings"), _form(remove_avatar="on"))
+    assert response.status_code == 302
     member.refresh_from_db()
-    assert not member.avatar
+    assert member.avatar
+    path = member.avatar.path
+    assert os.path.exists(path)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:settings"), _form(remove_avatar="on"))
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.avatar.name == ""
+    assert not os.path.exists(path)
 
 
 @pytest.mark.parametrize(

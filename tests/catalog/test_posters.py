@@ -10,15 +10,9 @@ from PIL import Image
 
 from catalog.models import Title
 from catalog.services import draw_poster, remove_poster, save_poster, validate_poster
-from tests.factories import TitleFactory, UserFactory
+from tests.factories import TitleFactory, image_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-def _image_bytes(fmt: str, size=(300, 450), color=(200, 30, 30), **save_options) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, fmt, **save_options)
-    return buffer.getvalue()
 
 
 def _upload(data: bytes, name: str = "poster.jpg") -> SimpleUploadedFile:
@@ -27,12 +21,19 @@ def _upload(data: bytes, name: str = "poster.jpg") -> SimpleUploadedFile:
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
 def test_jpeg_png_and_webp_are_accepted(fmt):
-    validate_poster(_upload(_image_bytes(fmt)))
+    upload = _upload(image_bytes(fmt))
+    assert validate_poster(upload) is None
+    # Accepted means stored: as a JPEG of the same size and colour.
+    title = save_poster(TitleFactory(), upload)
+    with Image.open(Title.objects.get(pk=title.pk).poster.path) as stored:
+        assert (stored.format, stored.size) == ("JPEG", (300, 450))
+        red, green, blue = stored.convert("RGB").getpixel((150, 225))
+        assert abs(red - 200) <= 4 and abs(green - 30) <= 4 and abs(blue - 30) <= 4
 
 
 def test_other_formats_are_refused_with_a_clear_message():
     with pytest.raises(ValidationError, match="GIF images are not accepted"):
-        validate_poster(_upload(_image_bytes("GIF"), "poster.gif"))
+        validate_poster(_upload(image_bytes("GIF"), "poster.gif"))
 
 
 def test_a_file_that_is_not_an_image_is_refused():
@@ -43,12 +44,12 @@ def test_a_file_that_is_not_an_image_is_refused():
 def test_files_over_the_upload_limit_are_refused(settings):
     settings.MAX_UPLOAD_BYTES = 1000
     with pytest.raises(ValidationError, match="the limit is"):
-        validate_poster(_upload(_image_bytes("PNG", size=(600, 900)) + b"\0" * 2000))
+        validate_poster(_upload(image_bytes("PNG", size=(600, 900)) + b"\0" * 2000))
 
 
 def test_decompression_bombs_are_refused_before_decoding():
     # 12,000 x 12,000 pixels of one colour: tiny as a file, 432 MB when decoded.
-    bomb = _image_bytes("PNG", size=(12_000, 12_000), color=(0, 0, 0))
+    bomb = image_bytes("PNG", size=(12_000, 12_000), color=(0, 0, 0))
     assert len(bomb) < 2_000_000
     with pytest.raises(ValidationError, match="too large to decode|million pixels"):
         validate_poster(_upload(bomb, "bomb.png"))
@@ -58,7 +59,7 @@ def test_save_poster_applies_exif_orientation_and_stores_renditions():
     title = TitleFactory(name="Interview")
     exif = Image.Exif()
     exif[0x0112] = 6  # rotate 90 degrees clockwise when shown
-    landscape = _image_bytes("JPEG", size=(900, 600), exif=exif.tobytes())
+    landscape = image_bytes("JPEG", size=(900, 600), exif=exif.tobytes())
     save_poster(title, _upload(landscape))
     title = Title.objects.get(pk=title.pk)
     with Image.open(title.poster.path) as original:
@@ -72,9 +73,9 @@ def test_save_poster_applies_exif_orientation_and_stores_renditions():
 
 def test_save_poster_replaces_old_files_and_remove_poster_deletes_them():
     title = TitleFactory(name="Interview")
-    save_poster(title, _upload(_image_bytes("PNG")))
+    save_poster(title, _upload(image_bytes("PNG")))
     old_path = Title.objects.get(pk=title.pk).poster_page.path
-    save_poster(title, _upload(_image_bytes("WEBP", color=(10, 200, 10))))
+    save_poster(title, _upload(image_bytes("WEBP", color=(10, 200, 10))))
     title = Title.objects.get(pk=title.pk)
     assert title.poster_page.path != old_path
     assert not os.path.exists(old_path)
@@ -86,7 +87,7 @@ def test_save_poster_replaces_old_files_and_remove_poster_deletes_them():
 
 def test_save_poster_refuses_bad_files_and_keeps_the_old_poster():
     title = TitleFactory(name="Interview")
-    save_poster(title, _upload(_image_bytes("PNG")))
+    save_poster(title, _upload(image_bytes("PNG")))
     before = Title.objects.get(pk=title.pk).poster.name
     with pytest.raises(ValidationError):
         save_poster(title, _upload(b"garbage"))
@@ -118,15 +119,10 @@ def test_pages_without_a_poster_show_a_generated_placeholder(client):
 
 def test_pages_with_a_poster_use_the_renditions(client):
     title = TitleFactory(name="Interview", year=2007)
-    save_poster(title, _upload(_image_bytes("JPEG")))
+    save_poster(title, _upload(image_bytes("JPEG")))
     title = Title.objects.get(pk=title.pk)
     assert title.poster_page.url in client.get(title.get_absolute_url()).content.decode()
     assert title.poster_list.url in client.get(reverse("catalog:title-list")).content.decode()
-
-
-def _admin_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 def _admin_post_data(title: Title, poster) -> dict:
@@ -148,24 +144,22 @@ def _admin_post_data(title: Title, poster) -> dict:
     }
 
 
-def test_admin_upload_stores_poster_and_renditions(client):
+def test_admin_upload_stores_poster_and_renditions(staff_client):
     title = TitleFactory(name="Interview", year=2007)
     url = reverse("admin:catalog_title_change", args=[title.pk])
-    response = _admin_client(client).post(
-        url, _admin_post_data(title, _upload(_image_bytes("PNG"), "p.png"))
-    )
+    response = staff_client.post(url, _admin_post_data(title, _upload(image_bytes("PNG"), "p.png")))
     assert response.status_code == 302, response.content.decode()[:2000]
     title = Title.objects.get(pk=title.pk)
     assert title.poster.name.endswith(".jpg")
     assert title.poster_list and title.poster_page
 
 
-def test_admin_refuses_a_bad_poster_with_a_message_and_saves_nothing(client):
+def test_admin_refuses_a_bad_poster_with_a_message_and_saves_nothing(staff_client):
     title = TitleFactory(name="Interview", year=2007)
     url = reverse("admin:catalog_title_change", args=[title.pk])
-    data = _admin_post_data(title, _upload(_image_bytes("GIF"), "p.gif"))
+    data = _admin_post_data(title, _upload(image_bytes("GIF"), "p.gif"))
     data["name"] = "Renamed"
-    response = _admin_client(client).post(url, data)
+    response = staff_client.post(url, data)
     assert response.status_code == 200
     assert "not accepted" in response.content.decode()
     title.refresh_from_db()

@@ -4,12 +4,6 @@ from collections_app import services
 from tests.factories import TitleFactory, UserFactory
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Many tests here create dozens of members; the production hasher would dominate.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def owner(db):
     return UserFactory(username="curator")

@@ -8,12 +8,6 @@ from tests.factories import TitleFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff_client(client):
-    client.force_login(UserFactory(username="moderator", is_staff=True, is_superuser=True))
-    return client
-
-
 def test_changelist_searches_and_filters(staff_client, make_collection):
     make_collection(name="Film noir essentials")
     make_collection(name="Private list", is_public=False)

@@ -15,6 +15,7 @@ from collections_app.templatetags.collections_tags import (
     title_collections_context,
 )
 from tests.factories import TitleFactory, UserFactory
+from tests.html import parse, select, select_one, top_level
 
 pytestmark = pytest.mark.django_db
 
@@ -59,17 +60,22 @@ def test_section_lists_public_collections_with_owner_size_and_link(title):
     collections = collect(title, 11, size=3)
     collect(title, 2, is_public=False)
     html = render_tag("title_collections_section", title)
-    assert 'Collections <span class="count">(11)</span>' in html
+    assert select_one(html, "h2", id="collections-heading").text == "Collections (11)"
     assert "Showing 1 - 11 of 11 results" in html
-    assert f'href="{collections[0].get_absolute_url()}"' in html
-    assert "by <a href=" in html and "Member 0" in html
-    assert "3 titles" in html
+    rows = select(html, "li", class_="title-collection-row")
+    assert len(rows) == 11
+    (first,) = [row for row in rows if "List 00" in row.text]
+    name = select_one(first, "a", class_="title-collection-name")
+    assert (name.text, name.get("href")) == ("List 00", collections[0].get_absolute_url())
+    meta = select_one(first, "span", class_="title-collection-meta")
+    assert meta.text == "by Member 0 3 titles"
+    assert select_one(meta, "a").get("href") == collections[0].owner.get_absolute_url()
     assert "Page 1 of" not in html
 
 
 def test_section_with_no_collections_says_so(title):
     html = render_tag("title_collections_section", title)
-    assert 'Collections <span class="count">(0)</span>' in html
+    assert select_one(html, "h2", id="collections-heading").text == "Collections (0)"
     assert "No public collection contains this title yet." in html
 
 
@@ -79,8 +85,11 @@ def test_section_pages_with_plain_links_and_htmx(title):
     total = TITLE_COLLECTIONS_PER_PAGE + 3
     assert f"Showing {TITLE_COLLECTIONS_PER_PAGE + 1} - {total} of {total} results" in html
     fragment_url = reverse("collections:title-collections", args=[title.pk])
-    assert f'href="{title.get_absolute_url()}?collections_page=1#title-collections"' in html
-    assert f'hx-get="{fragment_url}?collections_page=1"' in html
+    previous = select_one(html, "a", rel="prev")
+    page_1 = f"{title.get_absolute_url()}?collections_page=1#title-collections"
+    assert previous.get("href") == page_1
+    assert previous.get("hx-get") == f"{fragment_url}?collections_page=1"
+    assert previous.get("hx-target") == "#title-collections"
 
 
 def test_fragment_endpoint_renders_the_same_section_for_htmx(client, title):
@@ -89,11 +98,12 @@ def test_fragment_endpoint_renders_the_same_section_for_htmx(client, title):
     response = client.get(url, {"collections_page": 2}, headers=HTMX)
     content = response.content.decode()
     assert response.status_code == 200
-    assert content.lstrip().startswith(
-        '<section class="section title-collections" id="title-collections"'
-    )
+    assert top_level(content) == ["section"]
+    assert select_one(content, "section", id="title-collections").classes == {
+        "section",
+        "title-collections",
+    }
     assert "Showing 21 - 23 of 23 results" in content
-    assert "<html" not in content
 
 
 def test_fragment_endpoint_without_htmx_sends_to_the_title_page(client, title):
@@ -132,8 +142,9 @@ def test_section_query_count_does_not_grow_with_collections(
 
 def test_anonymous_visitor_is_asked_to_sign_in(title):
     html = render_tag("add_to_collection_form", title)
-    assert "Sign in</a> to add this title to a collection." in html
-    assert "<form" not in html
+    assert "Sign in to add this title to a collection." in parse(html).text
+    assert select_one(html, "a", href=True).text == "Sign in"
+    assert select(html, "form") == []
 
 
 def test_picker_offers_own_collections_and_marks_those_holding_the_title(title, owner):
@@ -147,8 +158,8 @@ def test_picker_offers_own_collections_and_marks_those_holding_the_title(title, 
     assert "Secret list (private)" in html
     assert "Not mine" not in html
     assert "In your collection:" in html
-    assert 'name="csrfmiddlewaretoken"' in html
-    assert f'name="next" value="{title.get_absolute_url()}"' in html
+    assert select_one(html, "input", type="hidden", name="csrfmiddlewaretoken")
+    assert select_one(html, "input", name="next").get("value") == title.get_absolute_url()
 
 
 @pytest.mark.parametrize("own", [0, 40])
@@ -260,16 +271,18 @@ def test_htmx_add_returns_the_card_and_refreshes_the_section_out_of_band(client,
     )
     content = response.content.decode()
     assert response.status_code == 200
-    assert content.lstrip().startswith(
-        '<section class="card add-to-collection" id="add-to-collection"'
-    )
+    # The card, then the "Collections" section swapped out of band.
+    assert top_level(content) == ["section", "section"]
+    card = select_one(content, "section", id="add-to-collection")
+    assert {"card", "add-to-collection"} <= card.classes
     assert "Added “Interview (2007)” to “Talkies”." in content
-    assert f'href="{collection.get_absolute_url()}">View collection' in content
-    assert (
-        'id="title-collections" aria-labelledby="collections-heading" hx-swap-oob="true"' in content
-    )
-    assert "Showing 1 - 1 of 1 results" in content
-    assert f'name="next" value="{title.get_absolute_url()}"' in content
+    links = select(card, "a", href=collection.get_absolute_url())
+    assert "View collection" in [link.text for link in links]
+    section = select_one(content, "section", id="title-collections")
+    assert section.get("aria-labelledby") == "collections-heading"
+    assert section.get("hx-swap-oob") == "true"
+    assert "Showing 1 - 1 of 1 results" in section.text
+    assert select_one(card, "input", name="next").get("value") == title.get_absolute_url()
 
 
 def test_htmx_add_to_a_private_collection_leaves_the_public_section_alone(client, title, owner):
@@ -280,7 +293,13 @@ def test_htmx_add_to_a_private_collection_leaves_the_public_section_alone(client
         {"collection": collection.pk},
         headers=HTMX,
     )
-    assert "hx-swap-oob" not in response.content.decode()
+    assert response.status_code == 200
+    assert list(collection.items.values_list("title", flat=True)) == [title.pk]
+    card = select_one(response, "section", id="add-to-collection")
+    assert "Added “Interview (2007)” to “Secret”." in card.text
+    # Only the card: the public "Collections" section is not swapped out of band.
+    assert select(response, id="title-collections") == []
+    assert select(response, hx_swap_oob=True) == []
 
 
 def test_htmx_error_is_a_400_card(client, title, owner):
@@ -288,7 +307,8 @@ def test_htmx_error_is_a_400_card(client, title, owner):
     response = client.post(reverse("collections:title-add", args=[title.pk]), {}, headers=HTMX)
     assert response.status_code == 400
     content = response.content.decode()
-    assert "<html" not in content
+    assert top_level(content) == ["section"]
+    assert select_one(content, "section", id="add-to-collection")
     assert "Pick one of your collections" in content
 
 

@@ -3,6 +3,7 @@ ratings still counted; reversible."""
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from catalog.models import Title
@@ -13,6 +14,7 @@ from moderation.selectors import is_suspended
 from ratings.models import Rating
 from ratings.services import rate
 from tests.factories import CollectionItemFactory, UserFactory
+from tests.html import select_one
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +41,14 @@ def test_wrong_password_does_not_reveal_a_suspension(client, suspended):
     response = client.post(
         reverse("accounts:login"), {"username": suspended.username, "password": "wrong one"}
     )
-    assert "suspended" not in response.content.decode()
+    assert response.status_code == 200
+    assert SESSION_KEY not in client.session
+    # The same refusal as for anyone who mistypes a password, and nothing more.
+    assert select_one(response, "ul", class_="errorlist").text == (
+        "Please enter a correct username and password. Note that both fields may be case-sensitive."
+    )
+    assert list(get_messages(response.wsgi_request)) == []
+    assert "suspended" not in response.content.decode().lower()
 
 
 def test_suspended_member_cannot_sign_in_to_the_admin(client, moderator):

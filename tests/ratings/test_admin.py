@@ -11,13 +11,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client(client):
-    admin = UserFactory(username="moderator", is_staff=True, is_superuser=True)
-    client.force_login(admin)
-    return client
-
-
-@pytest.fixture
 def scored():
     user = UserFactory(username="katya")
     titles = TitleFactory.create_batch(6)
@@ -26,11 +19,11 @@ def scored():
     return user, titles, scores
 
 
-def test_changelist_searches_by_username_and_title(admin_client, scored):
+def test_changelist_searches_by_username_and_title(staff_client, scored):
     user, titles, _ = scored
     url = reverse("admin:ratings_rating_changelist")
-    assert admin_client.get(url, {"q": "katya"}).status_code == 200
-    response = admin_client.get(url, {"q": titles[0].name})
+    assert staff_client.get(url, {"q": "katya"}).status_code == 200
+    response = staff_client.get(url, {"q": titles[0].name})
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == [
         Rating.objects.get(user=user, title=titles[0])
@@ -38,20 +31,20 @@ def test_changelist_searches_by_username_and_title(admin_client, scored):
 
 
 def test_changelist_filters_and_query_count_is_bounded(
-    admin_client, scored, django_assert_max_num_queries
+    staff_client, scored, django_assert_max_num_queries
 ):
     url = reverse("admin:ratings_rating_changelist")
     for params in ({"has_review": "yes"}, {"review_hidden__exact": "1"}, {"has_percentile": "no"}):
-        assert admin_client.get(url, params).status_code == 200
+        assert staff_client.get(url, params).status_code == 200
     with django_assert_max_num_queries(12):
-        admin_client.get(url)
+        staff_client.get(url)
 
 
-def test_admin_edit_goes_through_the_service(admin_client, scored):
+def test_admin_edit_goes_through_the_service(staff_client, scored):
     user, titles, scores = scored
     rating = Rating.objects.get(user=user, title=titles[0])
     url = reverse("admin:ratings_rating_change", args=[rating.pk])
-    response = admin_client.post(
+    response = staff_client.post(
         url,
         {
             "score": "99",
@@ -65,37 +58,37 @@ def test_admin_edit_goes_through_the_service(admin_client, scored):
     assert_matches_reference({user.pk: scores}, list(scores))
 
 
-def test_admin_add_goes_through_the_service_and_rejects_bad_scores(admin_client, scored):
+def test_admin_add_goes_through_the_service_and_rejects_bad_scores(staff_client, scored):
     user, titles, scores = scored
     extra = TitleFactory()
     url = reverse("admin:ratings_rating_add")
     form = {"user": user.pk, "title": extra.pk, "review": "", "rated_at_0": "2020-01-09"}
     form["rated_at_1"] = "10:00:00"
 
-    bad = admin_client.post(url, {**form, "score": "101"})
+    bad = staff_client.post(url, {**form, "score": "101"})
     assert bad.status_code == 200
     assert "Ensure this value is less than or equal to 100." in bad.content.decode()
 
-    assert admin_client.post(url, {**form, "score": "50"}).status_code == 302
+    assert staff_client.post(url, {**form, "score": "50"}).status_code == 302
     scores[extra.pk] = 50
     assert_matches_reference({user.pk: scores}, list(scores))
 
 
-def test_admin_delete_goes_through_the_service(admin_client, scored):
+def test_admin_delete_goes_through_the_service(staff_client, scored):
     user, titles, scores = scored
     rating = Rating.objects.get(user=user, title=titles[5])
     url = reverse("admin:ratings_rating_delete", args=[rating.pk])
-    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert staff_client.post(url, {"post": "yes"}).status_code == 302
     del scores[titles[5].pk]
     assert_matches_reference({user.pk: scores}, [t.pk for t in titles])
 
 
-def test_admin_bulk_delete_goes_through_the_service(admin_client, scored):
+def test_admin_bulk_delete_goes_through_the_service(staff_client, scored):
     user, titles, scores = scored
     other = UserFactory()
     rate(other, titles[0], 10)
     chosen = Rating.objects.filter(title__in=titles[:2])
-    response = admin_client.post(
+    response = staff_client.post(
         reverse("admin:ratings_rating_changelist"),
         {"action": "delete_selected", "_selected_action": [r.pk for r in chosen], "post": "yes"},
     )
@@ -105,16 +98,16 @@ def test_admin_bulk_delete_goes_through_the_service(admin_client, scored):
     assert Title.objects.get(pk=titles[0].pk).ratings_count == 0
 
 
-def test_hide_and_unhide_review_actions(admin_client, scored):
+def test_hide_and_unhide_review_actions(staff_client, scored):
     user, titles, _ = scored
     rating = Rating.objects.get(user=user, title=titles[3])
     url = reverse("admin:ratings_rating_changelist")
 
-    admin_client.post(url, {"action": "hide_reviews", "_selected_action": [rating.pk]})
+    staff_client.post(url, {"action": "hide_reviews", "_selected_action": [rating.pk]})
     rating.refresh_from_db()
     assert rating.review_hidden
     assert Title.objects.get(pk=titles[3].pk).percentile_count == 1
 
-    admin_client.post(url, {"action": "unhide_reviews", "_selected_action": [rating.pk]})
+    staff_client.post(url, {"action": "unhide_reviews", "_selected_action": [rating.pk]})
     rating.refresh_from_db()
     assert not rating.review_hidden

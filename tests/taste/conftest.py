@@ -4,11 +4,6 @@ from ratings.services import RatingInput, rate_many
 from tests.factories import TitleFactory, UserFactory
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def titles(db):
     """T1..T40 (index 0 unused), a small catalogue for hand-worked cases."""

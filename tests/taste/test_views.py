@@ -10,6 +10,7 @@ from ratings.services import rate
 from taste import services
 from taste.models import ShownPrediction
 from tests.factories import GenreFactory, TitleFactory, UserFactory
+from tests.html import parse, select_one, texts
 from tests.taste.conftest import give
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +54,8 @@ def test_title_page_records_the_shown_psi_and_then_says_what_it_was(client, titl
     client.force_login(viewer)
     html = client.get(target.get_absolute_url()).content.decode()
     shown = ShownPrediction.objects.get(user=viewer, title=target)
-    assert f'psi-value" aria-describedby="probable-score-help">{shown.rounded}<' in html
+    psi = select_one(html, "p", class_="psi-value")
+    assert (psi.text, psi.get("aria-describedby")) == (str(shown.rounded), "probable-score-help")
     rate(viewer, target, 20)
     html = client.get(target.get_absolute_url()).content.decode()
     assert f"Your PSI was {shown.rounded}; you rated it 20." in html
@@ -69,7 +71,8 @@ def test_title_page_psi_is_on_the_viewers_scale(client, titles):
     shown = ShownPrediction.objects.get(user=viewer, title=target)
     html = client.get(target.get_absolute_url()).content.decode()
     tenth = max(1, min(10, int(shown.rounded / 10 + 0.5)))
-    assert f'aria-describedby="probable-score-help">{tenth}<' in html
+    psi = select_one(html, "p", class_="psi-value")
+    assert (psi.text, psi.get("aria-describedby")) == (str(tenth), "probable-score-help")
 
 
 def test_title_page_says_why_there_is_no_psi(client, titles):
@@ -119,7 +122,9 @@ def test_tci_explanation_page(client, trio):
     services.rebuild_all()
     client.force_login(a)
     html = client.get(reverse("taste:tci-explain", args=["c"])).content.decode()
-    assert "Your TCI with them: <strong" in html and "11.2" in html
+    summary = select_one(html, "p", class_="tci-summary")
+    assert summary.text == "Your TCI with them: 11.2 over 5 titles."
+    assert select_one(summary, "strong", class_="stat").text == "11.2"
     assert "56 ÷ 5 = 11.20" in html
     html = client.get(reverse("taste:tci-explain", args=["d"])).content.decode()
     assert "Their position" in html and "They have fewer than 5 different scores" in html
@@ -179,7 +184,8 @@ def test_profile_shows_the_viewers_tci_and_the_members_prediction_accuracy(clien
     services.rebuild_all()
     client.force_login(a)
     html = client.get(c.get_absolute_url()).content.decode()
-    assert "Your TCI with them: <strong" in html and ">11.2</strong> over 5 titles" in html
+    assert "Your TCI with them: 11.2 over 5 titles" in parse(html).text
+    assert "11.2" in texts(html, "strong", class_="stat")
     assert reverse("taste:tci-explain", args=["c"]) in html
     assert "Prediction accuracy" in html
     own = client.get(a.get_absolute_url()).content.decode()
