@@ -120,7 +120,11 @@ def import_upload(request):
 @login_required
 def import_preview(request, pk: int):
     batch = selectors.import_batch_for(request.user, pk, with_rows=False)
-    if batch.is_running or batch.status == ImportBatch.Status.FAILED:
+    if (
+        batch.is_running
+        or batch.status == ImportBatch.Status.FAILED
+        or request.htmx.target == "import-progress"
+    ):
         return _import_progress(request, batch)
     tab = request.GET.get("show", "")
     if tab not in selectors.PREVIEW_TABS:
