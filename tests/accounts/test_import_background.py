@@ -15,7 +15,6 @@ from django_tasks_db.models import DBTaskResult
 from accounts import services, tasks
 from accounts.models import ImportBatch
 from ratings.models import Rating
-from tests.accounts import samples
 from tests.factories import TitleFactory, UserFactory
 from tests.html import select_one
 
