@@ -405,7 +405,9 @@ def _row(
     except ValueError as exc:
         row.warning = f"{exc}; the import date is used"
     if problems:
-        row.error = "; ".join(problems).capitalize()
+        message = "; ".join(problems)
+        # Upper-case the first letter only: the values quoted stay as written.
+        row.error = message[:1].upper() + message[1:]
     return row
 
 
