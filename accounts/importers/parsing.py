@@ -12,7 +12,7 @@ import csv
 import io
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils import timezone
@@ -305,19 +305,13 @@ def parse_datetime(text: str) -> datetime | None:
             break
     if value is None:
         raise ValueError(f"date “{text}” not recognised (use YYYY-MM-DD)")
-    if not date(1870, 1, 1) <= value.date() <= _latest_rated_day():
-        raise DateOutOfRange(f"date “{text}” is outside 1870 to tomorrow")
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    # The calendar date is in range, so converting to UTC cannot overflow; the exact
-    # instant must be in range too.
+    # Compared as instants (no conversion, so 9999-12-31T23:59:59-05:00 cannot overflow
+    # here); a date refused here would overflow when written as UTC.
     if not EARLIEST_RATED <= value <= timezone.now() + timedelta(days=1):
         raise DateOutOfRange(f"date “{text}” is outside 1870 to tomorrow")
     return value
-
-
-def _latest_rated_day() -> date:
-    return (timezone.now() + timedelta(days=1)).date()
 
 
 def parse_position(text: str) -> int | None:
