@@ -93,7 +93,7 @@ IMPORT_LIFETIME = timedelta(days=1)
 # died): it no longer blocks the member's next upload.
 STALE_IMPORT_AFTER = timedelta(minutes=30)
 # Rows matched, and ratings written (each chunk one rate_many), between progress reports.
-MATCH_CHUNK = 10_000
+MATCH_CHUNK = 5_000
 WRITE_CHUNK = 2_000
 LIST_CHUNK = 500
 # How many skipped reviews the result names (the count is always exact).
@@ -188,6 +188,10 @@ def _fail(batch_id: int, running: str, message: str) -> None:
     _report(batch_id, running, status=ImportBatch.Status.FAILED, error=message, upload_data=None)
 
 
+class _Cancelled(Exception):
+    """The batch left its running status (cancelled or removed) while a step ran."""
+
+
 def import_batch_parse(batch_id: int) -> dict:
     """The worker's first step: parse and match a stored file, reporting progress, and
     keep the rows for the preview (status pending), or say why the file cannot be read
@@ -210,12 +214,15 @@ def import_batch_parse(batch_id: int) -> dict:
     total = len(parsed.rows)
     if not _report(batch_id, parsing, progress_done=0, progress_total=total):
         return {"batch": batch_id, "cancelled": True}
-    rows: list[dict] = []
+
+    def report(done: int) -> None:
+        if not _report(batch_id, parsing, progress_done=done):
+            raise _Cancelled
+
     try:
-        for start in range(0, total, MATCH_CHUNK):
-            rows.extend(importers.match_rows(parsed.rows[start : start + MATCH_CHUNK]))
-            if not _report(batch_id, parsing, progress_done=len(rows)):
-                return {"batch": batch_id, "cancelled": True}
+        rows = importers.match_rows(parsed.rows, progress=report, every=MATCH_CHUNK)
+    except _Cancelled:
+        return {"batch": batch_id, "cancelled": True}
     except Exception:
         _fail(batch_id, parsing, "Something went wrong matching this file's titles.")
         raise
