@@ -12,14 +12,17 @@ from django_tasks import task
 from accounts import services
 from accounts.models import ImportBatch, User
 
+# A member watches an import's progress bar; taste refreshes (priority 0) can wait.
+IMPORT_PRIORITY = 10
 
-@task()
+
+@task(priority=IMPORT_PRIORITY)
 def parse_import_task(batch_id: int) -> dict:
     """Parse and match an uploaded file (services.import_batch_parse)."""
     return services.import_batch_parse(batch_id)
 
 
-@task()
+@task(priority=IMPORT_PRIORITY)
 def write_import_task(batch_id: int) -> dict:
     """Write a confirmed import in chunks (services.import_batch_write)."""
     return services.import_batch_write(batch_id)
