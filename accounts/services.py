@@ -93,8 +93,11 @@ IMPORT_LIFETIME = timedelta(days=1)
 # died): it no longer blocks the member's next upload.
 STALE_IMPORT_AFTER = timedelta(minutes=30)
 # Rows matched, and ratings written (each chunk one rate_many), between progress reports.
+# Every chunk recomputes all of the member's percentiles (and so touches every title
+# they rated), so a large file is written in at most WRITE_STEPS chunks.
 MATCH_CHUNK = 5_000
 WRITE_CHUNK = 2_000
+WRITE_STEPS = 10
 LIST_CHUNK = 500
 # How many skipped reviews the result names (the count is always exact).
 SKIPPED_SHOWN = 200
@@ -395,8 +398,9 @@ def _write_ratings(batch: ImportBatch) -> dict | None:
         if title_id > result["last_title_id"] and title_id not in skip
     ]
     done = result["written"]
-    for start in range(0, len(todo), WRITE_CHUNK):
-        chunk = todo[start : start + WRITE_CHUNK]
+    size = max(WRITE_CHUNK, -(-len(todo) // WRITE_STEPS))
+    for start in range(0, len(todo), size):
+        chunk = todo[start : start + size]
         entries = [
             RatingInput(
                 title_id=title_id,

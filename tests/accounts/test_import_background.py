@@ -256,3 +256,21 @@ def test_a_file_the_worker_cannot_read_says_why_on_its_page(client, member, queu
     assert select_one(response, "h1").text == "This import stopped"
     assert "do not match a supported format" in select_one(response, "p", class_="row-problem").text
     assert "hx-trigger" not in select_one(response, "section", id="import-progress").attrs
+
+
+def test_a_large_write_takes_at_most_ten_chunks(member, queue, monkeypatch):
+    titles = [TitleFactory(name=f"Film {n}", year=2000) for n in range(25)]
+    batch = tasks.import_start(member, data=_plain(25).encode(), filename="plain.csv")
+    _run_queued()
+    batch.refresh_from_db()
+    tasks.import_confirm(batch)
+    monkeypatch.setattr(services, "WRITE_CHUNK", 2)
+    progress = []
+    real_save = services._save_step
+    monkeypatch.setattr(
+        services, "_save_step", lambda *args: progress.append(args[2]) or real_save(*args)
+    )
+    _run_queued()
+    # 25 ratings, chunks of at least 2, at most 10 chunks: chunks of 3.
+    assert progress == [3, 6, 9, 12, 15, 18, 21, 24, 25]
+    assert Rating.objects.filter(title__in=titles).count() == 25
