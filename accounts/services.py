@@ -245,8 +245,11 @@ def import_batch_parse(batch_id: int) -> dict:
     return {"batch": batch_id, "rows": total}
 
 
-def _locked_pending(batch: ImportBatch) -> ImportBatch:
-    locked = ImportBatch.objects.defer("upload_data").select_for_update().get(pk=batch.pk)
+def _locked_pending(batch: ImportBatch, *, with_rows: bool = True) -> ImportBatch:
+    batches = ImportBatch.objects.defer("upload_data")
+    if not with_rows:
+        batches = batches.defer("upload_data", "rows")
+    locked = batches.select_for_update().get(pk=batch.pk)
     if locked.status != ImportBatch.Status.PENDING:
         raise ValidationError(
             {
@@ -310,7 +313,7 @@ def import_batch_start_apply(batch: ImportBatch, *, replace_existing: bool = Fal
     """
     _lock_member(batch.user)
     _refuse_if_running(batch.user, exclude_pk=batch.pk)
-    _locked_pending(batch)
+    _locked_pending(batch, with_rows=False)
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportBatch.Status.APPLYING,
         replace_existing=replace_existing,

@@ -274,3 +274,19 @@ def test_a_large_write_takes_at_most_ten_chunks(member, queue, monkeypatch):
     # 25 ratings, chunks of at least 2, at most 10 chunks: chunks of 3.
     assert progress == [3, 6, 9, 12, 15, 18, 21, 24, 25]
     assert Rating.objects.filter(title__in=titles).count() == 25
+
+
+def test_the_confirm_request_neither_reads_the_rows_nor_writes_ratings(
+    client, member, queue, post_file
+):
+    TitleFactory(name="Film 1", year=2000)
+    post_file("plain.csv", _plain(3))
+    _run_queued()
+    batch = ImportBatch.objects.get(user=member)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("accounts:import-confirm", kwargs={"pk": batch.pk}))
+    assert response.status_code == 302
+    selects = [q["sql"] for q in queries.captured_queries if "accounts_importbatch" in q["sql"]]
+    assert selects and not any('"accounts_importbatch"."rows"' in sql for sql in selects)
+    assert not Rating.objects.exists()
+    assert len(_queued(tasks.write_import_task)) == 1
