@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint bench clean-db
+.PHONY: install run test lint bench bench-imports clean-db
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,3 +35,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/percentiles.py
+
+## The home page's latency while three 100,000-line imports run (a few minutes)
+bench-imports: install
+	$(BIN)/python bench/imports.py

@@ -24,6 +24,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "filename")
     date_hierarchy = "created_at"
     exclude = ("rows",)
+
+    def get_queryset(self, request):
+        # The stored file (up to MAX_IMPORT_BYTES) and the parsed rows are never shown.
+        return super().get_queryset(request).defer("rows", "upload_data")
+
     readonly_fields = (
         "user",
         "status",
@@ -35,7 +40,13 @@ class ImportBatchAdmin(admin.ModelAdmin):
         "list_description",
         "counts",
         "result",
+        "error",
+        "plain_scale",
+        "replace_existing",
+        "progress_done",
+        "progress_total",
         "created_at",
+        "updated_at",
         "applied_at",
     )
     list_select_related = ("user",)

@@ -116,13 +116,15 @@ class ImportConfirmForm(forms.Form):
 
 
 class ImportResolveForm(forms.Form):
-    line = forms.IntegerField(min_value=1)
+    line = forms.IntegerField(min_value=1, max_value=10_000_000)
     title = forms.CharField(required=False)
 
     def clean_title(self) -> int | None:
         value = self.cleaned_data.get("title", "")
         if value in ("", "skip"):
             return None
-        if not value.isdigit():
+        # ASCII digits only, and no longer than a bigint: "²" and 5,000 digits are
+        # refused here rather than by int() or the database.
+        if not (value.isascii() and value.isdecimal() and len(value) <= 18):
             raise ValidationError("Choose one of the titles listed.")
         return int(value)

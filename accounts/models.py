@@ -34,22 +34,36 @@ class User(AbstractUser):
 
 
 class ImportBatch(models.Model):
-    """An uploaded ratings file, parsed and matched, kept between preview and confirm.
+    """An uploaded ratings file: stored by the upload request, parsed and matched by the
+    worker (accounts.tasks), kept between preview and confirm, then written by the
+    worker in batches.
 
+    `upload_data` holds the file's bytes until the worker has parsed it (a bytea column:
+    it commits with the batch and its queued task, the worker needs no filesystem shared
+    with the web processes, and clearing or deleting the row removes the file).
     `rows` holds one dict per file row (accounts.importers.match_rows): what the file
-    said, the stored score it maps to, and the matched title or candidates. Applying a
-    batch writes through ratings.services.rate_many in one transaction.
+    said, the stored score it maps to, and the matched title or candidates.
+    `progress_done` / `progress_total` count rows matched while parsing and ratings
+    written while applying; `updated_at` moves with every step, so a running import
+    whose worker died is recognised as stale.
     """
 
     class Status(models.TextChoices):
+        PARSING = "parsing", "Reading the file"
         PENDING = "pending", "Waiting for confirmation"
+        APPLYING = "applying", "Importing"
         APPLIED = "applied", "Imported"
         CANCELLED = "cancelled", "Cancelled"
+        FAILED = "failed", "Could not be read"
+
+    RUNNING = (Status.PARSING, Status.APPLYING)
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="import_batches")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    format = models.CharField(max_length=20)
+    format = models.CharField(max_length=20, blank=True)
     filename = models.CharField(max_length=200, blank=True)
+    plain_scale = models.CharField(max_length=3, default="100")
+    upload_data = models.BinaryField(null=True, blank=True, editable=False)
     scale_label = models.CharField(max_length=20, blank=True)
     score_suffix = models.CharField(max_length=4, blank=True)
     list_name = models.CharField(max_length=120, blank=True)
@@ -57,7 +71,12 @@ class ImportBatch(models.Model):
     rows = models.JSONField(default=list)
     counts = models.JSONField(default=dict)
     result = models.JSONField(default=dict)
+    error = models.TextField(blank=True)
+    replace_existing = models.BooleanField(default=False)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
     applied_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -76,3 +95,13 @@ class ImportBatch(models.Model):
     @property
     def is_list(self) -> bool:
         return self.format == "letterboxd_list"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.progress_total:
+            return 0
+        return min(100, self.progress_done * 100 // self.progress_total)

@@ -3,7 +3,6 @@ export and import previews."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ from catalog.models import Genre, Title, TitleKind
 from collections_app.selectors import user_public_collections
 from core.charts import Bar, BarChart, ChartStyle, bar_chart
 from core.sorting import Sorts
+from core.spreadsheet import csv_line
 from core.text import ordinal
 from ratings import scales
 from ratings.models import Rating
@@ -253,18 +253,11 @@ def member_public_collections(member: User, limit: int = 6) -> list:
 # Export -----------------------------------------------------------------------------
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer in a stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def export_csv_lines(member: User) -> Iterator[str]:
     """The member's ratings as CSV lines (header first), read in chunks from the database
-    so any number of rows streams in constant memory."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(SITE_HEADER)
+    so any number of rows streams in constant memory. Cells a spreadsheet would run as
+    formulas are escaped (core.spreadsheet)."""
+    yield csv_line(SITE_HEADER)
     rows = (
         Rating.objects.filter(user=member)
         .order_by("-rated_at", "-pk")
@@ -281,7 +274,7 @@ def export_csv_lines(member: User) -> Iterator[str]:
     for name, year, imdb_id, score, percentile, rated_at, review in rows.iterator(
         chunk_size=EXPORT_CHUNK
     ):
-        yield writer.writerow(
+        yield csv_line(
             [
                 name,
                 year or "",
@@ -304,15 +297,24 @@ PREVIEW_TABS = {
 }
 
 
-def import_batch_for(user: User, pk: int) -> ImportBatch:
+def import_batch_for(user: User, pk: int, *, with_rows: bool = True) -> ImportBatch:
+    """The member's import (Http404 for anyone else's). The uploaded bytes are never
+    read here; ``with_rows=False`` leaves the parsed rows out too (a progress read)."""
+    batches = ImportBatch.objects.defer("upload_data")
+    if not with_rows:
+        batches = batches.defer("upload_data", "rows")
     try:
-        return ImportBatch.objects.get(pk=pk, user=user)
+        return batches.get(pk=pk, user=user)
     except ImportBatch.DoesNotExist:
         raise Http404("No such import.") from None
 
 
 def member_recent_imports(member: User, limit: int = 5) -> QuerySet[ImportBatch]:
-    return ImportBatch.objects.filter(user=member).defer("rows").order_by("-created_at")[:limit]
+    return (
+        ImportBatch.objects.filter(user=member)
+        .defer("rows", "upload_data")
+        .order_by("-created_at")[:limit]
+    )
 
 
 def import_rows_page(batch: ImportBatch, status: str, page_number) -> Page:
@@ -347,8 +349,7 @@ UNMATCHED_HEADER = ["Line", "Title", "Year", "IMDb ID", "Score", "Date", "Review
 
 def import_unmatched_lines(batch: ImportBatch) -> Iterator[str]:
     """CSV lines of every row that was not imported (or will not be), with the reason."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(UNMATCHED_HEADER)
+    yield csv_line(UNMATCHED_HEADER)
     for row in batch.rows:
         if row["status"] == importers.MATCHED:
             continue
@@ -357,7 +358,7 @@ def import_unmatched_lines(batch: ImportBatch) -> Iterator[str]:
             + "; ".join(label for _pk, label in row.get("candidates") or []),
             importers.UNMATCHED: "No title with this name and year in the catalog",
         }.get(row["status"], "")
-        yield writer.writerow(
+        yield csv_line(
             [
                 row["line"],
                 row["name"],

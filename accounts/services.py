@@ -22,14 +22,12 @@ from accounts import importers
 from accounts.models import ImportBatch, RatingScale, User
 from catalog.images import open_checked_image
 from catalog.models import Title
+from collections_app.models import Collection
 from collections_app.services import collection_add_title, collection_create
 from ratings.models import Rating
-from ratings.services import RatingInput, rate_many
+from ratings.services import RatingInput, rate_many_within_limits
 
 AVATAR_SIZE = 400
-# How long an unconfirmed import waits before the next upload clears it away.
-PENDING_IMPORT_LIFETIME = timedelta(days=2)
-FINISHED_IMPORT_LIFETIME = timedelta(days=30)
 
 
 # Avatars ----------------------------------------------------------------------------
@@ -82,6 +80,27 @@ def profile_update(
 
 
 # Imports ----------------------------------------------------------------------------
+#
+# An import is a background job (accounts.tasks): the upload request stores the file
+# (import_batch_store), the worker parses and matches it (import_batch_parse), the
+# member settles ambiguous lines and confirms (import_batch_resolve,
+# import_batch_start_apply), and the worker writes it in chunks (import_batch_write).
+# Each worker step commits its progress, so the preview page can show it.
+
+# Batches (and the files in them) are removed this long after their last change.
+IMPORT_LIFETIME = timedelta(days=1)
+# A running import whose worker has not reported for this long has stopped (the worker
+# died): it no longer blocks the member's next upload.
+STALE_IMPORT_AFTER = timedelta(minutes=30)
+# Rows matched, and ratings written (each chunk one rate_many), between progress reports.
+# Every chunk recomputes all of the member's percentiles (and so touches every title
+# they rated), so a large file is written in at most WRITE_STEPS chunks.
+MATCH_CHUNK = 5_000
+WRITE_CHUNK = 2_000
+WRITE_STEPS = 10
+LIST_CHUNK = 500
+# How many skipped reviews the result names (the count is always exact).
+SKIPPED_SHOWN = 200
 
 
 def _counts(rows: Iterable[dict]) -> dict[str, int]:
@@ -97,49 +116,148 @@ def _counts(rows: Iterable[dict]) -> dict[str, int]:
     return counts
 
 
-def _clear_old_batches(user: User) -> None:
+def _lock_member(user: User) -> None:
+    """Serialise one member's import starts (FOR NO KEY UPDATE, as ratings.services)."""
+    list(User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk"))
+
+
+def _refuse_if_running(user: User, exclude_pk: int | None = None) -> None:
+    """One running import per member (call under _lock_member). A running import that
+    has not reported for STALE_IMPORT_AFTER is marked failed instead of blocking."""
     now = timezone.now()
-    ImportBatch.objects.filter(
-        user=user, status=ImportBatch.Status.PENDING, created_at__lt=now - PENDING_IMPORT_LIFETIME
+    running = ImportBatch.objects.filter(user=user, status__in=ImportBatch.RUNNING).exclude(
+        pk=exclude_pk
+    )
+    running.filter(updated_at__lt=now - STALE_IMPORT_AFTER).update(
+        status=ImportBatch.Status.FAILED,
+        error="This import stopped before it finished. Upload the file again.",
+        upload_data=None,
+        updated_at=now,
+    )
+    if running.filter(updated_at__gte=now - STALE_IMPORT_AFTER).exists():
+        raise ValidationError(
+            "Another of your imports is still running. Wait until it has finished (its "
+            "page shows the progress), then try again.",
+            code="import_running",
+        )
+
+
+def import_batches_clear_old() -> int:
+    """Delete every member's imports (with their files) untouched for IMPORT_LIFETIME;
+    returns how many. Run by the worker before each parse."""
+    deleted, _ = ImportBatch.objects.filter(
+        updated_at__lt=timezone.now() - IMPORT_LIFETIME
     ).delete()
-    ImportBatch.objects.filter(
-        user=user,
-        status__in=[ImportBatch.Status.APPLIED, ImportBatch.Status.CANCELLED],
-        created_at__lt=now - FINISHED_IMPORT_LIFETIME,
-    ).delete()
+    return deleted
 
 
 @transaction.atomic
-def import_batch_create(
-    user: User, data: bytes, filename: str = "", plain_scale: str = "100"
+def import_batch_store(
+    user: User, *, data: bytes, filename: str = "", plain_scale: str = "100"
 ) -> ImportBatch:
-    """Parse and match an uploaded file and keep it for the preview; writes no rating.
+    """Keep an uploaded file for the worker to parse; reads none of it.
 
-    Raises importers.ImportFileError (message for the person) for an empty, oversized,
-    non-UTF-8 or unrecognised file, or one with no rows.
+    Raises ValidationError (code ``import_running``) while another of the member's
+    imports is being parsed or written, and importers.ImportFileError for a file over
+    MAX_IMPORT_BYTES.
     """
-    parsed = importers.parse_upload(data, settings.MAX_IMPORT_BYTES, plain_scale)
-    rows = importers.match_rows(parsed.rows)
-    _clear_old_batches(user)
+    if len(data) > settings.MAX_IMPORT_BYTES:
+        raise importers.ImportFileError(
+            f"The file is too large; the limit is {settings.MAX_IMPORT_BYTES // 1048576} MB. "
+            "Split it into smaller files and import each."
+        )
+    _lock_member(user)
+    _refuse_if_running(user)
     return ImportBatch.objects.create(
         user=user,
-        format=parsed.format,
+        status=ImportBatch.Status.PARSING,
         filename=(filename or "")[:200],
+        plain_scale=plain_scale,
+        upload_data=data,
+    )
+
+
+def _report(batch_id: int, running: str, **fields) -> bool:
+    """Save progress of a running step; False when the batch has left the ``running``
+    status (cancelled, or removed) and the step should stop."""
+    return bool(
+        ImportBatch.objects.filter(pk=batch_id, status=running).update(
+            updated_at=timezone.now(), **fields
+        )
+    )
+
+
+def _fail(batch_id: int, running: str, message: str) -> None:
+    _report(batch_id, running, status=ImportBatch.Status.FAILED, error=message, upload_data=None)
+
+
+class _Cancelled(Exception):
+    """The batch left its running status (cancelled or removed) while a step ran."""
+
+
+def import_batch_parse(batch_id: int) -> dict:
+    """The worker's first step: parse and match a stored file, reporting progress, and
+    keep the rows for the preview (status pending), or say why the file cannot be read
+    (status failed). Writes no rating; does nothing for a batch no longer parsing."""
+    import_batches_clear_old()
+    parsing = ImportBatch.Status.PARSING
+    batch = ImportBatch.objects.filter(pk=batch_id, status=parsing).first()
+    if batch is None:
+        return {"batch": batch_id, "skipped": True}
+    try:
+        parsed = importers.parse_upload(
+            bytes(batch.upload_data or b""), settings.MAX_IMPORT_BYTES, batch.plain_scale
+        )
+    except importers.ImportFileError as error:
+        _fail(batch_id, parsing, str(error))
+        return {"batch": batch_id, "error": str(error)}
+    except Exception:
+        _fail(batch_id, parsing, "Something went wrong reading this file.")
+        raise
+    total = len(parsed.rows)
+    if not _report(batch_id, parsing, progress_done=0, progress_total=total):
+        return {"batch": batch_id, "cancelled": True}
+
+    def report(done: int) -> None:
+        if not _report(batch_id, parsing, progress_done=done):
+            raise _Cancelled
+
+    try:
+        rows = importers.match_rows(parsed.rows, progress=report, every=MATCH_CHUNK)
+    except _Cancelled:
+        return {"batch": batch_id, "cancelled": True}
+    except Exception:
+        _fail(batch_id, parsing, "Something went wrong matching this file's titles.")
+        raise
+    _report(
+        batch_id,
+        parsing,
+        status=ImportBatch.Status.PENDING,
+        format=parsed.format,
         scale_label=parsed.scale_label,
         score_suffix=parsed.score_suffix,
         list_name=parsed.list_name,
         list_description=parsed.list_description,
         rows=rows,
         counts=_counts(rows),
+        upload_data=None,
     )
+    return {"batch": batch_id, "rows": total}
 
 
-def _locked_pending(batch: ImportBatch) -> ImportBatch:
-    locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+def _locked_pending(batch: ImportBatch, *, with_rows: bool = True) -> ImportBatch:
+    batches = ImportBatch.objects.defer("upload_data")
+    if not with_rows:
+        batches = batches.defer("upload_data", "rows")
+    locked = batches.select_for_update().get(pk=batch.pk)
     if locked.status != ImportBatch.Status.PENDING:
         raise ValidationError(
-            "This import has already been "
-            + ("imported." if locked.status == ImportBatch.Status.APPLIED else "cancelled."),
+            {
+                ImportBatch.Status.APPLIED: "This import has already been imported.",
+                ImportBatch.Status.CANCELLED: "This import has already been cancelled.",
+                ImportBatch.Status.APPLYING: "This import is already being imported.",
+                ImportBatch.Status.PARSING: "This file is still being read.",
+            }.get(locked.status, "This import cannot be imported."),
             code="not_pending",
         )
     return locked
@@ -168,7 +286,7 @@ def import_batch_resolve(batch: ImportBatch, line: int, title_id: int | None) ->
     else:
         raise ValidationError("Choose one of the titles listed for that line.", "bad_choice")
     locked.counts = _counts(locked.rows)
-    locked.save(update_fields=["rows", "counts"])
+    locked.save(update_fields=["rows", "counts", "updated_at"])
     batch.rows, batch.counts = locked.rows, locked.counts
     return row
 
@@ -187,101 +305,216 @@ def _latest_per_title(rows: list[dict]) -> dict[int, dict]:
 
 
 @transaction.atomic
-def import_batch_apply(batch: ImportBatch, replace_existing: bool = False) -> dict:
-    """Write a pending batch: every matched rating through ratings.services.rate_many (one
-    transaction, one percentile recompute), or for a list, a new collection.
+def import_batch_start_apply(batch: ImportBatch, *, replace_existing: bool = False) -> None:
+    """Confirm a pending batch: mark it applying for the worker (import_batch_write).
 
-    With replace_existing False, titles the member has already rated keep their rating.
-    Returns the batch's result: counts of what was written and skipped.
+    Raises ValidationError when it is not pending (code ``not_pending``) or another of
+    the member's imports is running (``import_running``).
     """
-    locked = _locked_pending(batch)
-    result = _apply_list(locked) if locked.is_list else _apply_ratings(locked, replace_existing)
-    locked.status = ImportBatch.Status.APPLIED
-    locked.applied_at = timezone.now()
-    locked.result = result
-    locked.save(update_fields=["status", "applied_at", "result"])
-    batch.status, batch.applied_at, batch.result = locked.status, locked.applied_at, result
+    _lock_member(batch.user)
+    _refuse_if_running(batch.user, exclude_pk=batch.pk)
+    _locked_pending(batch, with_rows=False)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.APPLYING,
+        replace_existing=replace_existing,
+        progress_done=0,
+        progress_total=batch.counts.get(importers.MATCHED, 0),
+        result={},
+        error="",
+        updated_at=timezone.now(),
+    )
+    batch.status = ImportBatch.Status.APPLYING
+
+
+def import_batch_write(batch_id: int) -> dict:
+    """The worker's second step: write an applying batch in chunks, each its own
+    transaction with its progress, then mark it applied with its result. Ratings go
+    through ratings.services.rate_many_within_limits (reviews past the hourly limit are
+    left out and listed); a list becomes a collection, unless the member is past the
+    hourly collection limit (then it is skipped and the result says so).
+
+    Safe to run again after a crash: it goes on after the last chunk committed.
+    """
+    applying = ImportBatch.Status.APPLYING
+    batch = ImportBatch.objects.defer("upload_data").filter(pk=batch_id, status=applying).first()
+    if batch is None:
+        return {"batch": batch_id, "skipped": True}
+    try:
+        result = _write_list(batch) if batch.is_list else _write_ratings(batch)
+    except ValidationError as error:
+        done = ImportBatch.objects.filter(pk=batch_id).values_list("progress_done", flat=True)
+        written = next(iter(done), 0)
+        _fail(
+            batch_id,
+            applying,
+            f"The import stopped after {written:,} line{'s' if written != 1 else ''}: "
+            + " ".join(error.messages),
+        )
+        return {"batch": batch_id, "error": " ".join(error.messages)}
+    except Exception:
+        _fail(batch_id, applying, "Something went wrong while importing.")
+        raise
+    if result is None:
+        return {"batch": batch_id, "cancelled": True}
+    _report(
+        batch_id,
+        applying,
+        status=ImportBatch.Status.APPLIED,
+        applied_at=timezone.now(),
+        result=result,
+    )
+    return {"batch": batch_id, **{k: v for k, v in result.items() if isinstance(v, int)}}
+
+
+def _save_step(batch: ImportBatch, result: dict, done: int) -> bool:
+    """Commit one chunk's result and progress with the chunk (caller's transaction)."""
+    return _report(batch.pk, ImportBatch.Status.APPLYING, result=result, progress_done=done)
+
+
+def _write_ratings(batch: ImportBatch) -> dict | None:
+    chosen = _latest_per_title(batch.rows)
+    existing_titles = set(Title.objects.filter(pk__in=chosen).values_list("pk", flat=True))
+    rated = set(
+        Rating.objects.filter(user=batch.user, title_id__in=existing_titles).values_list(
+            "title_id", flat=True
+        )
+    )
+    result = dict(batch.result)
+    if "written" not in result:
+        matched = sum(1 for row in batch.rows if row["status"] == importers.MATCHED)
+        result = {
+            "written": 0,
+            "kept_existing": 0 if batch.replace_existing else len(rated),
+            "duplicates": matched - len(chosen),
+            "missing_titles": len(chosen) - len(existing_titles),
+            "not_imported": batch.counts.get("total", 0) - matched,
+            "reviews_skipped": 0,
+            "reviews_skipped_rows": [],
+            "last_title_id": 0,
+        }
+    # Titles are written in id order, so after a crash the run goes on after the last
+    # title of the last chunk committed.
+    skip = set() if batch.replace_existing else rated
+    todo = [
+        title_id
+        for title_id in sorted(existing_titles)
+        if title_id > result["last_title_id"] and title_id not in skip
+    ]
+    done = result["written"]
+    size = max(WRITE_CHUNK, -(-len(todo) // WRITE_STEPS))
+    for start in range(0, len(todo), size):
+        chunk = todo[start : start + size]
+        entries = [
+            RatingInput(
+                title_id=title_id,
+                score=chosen[title_id]["score"],
+                review=chosen[title_id].get("review") or "",
+                rated_at=datetime.fromisoformat(chosen[title_id]["rated_at"])
+                if chosen[title_id].get("rated_at")
+                else None,
+            )
+            for title_id in chunk
+        ]
+        with transaction.atomic():
+            written = rate_many_within_limits(batch.user, entries)
+            done += written.written
+            result["written"] = done
+            result["last_title_id"] = chunk[-1]
+            result["reviews_skipped"] += len(written.reviews_skipped)
+            room = SKIPPED_SHOWN - len(result["reviews_skipped_rows"])
+            result["reviews_skipped_rows"] += [
+                [chosen[title_id]["line"], chosen[title_id].get("title_label") or ""]
+                for title_id in written.reviews_skipped[: max(room, 0)]
+            ]
+            if not _save_step(batch, result, done):
+                transaction.set_rollback(True)
+                return None
     return result
 
 
-def _apply_ratings(batch: ImportBatch, replace_existing: bool) -> dict:
-    chosen = _latest_per_title(batch.rows)
-    existing_titles = set(Title.objects.filter(pk__in=chosen).values_list("pk", flat=True))
-    already_rated: set[int] = set()
-    if not replace_existing:
-        already_rated = set(
-            Rating.objects.filter(user=batch.user, title_id__in=existing_titles).values_list(
-                "title_id", flat=True
-            )
-        )
-    entries = [
-        RatingInput(
-            title_id=title_id,
-            score=row["score"],
-            review=row.get("review") or "",
-            rated_at=datetime.fromisoformat(row["rated_at"]) if row.get("rated_at") else None,
-        )
-        for title_id, row in sorted(chosen.items())
-        if title_id in existing_titles and title_id not in already_rated
-    ]
-    try:
-        written = rate_many(batch.user, entries) if entries else 0
-    except ValidationError as error:
-        # A title deleted or a value refused since the preview: nothing is written.
-        raise ValidationError(
-            f"Nothing was imported: {' '.join(error.messages)}", code="rejected"
-        ) from None
-    matched = sum(1 for row in batch.rows if row["status"] == importers.MATCHED)
-    return {
-        "written": written,
-        "kept_existing": len(already_rated),
-        "duplicates": matched - len(chosen),
-        "missing_titles": len(chosen) - len(existing_titles),
-        "not_imported": batch.counts.get("total", 0) - matched,
-    }
-
-
-def _apply_list(batch: ImportBatch) -> dict:
-    # The member's own file, confirmed once: not a burst of posts, so no hourly limit
-    # (as before the limit moved into the service).
-    collection = collection_create(
-        batch.user,
-        batch.list_name or "Imported list",
-        batch.list_description,
-        is_public=True,
-        limit_creations=False,
-    )
+def _write_list(batch: ImportBatch) -> dict | None:
     rows = sorted(
         (row for row in batch.rows if row["status"] == importers.MATCHED),
         key=lambda row: (row.get("position") or 0, row["line"]),
     )
+    result = dict(batch.result)
+    if "collection_id" not in result:
+        with transaction.atomic():
+            try:
+                collection = collection_create(
+                    batch.user,
+                    batch.list_name or "Imported list",
+                    batch.list_description,
+                    is_public=True,
+                )
+            except ValidationError as error:
+                if error.code != "too_many_collections":
+                    raise
+                # Past the hourly collection limit: the list is skipped, and says why.
+                return {
+                    "collection_id": None,
+                    "collection_name": "",
+                    "collection_skipped": batch.list_name or "Imported list",
+                    "skipped_reason": error.messages[0],
+                    "added": 0,
+                    "not_imported": batch.counts.get("total", 0),
+                }
+            result = {
+                "collection_id": collection.pk,
+                "collection_name": collection.name,
+                "added": 0,
+                "next_row": 0,
+                "full": False,
+            }
+            if not _save_step(batch, result, 0):
+                transaction.set_rollback(True)
+                return None
+    collection = Collection.objects.get(pk=result["collection_id"])
     titles = Title.objects.in_bulk([row["title_id"] for row in rows])
-    added = 0
     seen: set[int] = set()
-    for row in rows:
-        title = titles.get(row["title_id"])
-        if title is None or title.pk in seen:
-            continue
-        seen.add(title.pk)
-        try:
-            collection_add_title(collection, title, note=(row.get("note") or "")[:300])
-        except ValidationError:
-            # Full collection: the rest of the list cannot go in; say how many did.
+    for row in rows[: result["next_row"]]:
+        seen.add(row["title_id"])
+    for start in range(result["next_row"], len(rows), LIST_CHUNK):
+        if result["full"]:
             break
-        added += 1
-    return {
-        "collection_id": collection.pk,
-        "collection_name": collection.name,
-        "added": added,
-        "not_imported": batch.counts.get("total", 0) - added,
-    }
+        chunk = rows[start : start + LIST_CHUNK]
+        with transaction.atomic():
+            for row in chunk:
+                title = titles.get(row["title_id"])
+                if title is None or title.pk in seen:
+                    continue
+                seen.add(title.pk)
+                try:
+                    collection_add_title(collection, title, note=(row.get("note") or "")[:300])
+                except ValidationError as error:
+                    if error.code == "duplicate_title":
+                        continue
+                    # Full collection: the rest of the list cannot go in.
+                    result["full"] = True
+                    break
+                result["added"] += 1
+            result["next_row"] = start + len(chunk)
+            if not _save_step(batch, result, result["next_row"]):
+                transaction.set_rollback(True)
+                return None
+    result["not_imported"] = batch.counts.get("total", 0) - result["added"]
+    return result
 
 
 @transaction.atomic
 def import_batch_cancel(batch: ImportBatch) -> None:
-    """Drop a pending import without writing anything."""
-    locked = _locked_pending(batch)
+    """Drop a pending import (or stop one still being read) without writing anything."""
+    locked = ImportBatch.objects.defer("upload_data").select_for_update().get(pk=batch.pk)
+    if locked.status != ImportBatch.Status.PARSING:
+        locked = _locked_pending(batch)
     locked.status = ImportBatch.Status.CANCELLED
     locked.rows = [row for row in locked.rows if row["status"] != importers.MATCHED]
-    locked.save(update_fields=["status", "rows"])
+    locked.upload_data = None
+    locked.save(update_fields=["status", "rows", "upload_data", "updated_at"])
     batch.status = locked.status
+
+
+@transaction.atomic
+def import_batch_delete(batch: ImportBatch) -> None:
+    """Remove an import that could not be read (the upload page says why instead)."""
+    ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.FAILED).delete()

@@ -3,13 +3,14 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts import importers, selectors, services
+from accounts import importers, selectors, services, tasks
 from accounts.forms import (
     ImportConfirmForm,
     ImportResolveForm,
@@ -17,6 +18,7 @@ from accounts.forms import (
     SettingsForm,
     SignUpForm,
 )
+from accounts.models import ImportBatch
 from core.http import safe_next
 
 
@@ -66,6 +68,7 @@ def account_settings(request):
     )
 
 
+@never_cache
 @login_required
 def export_ratings(request):
     stamp = timezone.now().strftime("%Y-%m-%d")
@@ -80,32 +83,49 @@ def export_ratings(request):
 
 @login_required
 def import_upload(request):
+    """Store the file and queue its reading (accounts.tasks); nothing is parsed here.
+    With tasks run at once (TASKS_IMMEDIATE, tests) the file has been read by the time
+    import_start returns, and a file that cannot be read is refused on this page."""
     form = ImportUploadForm(request.POST or None, request.FILES or None)
+    status = 400
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            batch = services.import_batch_create(
+            batch = tasks.import_start(
                 request.user,
-                upload.read(),
+                data=upload.read(),
                 filename=upload.name,
                 plain_scale=form.cleaned_data["plain_scale"],
             )
         except importers.ImportFileError as error:
             form.add_error("file", str(error))
+        except ValidationError as error:
+            form.add_error(None, error.messages[0])
+            status = 409
         else:
-            return redirect(batch)
+            batch = selectors.import_batch_for(request.user, batch.pk, with_rows=False)
+            if batch.status != ImportBatch.Status.FAILED:
+                return redirect(batch)
+            services.import_batch_delete(batch)
+            form.add_error("file", batch.error)
     recent = selectors.member_recent_imports(request.user)
     return render(
         request,
         "accounts/import.html",
         {"form": form, "recent": recent, "max_mb": settings.MAX_IMPORT_BYTES // 1048576},
-        status=400 if form.errors else 200,
+        status=status if form.errors else 200,
     )
 
 
 @login_required
 def import_preview(request, pk: int):
-    batch = selectors.import_batch_for(request.user, pk)
+    batch = selectors.import_batch_for(request.user, pk, with_rows=False)
+    if (
+        batch.is_running
+        or batch.status == ImportBatch.Status.FAILED
+        or request.htmx.target == "import-progress"
+    ):
+        return _import_progress(request, batch)
     tab = request.GET.get("show", "")
     if tab not in selectors.PREVIEW_TABS:
         tab = next(
@@ -130,13 +150,26 @@ def import_preview(request, pk: int):
     return render(request, "accounts/import_preview.html", context)
 
 
+def _import_progress(request, batch) -> HttpResponse:
+    """A running import's progress (the page, or the fragment htmx polls), or a failed
+    one's reason. Reads the batch's status and counters only."""
+    context = {"batch": batch}
+    if request.htmx.target == "import-progress":
+        response = render(request, "accounts/import_progress.html#progress", context)
+        if not batch.is_running:
+            # Finished (or failed) since the page was shown: reload it whole.
+            response["HX-Refresh"] = "true"
+        return response
+    return render(request, "accounts/import_progress.html", context)
+
+
 def _preview_url(batch, back: str, line: int | None = None) -> str:
     """The preview page at the tab and page a form was posted from ("ambiguous:3")."""
     tab, _, page = back.partition(":")
     if tab not in selectors.PREVIEW_TABS:
         tab = importers.AMBIGUOUS
     url = reverse("accounts:import-preview", kwargs={"pk": batch.pk}) + f"?show={tab}"
-    if page.isdigit():
+    if page.isascii() and page.isdecimal() and len(page) <= 6:
         url += f"&page={page}"
     return url + (f"#import-line-{line}" if line else "#import-rows")
 
@@ -169,33 +202,49 @@ def import_resolve(request, pk: int):
 @login_required
 @require_POST
 def import_confirm(request, pk: int):
-    batch = selectors.import_batch_for(request.user, pk)
+    """Queue the writing (accounts.tasks); with tasks run at once it is done on return."""
+    batch = selectors.import_batch_for(request.user, pk, with_rows=False)
     form = ImportConfirmForm(request.POST)
     form.is_valid()
     try:
-        result = services.import_batch_apply(
+        tasks.import_confirm(
             batch, replace_existing=form.cleaned_data.get("replace_existing", False)
         )
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return redirect(batch)
-    if batch.is_list:
-        messages.success(
-            request,
-            f"Created the collection “{result['collection_name']}” with {result['added']} "
-            f"title{'s' if result['added'] != 1 else ''}.",
-        )
+    batch = selectors.import_batch_for(request.user, pk, with_rows=False)
+    if batch.status == ImportBatch.Status.APPLIED:
+        messages.success(request, _result_message(batch))
+    elif batch.status == ImportBatch.Status.FAILED:
+        messages.error(request, batch.error)
     else:
-        messages.success(
-            request,
-            f"Imported {result['written']} rating{'s' if result['written'] != 1 else ''}."
-            + (
-                f" Kept {result['kept_existing']} you had already given."
-                if result["kept_existing"]
-                else ""
-            ),
-        )
+        messages.info(request, "Importing: this page shows how far it has got.")
     return redirect(batch)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def _result_message(batch) -> str:
+    result = batch.result
+    if batch.is_list:
+        if result.get("collection_skipped"):
+            return f"No collection was created: {result['skipped_reason']}"
+        return (
+            f"Created the collection “{result['collection_name']}” with "
+            f"{_plural(result['added'], 'title')}."
+        )
+    message = f"Imported {_plural(result['written'], 'rating')}."
+    if result.get("kept_existing"):
+        message += f" Kept {result['kept_existing']} you had already given."
+    if result.get("reviews_skipped"):
+        message += (
+            f" {_plural(result['reviews_skipped'], 'review')} left out: you reached the "
+            "hourly review limit (the scores are saved)."
+        )
+    return message
 
 
 @login_required
@@ -211,6 +260,7 @@ def import_cancel(request, pk: int):
     return redirect("accounts:import")
 
 
+@never_cache
 @login_required
 def import_unmatched(request, pk: int):
     batch = selectors.import_batch_for(request.user, pk)

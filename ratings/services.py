@@ -451,16 +451,70 @@ def _unrate_many(user, title_ids: Iterable[int]) -> tuple[int, dict[int, TitleAg
     return len(removed), _apply_title_deltas(deltas)
 
 
+@dataclass(frozen=True)
+class RatedMany:
+    """What ``rate_many_within_limits`` wrote: ratings written, and the titles whose
+    review was left out because the hourly review limit was reached."""
+
+    written: int
+    reviews_skipped: tuple[int, ...]
+
+
 @transaction.atomic
 def rate_many(user, entries: Iterable[RatingInput]) -> int:
     """Create or change many ratings of one user, recomputing their percentiles once.
 
-    For imports and seeding: one bulk upsert, one recompute, one aggregate update.
+    For seeding and datasets: one bulk upsert, one recompute, one aggregate update.
     When a title appears more than once the last entry wins. Every entry is validated
     before anything is written (ValidationError names the first bad one; unknown title
-    ids are rejected too, code ``unknown_title``). No hourly review limit applies: the
-    entries come from the member's own file. Returns the number of ratings written.
+    ids are rejected too, code ``unknown_title``). No hourly review limit applies
+    (imports use ``rate_many_within_limits``). Returns the number of ratings written.
     """
+    return _rate_many(user, entries, limit_reviews=False).written
+
+
+@transaction.atomic
+def rate_many_within_limits(user, entries: Iterable[RatingInput]) -> RatedMany:
+    """``rate_many`` for a member's import: every score is written, but new or changed
+    reviews count toward the hourly review limit (checked under the user lock, like
+    ``rate``). Past the limit an entry keeps the rating's current review (none for a
+    new rating) and its title is listed in ``reviews_skipped``."""
+    return _rate_many(user, entries, limit_reviews=True)
+
+
+def _limit_reviews(user_id: int, entries: dict[int, RatingInput]) -> set[int]:
+    """Give the entries whose new or changed review is past the hourly limit (in entry
+    order) the rating's current review back, and return their titles (call under the
+    user lock). Reviews are counted as ``_check_review_limit`` counts them."""
+    current = dict(
+        Rating.objects.filter(user_id=user_id, title_id__in=list(entries)).values_list(
+            "title_id", "review"
+        )
+    )
+    changed = [
+        title_id
+        for title_id, entry in entries.items()
+        if entry.review.strip() and entry.review.strip() != (current.get(title_id) or "").strip()
+    ]
+    if not changed:
+        return set()
+    recent = (
+        Rating.objects.filter(user_id=user_id, updated_at__gte=timezone.now() - REVIEW_LIMIT_WINDOW)
+        .exclude(review="")
+        .exclude(title_id__in=changed)
+        .count()
+    )
+    allowed = max(0, reviews_per_hour() - recent)
+    skipped = changed[allowed:]
+    for title_id in skipped:
+        entry = entries[title_id]
+        entries[title_id] = RatingInput(
+            title_id, entry.score, current.get(title_id) or "", entry.rated_at
+        )
+    return set(skipped)
+
+
+def _rate_many(user, entries: Iterable[RatingInput], *, limit_reviews: bool) -> RatedMany:
     by_title: dict[int, RatingInput] = {}
     for entry in entries:
         by_title[int(entry.title_id)] = RatingInput(
@@ -470,7 +524,7 @@ def rate_many(user, entries: Iterable[RatingInput]) -> int:
             entry.rated_at,
         )
     if not by_title:
-        return 0
+        return RatedMany(0, ())
     known = set(Title.objects.filter(id__in=list(by_title)).values_list("id", flat=True))
     unknown = sorted(set(by_title) - known)
     if unknown:
@@ -478,6 +532,9 @@ def rate_many(user, entries: Iterable[RatingInput]) -> int:
             f"No title with id {', '.join(map(str, unknown[:10]))}.", code="unknown_title"
         )
     _lock_user(user.pk)
+    skipped: set[int] = set()
+    if limit_reviews:
+        skipped = _limit_reviews(user.pk, by_title)
     # Entries without a date keep an existing rating's date (like rate()); new ones get now.
     dated = [e for e in by_title.values() if e.rated_at is not None]
     undated = [e for e in by_title.values() if e.rated_at is None]
@@ -489,7 +546,7 @@ def rate_many(user, entries: Iterable[RatingInput]) -> int:
                     deltas[title_id].ratings_count += 1
     _recompute_users([user.pk], deltas)
     _apply_title_deltas(deltas)
-    return len(by_title)
+    return RatedMany(len(by_title), tuple(sorted(skipped)))
 
 
 @transaction.atomic

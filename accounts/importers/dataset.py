@@ -110,7 +110,9 @@ def read_items(path: Path) -> dict[str, ParsedRow]:
                     name, year_text = found["name"], found["year"]
                 year = (
                     int(year_text)
-                    if year_text.isdigit() and 1870 <= int(year_text) <= 2100
+                    if year_text.isascii()
+                    and year_text.isdecimal()
+                    and 1870 <= int(year_text) <= 2100
                     else None
                 )
                 items[item_id] = ParsedRow(
@@ -130,8 +132,11 @@ def _timestamp(text: str) -> datetime | None:
     text = (text or "").strip()
     if not text:
         return None
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text), tz=UTC)
+    if text.isascii() and text.isdecimal():
+        try:
+            return datetime.fromtimestamp(int(text), tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
     try:
         return parse_datetime(text)
     except ValueError:

@@ -8,7 +8,7 @@ candidates make the row ambiguous, to be settled on the preview page.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -114,9 +114,16 @@ def _match_by_name(row: ParsedRow, index) -> dict:
     return {"status": UNMATCHED}
 
 
-def match_rows(rows: list[ParsedRow]) -> list[dict]:
+def match_rows(
+    rows: list[ParsedRow],
+    progress: Callable[[int], object] | None = None,
+    every: int = _CHUNK,
+) -> list[dict]:
     """Each row as a dict (ParsedRow fields) plus its match: status, title_id, title_label,
-    method, candidates. Uses a bounded number of queries whatever the number of rows."""
+    method, candidates. Uses a bounded number of queries whatever the number of rows.
+
+    ``progress(rows_done)`` is called every ``every`` rows matched by name and once at
+    the end (the background import reports it on the batch)."""
     results = [row.as_dict() for row in rows]
     valid = [(i, row) for i, row in enumerate(rows) if not row.error]
     by_imdb = _titles_by_imdb_id({row.imdb_id for _, row in valid if row.imdb_id})
@@ -128,12 +135,17 @@ def match_rows(rows: list[ParsedRow]) -> list[dict]:
         else:
             by_name.append((i, row))
     index = _title_index([row for _, row in by_name])
-    for i, row in by_name:
+    done_before = len(rows) - len(by_name)
+    for n, (i, row) in enumerate(by_name, start=1):
         match = _match_by_name(row, index)
         if match["status"] == MATCHED:
             match.setdefault("method", "title and year" if row.year else "title")
         results[i].update(match)
+        if progress is not None and n % every == 0:
+            progress(done_before + n)
     for i, row in enumerate(rows):
         if row.error:
             results[i]["status"] = INVALID
+    if progress is not None:
+        progress(len(rows))
     return results

@@ -12,10 +12,13 @@ import csv
 import io
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils import timezone
 from django.utils.html import strip_tags
+
+from core.spreadsheet import unescape_cell
 
 LETTERBOXD = "letterboxd"
 LETTERBOXD_DIARY = "letterboxd_diary"
@@ -42,8 +45,16 @@ MAX_ROWS = 100_000
 # ratings.services refuses longer reviews; a longer one is cut rather than the row lost.
 MAX_REVIEW_CHARS = 10_000
 
-_IMDB_ID = re.compile(r"\btt(\d{7,10})\b")
+_IMDB_ID = re.compile(r"\btt(\d{7,10})\b", re.ASCII)
 _TIME_ONLY = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
+# Numbers in files are scores and list positions: anything beyond these bounds is a
+# typo or a probe ("1e50"), refused on its row before Decimal arithmetic can overflow.
+MAX_NUMBER = Decimal(1000)
+MAX_DECIMAL_PLACES = 6
+MAX_POSITION = 1_000_000
+# Rated dates: nothing was rated before films existed, nor after tomorrow (a day of
+# slack for timezones).
+EARLIEST_RATED = datetime(1870, 1, 1, tzinfo=UTC)
 _DATE_FORMATS = (
     "%b %d %Y, %H:%M",
     "%b %d %Y %H:%M",
@@ -60,6 +71,10 @@ _DATE_FORMATS = (
 
 class ImportFileError(Exception):
     """The whole file cannot be imported; str(error) says why and what to do."""
+
+
+class DateOutOfRange(ValueError):
+    """A rated date before 1870 or after tomorrow: the row is refused, not re-dated."""
 
 
 @dataclass
@@ -225,12 +240,16 @@ def detect_format(text: str) -> str:
 
 
 def _decimal(text: str) -> Decimal:
+    """A number as written in a file, within ±MAX_NUMBER and MAX_DECIMAL_PLACES places;
+    ValueError (a message for the row) for anything else."""
     try:
         value = Decimal(text.strip().replace(",", "."))
     except InvalidOperation:
         raise ValueError(f"“{text}” is not a number") from None
     if not value.is_finite():
         raise ValueError(f"“{text}” is not a number")
+    if abs(value) > MAX_NUMBER or value.as_tuple().exponent < -MAX_DECIMAL_PLACES:
+        raise ValueError(f"“{text}” is not a score")
     return value
 
 
@@ -242,7 +261,7 @@ def parse_year(text: str) -> int | None:
     text = (text or "").strip()
     if not text:
         return None
-    if not re.fullmatch(r"\d{4}", text) or not 1870 <= int(text) <= 2100:
+    if not re.fullmatch(r"\d{4}", text, re.ASCII) or not 1870 <= int(text) <= 2100:
         raise ValueError(f"“{text}” is not a year")
     return int(text)
 
@@ -256,7 +275,7 @@ def parse_imdb_id(*texts: str) -> str:
         found = _IMDB_ID.search(text)
         if found:
             return f"tt{found.group(1)}"
-        if re.fullmatch(r"\d{1,10}", text) and int(text) > 0:
+        if re.fullmatch(r"\d{1,10}", text, re.ASCII) and int(text) > 0:
             return f"tt{int(text):07d}"
     return ""
 
@@ -288,7 +307,20 @@ def parse_datetime(text: str) -> datetime | None:
         raise ValueError(f"date “{text}” not recognised (use YYYY-MM-DD)")
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
+    # Compared as instants (no conversion, so 9999-12-31T23:59:59-05:00 cannot overflow
+    # here); a date refused here would overflow when written as UTC.
+    if not EARLIEST_RATED <= value <= timezone.now() + timedelta(days=1):
+        raise DateOutOfRange(f"date “{text}” is outside 1870 to tomorrow")
     return value
+
+
+def parse_position(text: str) -> int | None:
+    """A list position: ASCII digits up to MAX_POSITION, else None (the file's order)."""
+    text = (text or "").strip()
+    if not text.isascii() or not text.isdecimal() or len(text) > 7:
+        return None
+    position = int(text)
+    return position if 0 < position <= MAX_POSITION else None
 
 
 def score_on_scale(text: str, scale: str) -> int:
@@ -362,10 +394,14 @@ def _row(
                 problems.append(str(exc))
     try:
         row.rated_at = parse_datetime(date_text)
+    except DateOutOfRange as exc:
+        problems.append(str(exc))
     except ValueError as exc:
         row.warning = f"{exc}; the import date is used"
     if problems:
-        row.error = "; ".join(problems).capitalize()
+        message = "; ".join(problems)
+        # Upper-case the first letter only: the values quoted stay as written.
+        row.error = message[:1].upper() + message[1:]
     return row
 
 
@@ -454,7 +490,9 @@ def _parse_criticker(records) -> list[ParsedRow]:
 
 def _parse_site(records) -> list[ParsedRow]:
     rows = []
-    for line, fields in records[1:]:
+    for line, raw_fields in records[1:]:
+        # This site's export escapes formula-like cells (core.spreadsheet): undo it.
+        fields = [unescape_cell(value.strip()) for value in raw_fields]
         rows.append(
             _row(
                 line,
@@ -512,8 +550,7 @@ def _parse_letterboxd_list(text: str) -> ParsedFile:
     for line, fields in records[items_header_at + 1 :]:
         row = _row(line, name=_get(fields, col.get("name")), year=_get(fields, col.get("year")))
         row.note = strip_tags(_get(fields, col.get("description")))[:300]
-        position = _get(fields, col.get("position"))
-        row.position = int(position) if position.isdigit() else None
+        row.position = parse_position(_get(fields, col.get("position")))
         rows.append(row)
     return ParsedFile(
         format=LETTERBOXD_LIST,

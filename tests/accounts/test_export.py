@@ -99,3 +99,62 @@ def test_export_then_import_into_a_fresh_account_gives_the_same_ratings_and_perc
 
     assert snapshot(fresh) == snapshot(source)
     assert all(row[2] is not None for row in snapshot(fresh))
+
+
+def test_export_escapes_cells_a_spreadsheet_would_run_and_is_not_cached(client):
+    member = UserFactory(username="maud")
+    rate(
+        member,
+        TitleFactory(name='=HYPERLINK("http://evil")', year=2001, imdb_id=None),
+        60,
+        review="@SUM(1+1)",
+        rated_at=datetime(2015, 1, 1, tzinfo=UTC),
+    )
+    rate(
+        member,
+        TitleFactory(name="-Heat", year=1995, imdb_id=None),
+        70,
+        review="\tsneaky",
+        rated_at=datetime(2014, 1, 1, tzinfo=UTC),
+    )
+    client.force_login(member)
+    response, body = _export(client)
+    assert "no-store" in response["Cache-Control"]
+    rows = list(csv.reader(io.StringIO(body.decode())))
+    assert [(row[0], row[6]) for row in rows[1:]] == [
+        ('\'=HYPERLINK("http://evil")', "'@SUM(1+1)"),
+        ("'-Heat", "'\tsneaky"),
+    ]
+
+
+def test_an_escaped_export_imports_back_as_written(client, tmp_path):
+    member = UserFactory(username="maud")
+    heat = TitleFactory(name="-Heat", year=1995, imdb_id=None)
+    rate(member, heat, 70, review="=great", rated_at=datetime(2014, 1, 1, tzinfo=UTC))
+    client.force_login(member)
+    _response, body = _export(client)
+    fresh = UserFactory(username="fresh")
+    client.force_login(fresh)
+    path = tmp_path / "export.csv"
+    path.write_bytes(body)
+    with path.open("rb") as handle:
+        client.post(reverse("accounts:import"), {"file": handle, "plain_scale": "100"})
+    batch = ImportBatch.objects.get(user=fresh)
+    assert batch.counts["matched"] == 1
+    client.post(reverse("accounts:import-confirm", kwargs={"pk": batch.pk}))
+    rating = Rating.objects.get(user=fresh)
+    assert (rating.title, rating.review) == (heat, "=great")
+
+
+def test_not_imported_csv_escapes_cells_and_is_not_cached(client, tmp_path):
+    member = UserFactory(username="maud")
+    client.force_login(member)
+    path = tmp_path / "plain.csv"
+    path.write_text("title,year,score,review\n\"=cmd|' /C calc'!A0\",2000,50,+1\n")
+    with path.open("rb") as handle:
+        client.post(reverse("accounts:import"), {"file": handle, "plain_scale": "100"})
+    batch = ImportBatch.objects.get(user=member)
+    response = client.get(reverse("accounts:import-unmatched", kwargs={"pk": batch.pk}))
+    assert "no-store" in response["Cache-Control"]
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[1][:7] == ["2", "'=cmd|' /C calc'!A0", "2000", "", "50", "", "'+1"]
