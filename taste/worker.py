@@ -285,7 +285,8 @@ class Upkeep:
 
 # Failed tasks not followed by a success of the same task with the same arguments.
 UNRESOLVED_FAILED_SQL = f"""
-SELECT t.id, t.task_path, t.args_kwargs, t.finished_at, t.exception_class_path
+SELECT t.id, t.task_path, (t.args_kwargs -> 'args')::text, t.finished_at,
+       t.exception_class_path
   FROM {TASKS} AS t
  WHERE t.status = 'FAILED'
    AND NOT EXISTS (SELECT 1 FROM {TASKS} AS later
@@ -317,7 +318,7 @@ class Health:
     oldest_ready: datetime | None = None
     retrying: int = 0
     running: list = field(default_factory=list)  # (id, path, started_at, worker alive)
-    failed: list = field(default_factory=list)  # (id, path, args, finished_at, exception)
+    failed: list = field(default_factory=list)  # (id, path, args text, finished, exception)
     log_rows: int = 0
     oldest_log_change: datetime | None = None
     pending: int = 0

@@ -46,8 +46,7 @@ class Command(BaseCommand):
             say(f"  {task_id} {path}: {seconds(health.age(started_at))}, {state}")
         say(f"Stale running tasks (worker gone, to be taken back): {len(health.stale_running)}")
         say(f"Failed tasks (tries used up, not succeeded since): {len(health.failed)}")
-        for task_id, path, arguments, finished_at, exception in health.failed:
-            args = arguments.get("args")
+        for task_id, path, args, finished_at, exception in health.failed:
             say(f"  {task_id} {path} {args}: {exception}, {finished_at:%Y-%m-%d %H:%M:%S}")
         oldest = health.oldest_change
         say(
