@@ -230,6 +230,13 @@ TASKS = {
         else "django_tasks_db.DatabaseBackend"
     }
 }
+# The worker's reliability (README, "Worker reliability"): a failed task is tried again
+# after TASKS_RETRY_DELAY_SECONDS, doubling each time, until it has run
+# TASKS_MAX_ATTEMPTS times; a RUNNING task whose worker is gone is taken back after
+# TASKS_STALE_SECONDS.
+TASKS_MAX_ATTEMPTS = envint("TASKS_MAX_ATTEMPTS", 5)
+TASKS_RETRY_DELAY_SECONDS = envint("TASKS_RETRY_DELAY_SECONDS", 10)
+TASKS_STALE_SECONDS = envint("TASKS_STALE_SECONDS", 300)
 
 # Security: strict defaults when DEBUG is off (manage.py check --deploy is clean).
 SESSION_COOKIE_HTTPONLY = True

@@ -37,5 +37,5 @@ class TitleSimilarityAdmin(ReadOnlyAdmin):
 
 @admin.register(PendingRefresh)
 class PendingRefreshAdmin(ReadOnlyAdmin):
-    list_display = ("kind", "object_id", "queued_at")
+    list_display = ("kind", "object_id", "queued_at", "changed_at", "generation", "task_id")
     list_filter = ("kind",)

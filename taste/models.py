@@ -100,12 +100,25 @@ class TasteChange(models.Model):
 
 
 class PendingRefresh(models.Model):
-    """A refresh queued and not started yet. While one is pending for an object, more
-    changes to it queue nothing more: the pending refresh will see them."""
+    """A refresh owed to a user or title. Written when changes are taken from the log,
+    in the same transaction as the task queued for it (``task_id``), and deleted only
+    by a refresh that started after the last change it stands for (its ``generation``
+    did not move while the refresh ran). So until a refresh has covered every change,
+    the marker stays, and the worker's sweep queues a new task for a marker whose task
+    is gone (``taste.tasks.requeue_stranded``). While a marker's task is queued or
+    running, more changes only bump its generation: that task will queue one more."""
 
     kind = models.CharField(max_length=5, choices=ChangeKind.choices)
     object_id = models.BigIntegerField()
+    # When the object was first marked, and the oldest change the marker stands for.
     queued_at = models.DateTimeField()
+    changed_at = models.DateTimeField(null=True, blank=True)
+    # A new value from the sequence ``taste_pending_generation`` (migration 0005) for
+    # every change taken for the object while the marker exists.
+    generation = models.BigIntegerField(default=0)
+    # The django-tasks result queued to refresh it (a placeholder when the backend
+    # queues only on commit, as the immediate backend of the tests does).
+    task_id = models.UUIDField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "pending refreshes"

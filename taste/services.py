@@ -9,11 +9,12 @@ same arithmetic the pages and ``evaluate_psi`` use), through ``taste.queries``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from catalog.models import Title
 from ratings.models import Rating
@@ -42,6 +43,9 @@ PREDICTIONS = Prediction._meta.db_table
 SIMILAR = TitleSimilarity._meta.db_table
 CHANGES = TasteChange._meta.db_table
 PENDING = PendingRefresh._meta.db_table
+TASKS = DBTaskResult._meta.db_table
+# A sequence (migration 0005), so there is no model to read its name from.
+GENERATIONS = "taste_pending_generation"
 FALLBACK = FallbackPosition._meta.db_table
 SHOWN = ShownPrediction._meta.db_table
 
@@ -315,6 +319,7 @@ def rebuild_all(progress=None) -> dict[str, int]:
     counts = {}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(DELETE_CHANGES_UNTIL_SQL, [now])
+        cursor.execute(DELETE_ALL_PENDING_SQL)
         refresh_positions()
         cursor.execute(PAIRS_LOCK_SQL, [PAIRS_LOCK])
         cursor.execute(DELETE_ALL_PAIRS_SQL)
@@ -354,7 +359,7 @@ def rebuild_all(progress=None) -> dict[str, int]:
     return counts
 
 
-# The change log -------------------------------------------------------------------------
+# The change log and pending refreshes ---------------------------------------------------
 
 # Take the settled part of the change log: objects whose latest change is older than the
 # cutoff (a burst of ratings becomes one refresh once the rater pauses), oldest first,
@@ -369,20 +374,62 @@ WITH settled AS (
 taken AS (
     DELETE FROM {CHANGES} AS c USING settled AS s
      WHERE c.kind = s.kind AND c.object_id = s.object_id AND c.id <= s.last_id
-    RETURNING c.kind, c.object_id
+    RETURNING c.kind, c.object_id, c.changed_at
 )
-SELECT DISTINCT kind, object_id FROM taken
+SELECT kind, object_id, min(changed_at) FROM taken GROUP BY kind, object_id
 """
 
-# Mark refreshes pending, in key order (no deadlock with a concurrent dispatcher); an
-# object already pending is not returned, so it gets no second refresh.
+# Mark refreshes pending, in key order (no deadlock with a concurrent dispatcher). An
+# object already pending keeps its marker and its oldest change, and its generation
+# moves, so the refresh running for it (if any) knows to queue one more. Generations
+# come from one sequence (migration 0005): a marker deleted and written again never
+# gets a generation an older refresh could mistake for its own.
 MARK_PENDING_SQL = f"""
-INSERT INTO {PENDING} (kind, object_id, queued_at)
-SELECT k, o, now() FROM unnest(%s::text[], %s::bigint[]) AS x(k, o)
+INSERT INTO {PENDING} (kind, object_id, queued_at, changed_at, generation)
+SELECT k, o, now(), c, nextval('{GENERATIONS}')
+  FROM unnest(%s::text[], %s::bigint[], %s::timestamptz[]) AS x(k, o, c)
  ORDER BY k, o
-ON CONFLICT (kind, object_id) DO NOTHING
-RETURNING kind, object_id
+ON CONFLICT (kind, object_id) DO UPDATE
+   SET generation = nextval('{GENERATIONS}'),
+       changed_at = LEAST({PENDING}.changed_at, EXCLUDED.changed_at)
 """
+
+# Pending refreshes with no task that will run them: never queued, or their task
+# finished (succeeded before the marker moved on, or failed for good: only when the
+# caller asks, since a sweep must not retry a failing task forever), or (a database
+# queue) its row is gone. Locked, skipping markers another worker is queueing now.
+STRANDED_SQL = f"""
+SELECT m.kind, m.object_id
+  FROM {PENDING} AS m
+  LEFT JOIN {TASKS} AS t ON t.id = m.task_id
+ WHERE {{markers}}
+   AND (m.task_id IS NULL
+        OR (t.id IS NULL AND %(rows_required)s)
+        OR t.status = 'SUCCESSFUL'
+        OR (t.status = 'FAILED' AND %(include_failed)s))
+ ORDER BY m.kind, m.object_id
+   FOR UPDATE OF m SKIP LOCKED
+"""
+STRANDED_ALL_SQL = STRANDED_SQL.format(markers="TRUE")
+STRANDED_OF_SQL = STRANDED_SQL.format(
+    markers="(m.kind, m.object_id) IN (SELECT * FROM unnest(%(kinds)s::text[], %(ids)s::bigint[]))"
+)
+
+# Which task now runs each marker (one statement for a whole dispatch).
+SET_MARKER_TASKS_SQL = f"""
+UPDATE {PENDING} AS m SET task_id = x.t
+  FROM unnest(%s::text[], %s::bigint[], %s::uuid[]) AS x(k, o, t)
+ WHERE m.kind = x.k AND m.object_id = x.o
+"""
+
+# A refresh that read the ratings after every change its marker stands for removes it;
+# if the generation moved while it ran, the marker stays (and is queued again).
+FINISH_REFRESH_SQL = f"""
+DELETE FROM {PENDING} WHERE kind = %s AND object_id = %s AND generation = %s
+"""
+
+# A rebuild covers every change logged before it, and every pending refresh.
+DELETE_ALL_PENDING_SQL = f"DELETE FROM {PENDING}"
 
 
 @dataclass(frozen=True)
@@ -391,26 +438,99 @@ class Dispatched:
     titles: list[int]
 
 
+Marked = list[tuple[str, int]]
+
+
+def as_dispatched(marked: Marked) -> Dispatched:
+    return Dispatched(
+        sorted(o for k, o in marked if k == ChangeKind.USER),
+        sorted(o for k, o in marked if k == ChangeKind.TITLE),
+    )
+
+
 @transaction.atomic
 def take_settled_changes(settle_seconds: float = 0.0, limit: int = 1000) -> Dispatched:
     """Turn logged rating changes into pending refreshes, one per user and per title;
-    returns the refreshes to queue (``taste.tasks.dispatch_changes`` queues them).
+    returns every object marked (``taste.tasks.dispatch_changes`` queues a task for those
+    whose marker has none, in the same transaction).
 
     Only objects whose latest change is at least ``settle_seconds`` old are taken, so a
     burst of ratings by one person becomes one refresh once they pause. An object that
-    already has a refresh pending gets no second one (the pending one will read the new
-    ratings)."""
+    already has a refresh pending keeps it, with its generation moved on."""
     cutoff = timezone.now() - timedelta(seconds=settle_seconds)
     with connection.cursor() as cursor:
         cursor.execute(TAKE_SETTLED_CHANGES_SQL, {"cutoff": cutoff, "limit": limit})
         taken = cursor.fetchall()
-        if not taken:
-            return Dispatched([], [])
-        cursor.execute(MARK_PENDING_SQL, [[k for k, _ in taken], [o for _, o in taken]])
-        queued = cursor.fetchall()
-    return Dispatched(
-        sorted(o for k, o in queued if k == ChangeKind.USER),
-        sorted(o for k, o in queued if k == ChangeKind.TITLE),
+    mark_pending(taken)
+    return as_dispatched([(k, o) for k, o, _ in taken])
+
+
+def mark_pending(changes: list[tuple[str, int, datetime]]) -> None:
+    """Mark refreshes pending for (kind, object id, oldest change) rows."""
+    if not changes:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            MARK_PENDING_SQL,
+            [[k for k, _, _ in changes], [o for _, o, _ in changes], [c for _, _, c in changes]],
+        )
+
+
+def stranded_refreshes(
+    marked: Marked | None, *, rows_required: bool, include_failed: bool
+) -> Marked:
+    """The pending refreshes (among ``marked``, or all when None) that no queued or
+    running task will run, locked until the transaction ends. ``rows_required``: the
+    queue keeps its tasks in the database, so a marker whose task row is gone is
+    stranded too."""
+    params = {"rows_required": rows_required, "include_failed": include_failed}
+    if marked is None:
+        sql = STRANDED_ALL_SQL
+    else:
+        if not marked:
+            return []
+        sql = STRANDED_OF_SQL
+        params |= {"kinds": [k for k, _ in marked], "ids": [o for _, o in marked]}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(k, o) for k, o in cursor.fetchall()]
+
+
+def set_marker_tasks(kind: str, object_ids: list[int], task_ids: list) -> None:
+    """Record which task refreshes each of these pending objects."""
+    if object_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                SET_MARKER_TASKS_SQL,
+                [[kind] * len(object_ids), object_ids, [str(t) for t in task_ids]],
+            )
+
+
+def refresh_generation(kind: str, object_id: int) -> int | None:
+    """The generation of an object's pending refresh, read before a refresh reads the
+    ratings (None when nothing is pending)."""
+    return (
+        PendingRefresh.objects.filter(kind=kind, object_id=object_id)
+        .values_list("generation", flat=True)
+        .first()
+    )
+
+
+def finish_refresh(kind: str, object_id: int, generation: int | None) -> bool:
+    """Remove the pending marker a refresh covered; False when the object changed while
+    the refresh ran (its marker stays, locked, and needs another task). A refresh that
+    started with nothing pending leaves alone any marker written since: whoever wrote it
+    queued its task."""
+    if generation is None:
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(FINISH_REFRESH_SQL, [kind, object_id, generation])
+        if cursor.rowcount:
+            return True
+    return (
+        not PendingRefresh.objects.select_for_update()
+        .filter(kind=kind, object_id=object_id)
+        .exists()
     )
 
 

@@ -1,19 +1,29 @@
 """Background tasks (django-tasks; the database backend in production, run at once in
-tests) and everything that queues them. Each refresh clears its pending marker before
-reading the ratings, so changes made while it runs queue exactly one more refresh.
+tests) and everything that queues them.
+
+A refresh is owed while its pending marker exists (``PendingRefresh``): the marker is
+written with the task that will run it, in one transaction, and removed only by a
+refresh that read the ratings after every change the marker stands for. A refresh reads
+the marker's generation before it reads the ratings; changes taken while it runs move
+the generation, so at the end it keeps the marker and queues one more refresh. A task
+that fails is retried by the worker (``taste.worker``), and the worker's sweep queues a
+new task for any marker whose task is gone (``requeue_stranded``), so no failure can
+leave an object without a refresh.
 
 The tasks call ``taste.services``; services never queue anything themselves, so the
 arrow points one way (tasks -> services).
 """
 
+import uuid
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.backend import DatabaseBackend
 
 from taste import services
-from taste.models import ChangeKind, PendingRefresh, TasteProfile
+from taste.models import ChangeKind, TasteProfile
 
 # Stored PSIs move when other people rate; a visit after this long queues a refresh.
 RECOMMENDATIONS_MAX_AGE = timedelta(hours=6)
@@ -22,16 +32,19 @@ RECOMMENDATIONS_MAX_AGE = timedelta(hours=6)
 @task()
 def refresh_user_taste_task(user_id: int) -> dict:
     """Recompute one user's TCIs and the PSIs of the titles they have not rated."""
-    start_refresh(ChangeKind.USER, user_id)
+    generation = services.refresh_generation(ChangeKind.USER, user_id)
     compatible, predicted = services.refresh_user_taste(user_id)
+    finish_refresh(ChangeKind.USER, user_id, generation)
     return {"user_id": user_id, "compatible": compatible, "predicted": predicted}
 
 
 @task()
 def refresh_title_similarity_task(title_id: int) -> dict:
     """Recompute one title's similar titles."""
-    start_refresh(ChangeKind.TITLE, title_id)
-    return {"title_id": title_id, "similar": services.refresh_title_similarity(title_id)}
+    generation = services.refresh_generation(ChangeKind.TITLE, title_id)
+    similar = services.refresh_title_similarity(title_id)
+    finish_refresh(ChangeKind.TITLE, title_id, generation)
+    return {"title_id": title_id, "similar": similar}
 
 
 @task()
@@ -41,44 +54,87 @@ def dispatch_changes_task() -> dict:
     return {"users": len(dispatched.users), "titles": len(dispatched.titles)}
 
 
-def start_refresh(kind: str, object_id: int) -> None:
-    """Called by a refresh task before it reads: changes from now on queue a new one."""
-    PendingRefresh.objects.filter(kind=kind, object_id=object_id).delete()
+REFRESH_TASKS = {
+    ChangeKind.USER: refresh_user_taste_task,
+    ChangeKind.TITLE: refresh_title_similarity_task,
+}
 
 
-def _enqueue(dispatched: services.Dispatched) -> None:
-    for user_id in dispatched.users:
-        refresh_user_taste_task.enqueue(user_id)
-    for title_id in dispatched.titles:
-        refresh_title_similarity_task.enqueue(title_id)
+def finish_refresh(kind: str, object_id: int, generation: int | None) -> None:
+    """Called by a refresh once written: remove its marker, or, when the object changed
+    meanwhile, queue the one more refresh the marker now needs."""
+    with transaction.atomic():
+        if not services.finish_refresh(kind, object_id, generation):
+            _queue(kind, [object_id])
+
+
+def queues_in_database() -> bool:
+    """True when tasks are rows of the same database (django-tasks-db): a task is then
+    queued in the caller's transaction, with its marker, or not at all."""
+    return isinstance(refresh_user_taste_task.get_backend(), DatabaseBackend)
+
+
+def _queue(kind: str, object_ids: list[int]) -> None:
+    """Queue a refresh task per object and record it on their markers. On the database
+    queue the task rows are written in this transaction; another backend (the tests'
+    immediate one, which runs the task at once) is called once the transaction commits,
+    and the markers record a placeholder meanwhile."""
+    refresh = REFRESH_TASKS[kind]
+    if queues_in_database():
+        task_ids = [refresh.enqueue(object_id).id for object_id in object_ids]
+    else:
+        task_ids = [uuid.uuid4() for _ in object_ids]
+        transaction.on_commit(lambda: [refresh.enqueue(object_id) for object_id in object_ids])
+    services.set_marker_tasks(kind, object_ids, task_ids)
+
+
+def _queue_stranded(marked: services.Marked | None, *, include_failed: bool) -> services.Marked:
+    """Queue a task for every pending marker (of ``marked``, or all) that has none
+    queued or running; returns those queued. Call inside a transaction."""
+    stranded = services.stranded_refreshes(
+        marked, rows_required=queues_in_database(), include_failed=include_failed
+    )
+    for kind in REFRESH_TASKS:
+        object_ids = [o for k, o in stranded if k == kind]
+        if object_ids:
+            _queue(kind, object_ids)
+    return stranded
 
 
 def dispatch_changes(settle_seconds: float = 0.0, limit: int = 1000) -> services.Dispatched:
-    """Turn logged rating changes into queued refreshes, one per user and per title
-    (``services.take_settled_changes``), queued once the transaction commits so a task
-    never runs before its pending marker is visible. Returns what was queued."""
+    """Turn logged rating changes into pending refreshes (``services.take_settled_changes``)
+    and queue a task, in the same transaction, for each object with none queued or
+    running already. Returns what was queued."""
     with transaction.atomic():
-        dispatched = services.take_settled_changes(settle_seconds, limit)
-        if dispatched.users or dispatched.titles:
-            transaction.on_commit(lambda: _enqueue(dispatched))
-    return dispatched
+        taken = services.take_settled_changes(settle_seconds, limit)
+        marked = [(ChangeKind.USER, o) for o in taken.users]
+        marked += [(ChangeKind.TITLE, o) for o in taken.titles]
+        # A new change is worth another try even where the last task failed for good.
+        return services.as_dispatched(_queue_stranded(marked, include_failed=True))
+
+
+def requeue_stranded() -> services.Dispatched:
+    """The worker's sweep: queue a task for every pending refresh that has none (its
+    task was never written, was pruned, or finished without covering it). Markers whose
+    task failed for good are left for ``taste_status`` to show (a new change, a visit to
+    /recommendations/ or ``rebuild_taste`` tries again). Returns what was queued."""
+    with transaction.atomic():
+        return services.as_dispatched(_queue_stranded(None, include_failed=False))
 
 
 def request_user_refresh(user_id: int) -> bool:
-    """Queue a refresh of one user's taste unless one is pending; True if queued."""
+    """Mark a refresh of one user's taste pending and queue it unless a task is already
+    queued or running for them; True if queued."""
     with transaction.atomic():
-        _, created = PendingRefresh.objects.get_or_create(
-            kind=ChangeKind.USER, object_id=user_id, defaults={"queued_at": timezone.now()}
-        )
-        if created:
-            transaction.on_commit(lambda: refresh_user_taste_task.enqueue(user_id))
-    return created
+        services.mark_pending([(ChangeKind.USER, user_id, timezone.now())])
+        return bool(_queue_stranded([(ChangeKind.USER, user_id)], include_failed=True))
 
 
 def refresh_if_stale(user_id: int, profile: TasteProfile | None) -> bool:
     """Queue a refresh of the user's taste when it was never computed (``profile`` is
-    None) or is older than RECOMMENDATIONS_MAX_AGE, unless one is pending; True if
-    queued."""
+    None) or is older than RECOMMENDATIONS_MAX_AGE, or when a refresh pending for them
+    has no task (one query when there is nothing to do); True if queued."""
     if profile is not None and profile.computed_at >= timezone.now() - RECOMMENDATIONS_MAX_AGE:
-        return False
+        with transaction.atomic():
+            return bool(_queue_stranded([(ChangeKind.USER, user_id)], include_failed=True))
     return request_user_refresh(user_id)

@@ -103,7 +103,10 @@ def test_request_user_refresh_does_not_queue_twice(settings, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.request_user_refresh(user.pk)
         assert not tasks.request_user_refresh(user.pk)
-        tasks.start_refresh(ChangeKind.USER, user.pk)
+        # The refresh ran (it read the generation, then finished): nothing is pending.
+        generation = services.refresh_generation(ChangeKind.USER, user.pk)
+        tasks.finish_refresh(ChangeKind.USER, user.pk, generation)
+        assert not PendingRefresh.objects.exists()
         assert tasks.request_user_refresh(user.pk)
     assert len(default_task_backend.results) == 2
 

@@ -1,24 +1,26 @@
-"""The background worker: django-tasks-db's worker loop, plus a thread that turns the
-rating-change log into queued refreshes every few seconds.
+"""The background worker: django-tasks-db's worker loop made reliable (``taste.worker``:
+it survives a lost database connection, tries failed tasks again with backoff and takes
+back the tasks of a worker that died), plus a thread that queues taste refreshes for
+the rating-change log every few seconds, sweeps for stranded work and prunes finished
+task rows every hour.
 
-    python manage.py run_worker [--settle 3] [--poll 2] [db_worker options]
+    python manage.py run_worker [--settle 3] [--poll 2] [--sweep 30] [db_worker options]
 """
 
-import logging
+import os
 import threading
 
-from django.db import close_old_connections
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
-from taste import tasks
-
-logger = logging.getLogger("taste.worker")
+from taste.worker import ReliableWorker, Upkeep
 
 
 class Command(DbWorkerCommand):
     help = (
-        "Run the background worker: process queued tasks and queue taste refreshes for "
-        "rating changes (one per user once they pause for --settle seconds)."
+        "Run the background worker: process queued tasks (failed ones are tried again), "
+        "queue taste refreshes for rating changes (one per user once they pause for "
+        "--settle seconds), sweep for stranded work and prune old task rows."
     )
 
     def add_arguments(self, parser) -> None:
@@ -36,36 +38,62 @@ class Command(DbWorkerCommand):
             default=2.0,
             help="Seconds between looks at the rating-change log (default: %(default)s).",
         )
+        parser.add_argument(
+            "--sweep",
+            type=float,
+            default=30.0,
+            help="Seconds between sweeps: tasks of dead workers taken back, pending "
+            "refreshes without a task queued again (default: %(default)s).",
+        )
 
-    def handle(self, *args, settle: float, poll: float, **options) -> None:
+    def handle(
+        self,
+        *args,
+        settle: float,
+        poll: float,
+        sweep: float,
+        verbosity: int,
+        queue_name: str,
+        interval: float,
+        batch: bool,
+        backend_name: str,
+        startup_delay: bool,
+        reload: bool,
+        max_tasks: int | None,
+        worker_id: str,
+        exclude_queues: str,
+        **options,
+    ) -> None:
+        self.configure_logging(verbosity)
+        worker = ReliableWorker(
+            queue_names=queue_name.split(","),
+            interval=interval,
+            batch=batch,
+            backend_name=backend_name,
+            startup_delay=startup_delay,
+            max_tasks=max_tasks,
+            worker_id=worker_id,
+            excluded_queue_names=exclude_queues.split(",") if exclude_queues else [],
+        )
+        upkeep = Upkeep(settle=settle, sweep=sweep)
         stop = threading.Event()
 
-        def dispatch() -> None:
-            try:
-                dispatched = tasks.dispatch_changes(settle_seconds=settle)
-                if dispatched.users or dispatched.titles:
-                    logger.info(
-                        "Queued taste refreshes: %d users, %d titles",
-                        len(dispatched.users),
-                        len(dispatched.titles),
-                    )
-            except Exception:
-                # A lost connection or a restarting database must not stop the worker;
-                # the log keeps the changes until the next look.
-                logger.exception("Could not dispatch taste changes")
-            finally:
-                close_old_connections()
-
-        def dispatch_forever() -> None:
+        def upkeep_forever() -> None:
             while not stop.wait(poll):
-                dispatch()
+                upkeep.tick()
 
-        # Changes logged while no worker ran are queued before the first task is taken.
-        dispatch()
-
-        thread = threading.Thread(target=dispatch_forever, name="taste-dispatch", daemon=True)
+        # Changes logged and work stranded while no worker ran are queued before the
+        # first task is taken.
+        upkeep.tick()
+        thread = threading.Thread(target=upkeep_forever, name="taste-upkeep", daemon=True)
         thread.start()
         try:
-            super().handle(*args, **options)
+            if reload and not batch:
+                if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+                    worker.configure_signals()
+                run_with_reloader(worker.run)
+            else:
+                worker.configure_signals()
+                worker.run()
         finally:
             stop.set()
