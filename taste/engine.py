@@ -33,6 +33,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from taste.model import UNRELATED  # noqa: F401  (models.Compatibility.tci_shrunk default)
+
 # Percentiles of a user spread evenly over 0..99, so their mean is 49.5.
 MIDDLE = 49.5
 # Two users with unrelated tastes differ by 33.3 percentiles on average (uniform
