@@ -194,3 +194,143 @@ def predict_percentile(
         weighted_deviation_sum=weighted,
         adjustment=adjustment,
     )
+
+
+# The range of a PSI ("78, likely 70-85") -----------------------------------------------
+#
+# Computed next to the prediction, from what the neighbours say and how many they are,
+# never inside it: the PSI itself does not depend on these parameters.
+#
+# - each neighbour *says* a percentile for you (their own percentile of the title), with
+#   their weight ``w``; ``spread^2 = sum(w (say - q)^2) / sum(w)`` around the predicted
+#   percentile q: wide when they disagree with each other or with the prediction;
+# - their number: the effective number ``n = sum(w)^2 / sum(w^2)`` (20 equal weights
+#   count 20, one dominant weight counts about 1), times how well they are known to
+#   match you: each neighbour's ``common / (common + COMMON_SHRINK)``, averaged with the
+#   weights (three shared titles make a weak match, fifty a strong one);
+# - the spread is shrunk towards that of a stranger, ``RANGE_PRIOR_SPREAD`` (uniform
+#   percentiles: 100 / sqrt(12) = 28.9), as if the stranger were
+#   ``RANGE_PRIOR_NEIGHBOURS`` more neighbours: ``s^2 = (n spread^2 + k 28.9^2) / (n + k)``;
+# - the likely range is ``q -/+ RANGE_Z * s * sqrt(1 + 1 / n)``: where your own percentile
+#   falls about two times in three (one standard deviation of a new draw, the prediction's
+#   own error included), clamped to 0..99, then mapped to your scale like the PSI itself.
+#
+# Recommendations rank by the low end of that range (``low_percentile``): a title whose
+# PSI rests on one neighbour (range about +-37) cannot outrank an equal one resting on
+# twenty who agree (about +-17); see ``recommendation_rank``.
+RANGE_PRIOR_SPREAD = 100 / math.sqrt(12)
+RANGE_PRIOR_NEIGHBOURS = 3.0
+RANGE_Z = 1.0
+
+
+@dataclass(frozen=True)
+class PsiRange:
+    """Where the user's own percentile (and score) likely falls, around a prediction."""
+
+    percentile: float  # the prediction q
+    neighbours: int  # how many said something
+    equal_weights: float  # sum(w)^2 / sum(w^2)
+    match: float  # weighted mean of common / (common + COMMON_SHRINK)
+    effective: float  # equal_weights * match
+    observed_spread: float  # sqrt(weighted mean of (say - q)^2)
+    spread: float  # shrunk towards RANGE_PRIOR_SPREAD
+    half_width: float  # in percentiles
+    low_percentile: float
+    high_percentile: float
+    low: float  # 0-100 scores, before rounding
+    high: float
+
+    @property
+    def low_rounded(self) -> int:
+        return rounded(self.low)
+
+    @property
+    def high_rounded(self) -> int:
+        return rounded(self.high)
+
+
+def psi_range(
+    percentile: float,
+    says: Sequence[float],
+    weights: Sequence[float],
+    matches: Sequence[float],
+    sorted_scores: Sequence[float],
+) -> PsiRange:
+    """The likely range of a PSI: ``says`` are the percentiles the neighbours give the
+    title, ``weights`` their weights, ``matches`` how well each is known to match the
+    user (0..1, e.g. ``common / (common + COMMON_SHRINK)``); see the comment above."""
+    total = sum(weights)
+    if not says or total <= 0:
+        observed, equal, match = 0.0, 0.0, 0.0
+    else:
+        observed = math.sqrt(
+            sum(w * (s - percentile) ** 2 for s, w in zip(says, weights, strict=True)) / total
+        )
+        equal = total * total / sum(w * w for w in weights)
+        match = sum(w * m for w, m in zip(weights, matches, strict=True)) / total
+    effective = equal * match
+    k = RANGE_PRIOR_NEIGHBOURS
+    spread = math.sqrt((effective * observed**2 + k * RANGE_PRIOR_SPREAD**2) / (effective + k))
+    half = RANGE_Z * spread * math.sqrt(1 + 1 / effective) if effective > 0 else 99.0
+    low_q = min(99.0, max(0.0, percentile - half))
+    high_q = min(99.0, max(0.0, percentile + half))
+    return PsiRange(
+        percentile=percentile,
+        neighbours=len(says),
+        equal_weights=equal,
+        match=match,
+        effective=effective,
+        observed_spread=observed,
+        spread=spread,
+        half_width=half,
+        low_percentile=low_q,
+        high_percentile=high_q,
+        low=score_at_percentile(sorted_scores, low_q),
+        high=score_at_percentile(sorted_scores, high_q),
+    )
+
+
+def prediction_range(prediction: Prediction, sorted_scores: Sequence[float]) -> PsiRange:
+    """``psi_range`` of a prediction: each neighbour says their own percentile of the
+    title, with their weight, matching the user by ``common / (common + COMMON_SHRINK)``."""
+    neighbours = prediction.neighbours
+    return psi_range(
+        prediction.percentile,
+        [n.percentile for n in neighbours],
+        [n.weight for n in neighbours],
+        [n.common / (n.common + COMMON_SHRINK) for n in neighbours],
+        sorted_scores,
+    )
+
+
+# The recommendations page leaves this share of a title's offset (where everybody places
+# it) out of its ranking, not out of the PSI: otherwise a PSI that is mostly the title's
+# average ranks first for everyone, and a newcomer, whose neighbours say little, gets
+# the site-wide top list. At 0.5 a title everybody rates low still does not rise, and on
+# the demo two members of opposite taste clusters share 11 of 24 titles on average
+# instead of 14 (at 0: the plain low end; at 1: 5, by what the neighbours add alone).
+# See bench/recommendations.py.
+FALLBACK_PENALTY = 0.5
+
+
+def recommendation_rank(prediction: Prediction, likely: PsiRange) -> float:
+    """What the recommendations page sorts by (higher first): the low end of the PSI's
+    likely range, less ``FALLBACK_PENALTY`` of the title's offset."""
+    return likely.low_percentile - FALLBACK_PENALTY * prediction.title_offset
+
+
+# Soulmates ranked with confidence --------------------------------------------------------
+
+# Two people with unrelated tastes differ by 100/3 percentiles on average (see TCI_CUTOFF).
+UNRELATED_TCI = 100 / 3
+# A TCI over few shared titles is mostly luck: three titles agreeing by chance is common,
+# thirty is not. Shrinking by SOULMATE_SHRINK titles of "unrelated" means a TCI counts
+# half at 10 shared titles, three quarters at 30: 3 titles at TCI 5 rank as 26.8, below
+# 30 titles at TCI 8 (14.3). 10 is also the smallest number of ratings that gives a PSI.
+SOULMATE_SHRINK = 10.0
+
+
+def shrunk_tci(tci: float, common: int) -> float:
+    """A TCI shrunk towards the unrelated value by the number of titles in common:
+    ``(common * tci + SOULMATE_SHRINK * 33.3) / (common + SOULMATE_SHRINK)``."""
+    return (common * tci + SOULMATE_SHRINK * UNRELATED_TCI) / (common + SOULMATE_SHRINK)

@@ -140,20 +140,39 @@ class TitleSimilarity(models.Model):
 
 class Prediction(models.Model):
     """A user's PSI for a title they have not rated, precomputed for the recommendations
-    page (the title page computes its PSI live with the same arithmetic)."""
+    page (the title page computes its PSI live with the same arithmetic), with its likely
+    range (``taste.engine.psi_range``) and rank (``taste.engine.recommendation_rank``), so
+    the page sorts and shows "78, likely 70-85" without recomputing. Rows stored before
+    the range existed have none (NULL) and rank last until the worker or
+    ``rebuild_taste`` refreshes them."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
     percentile = models.FloatField()
     score = models.FloatField()
     neighbours_count = models.PositiveSmallIntegerField()
+    # The range: the neighbours' shrunk spread (percentiles), the low end as a percentile
+    # (the ranking key) and both ends as 0-100 scores on the user's own scale.
+    spread = models.FloatField(null=True)
+    low_percentile = models.FloatField(null=True)
+    low = models.FloatField(null=True)
+    high = models.FloatField(null=True)
+    # What the page sorts by (``engine.recommendation_rank``): the low end, less half the
+    # title's offset, so the list reflects the user's raters more than the site's average.
+    rank = models.FloatField(null=True)
     computed_at = models.DateTimeField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "title"], name="prediction_unique"),
         ]
-        indexes = [models.Index(fields=["user", "-percentile"], name="prediction_user_rank")]
+        indexes = [
+            models.Index(
+                "user",
+                models.F("rank").desc(nulls_last=True),
+                name="prediction_user_confident",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"PSI {self.score:.0f} for {self.user_id} on {self.title_id}"
@@ -161,6 +180,14 @@ class Prediction(models.Model):
     @property
     def rounded(self) -> int:
         return engine.rounded(self.score)
+
+    @property
+    def low_rounded(self) -> int | None:
+        return None if self.low is None else engine.rounded(self.low)
+
+    @property
+    def high_rounded(self) -> int | None:
+        return None if self.high is None else engine.rounded(self.high)
 
 
 class ShownPrediction(models.Model):

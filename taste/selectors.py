@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, QuerySet
 
 from catalog.models import Credit, CreditRole, Title
 from catalog.selectors import MAIN_CAST
@@ -51,6 +51,7 @@ class ProbableScore:
     score: float | None = None  # 0-100, before rounding
     prediction: engine.Prediction | None = None
     own: OwnScores | None = None
+    range: engine.PsiRange | None = None  # "likely 70-85"
 
     @property
     def ok(self) -> bool:
@@ -105,6 +106,18 @@ def psi_blocker(user) -> ProbableScore | None:
     return ProbableScore(status, None, own=own) if status else None
 
 
+def _found(title: Title, found: tuple[engine.Prediction, float], own: OwnScores) -> ProbableScore:
+    prediction, score = found
+    return ProbableScore(
+        OK,
+        title,
+        score=score,
+        prediction=prediction,
+        own=own,
+        range=engine.prediction_range(prediction, own.sorted_scores),
+    )
+
+
 def probable_score(user, title: Title, own: OwnScores | None = None) -> ProbableScore:
     """The viewer's PSI for a title: two queries (their scores, the title's neighbours),
     a third only when there is no neighbour (to tell "not computed yet" apart)."""
@@ -118,8 +131,7 @@ def probable_score(user, title: Title, own: OwnScores | None = None) -> Probable
     if title.pk not in found:
         computed = TasteProfile.objects.filter(user_id=user.pk).exists()
         return ProbableScore(NO_NEIGHBOURS if computed else NOT_COMPUTED, title, own=own)
-    prediction, score = found[title.pk]
-    return ProbableScore(OK, title, score=score, prediction=prediction, own=own)
+    return _found(title, found[title.pk], own)
 
 
 def probable_scores(user, titles: list[Title]) -> dict[int, ProbableScore]:
@@ -134,8 +146,7 @@ def probable_scores(user, titles: list[Title]) -> dict[int, ProbableScore]:
     result = {}
     for t in titles:
         if t.pk in found:
-            prediction, score = found[t.pk]
-            result[t.pk] = ProbableScore(OK, t, score=score, prediction=prediction, own=own)
+            result[t.pk] = _found(t, found[t.pk], own)
         else:
             result[t.pk] = ProbableScore(NO_NEIGHBOURS, t, own=own)
     return result
@@ -197,6 +208,9 @@ def psi_explanation(user, title: Title) -> PsiExplanation:
             "neighbour_shrink": engine.NEIGHBOUR_SHRINK,
             "title_shrink": engine.TITLE_SHRINK,
             "min_ratings": engine.MIN_RATINGS,
+            "range_prior_spread": engine.RANGE_PRIOR_SPREAD,
+            "range_prior_neighbours": engine.RANGE_PRIOR_NEIGHBOURS,
+            "range_z": engine.RANGE_Z,
         },
     )
     if title.percentile_count:
@@ -232,13 +246,29 @@ class Soulmate:
     tci: float
     common_count: int
 
+    @property
+    def shrunk_tci(self) -> float:
+        """The TCI the list is ranked by: shrunk towards 33.3 by the titles in common."""
+        return engine.shrunk_tci(self.tci, self.common_count)
+
+
+# engine.shrunk_tci in the database, so the list is ordered (and paged) there.
+SHRUNK_TCI = ExpressionWrapper(
+    (F("common_count") * F("tci") + engine.SOULMATE_SHRINK * engine.UNRELATED_TCI)
+    / (F("common_count") + engine.SOULMATE_SHRINK),
+    output_field=FloatField(),
+)
+
 
 def soulmates_queryset(user) -> QuerySet[Compatibility]:
-    """The user's compatibility rows, most compatible (lowest TCI) first."""
+    """The user's compatibility rows, most compatible first by the TCI shrunk towards
+    the unrelated value by the titles in common (``engine.shrunk_tci``): 3 shared titles
+    at TCI 5 rank below 30 at TCI 8."""
     return (
         Compatibility.objects.filter(Q(user_a=user) | Q(user_b=user))
         .select_related("user_a", "user_b")
-        .order_by("tci", "-common_count", "pk")
+        .annotate(shrunk_tci=SHRUNK_TCI)
+        .order_by("shrunk_tci", "tci", "-common_count", "pk")
     )
 
 
@@ -303,6 +333,19 @@ class TciExplanation:
             return None
         return self.difference_sum / self.common
 
+    @property
+    def shrunk_tci(self) -> float | None:
+        """What soulmates are ranked by (``engine.shrunk_tci``)."""
+        return None if self.tci is None else engine.shrunk_tci(self.tci, self.common)
+
+    @property
+    def shrink(self) -> float:
+        return engine.SOULMATE_SHRINK
+
+    @property
+    def unrelated(self) -> float:
+        return engine.UNRELATED_TCI
+
 
 def _positions(user) -> tuple[dict[int, tuple[int, int]], bool]:
     """{title id: (score, position)} of a user's ratings, and whether the positions are
@@ -350,13 +393,21 @@ def recommendations(
     year_min: int | None = None,
     year_max: int | None = None,
 ) -> QuerySet[Prediction]:
-    """Titles the user has not rated, highest stored PSI first, optionally filtered."""
+    """Titles the user has not rated, by the stored rank (``engine.recommendation_rank``:
+    the low end of the PSI's likely range, less half the title's offset): a PSI resting
+    on one neighbour ranks below an equal one resting on twenty who agree, and the list
+    follows the user's raters more than the site's average. Optionally filtered."""
     rated = Rating.objects.filter(user=user, title=OuterRef("title"))
     qs = (
         Prediction.objects.filter(user=user)
         .exclude(Exists(rated))
         .select_related("title")
-        .order_by("-percentile", "-neighbours_count", "title__name")
+        .order_by(
+            F("rank").desc(nulls_last=True),
+            "-percentile",
+            "-neighbours_count",
+            "title__name",
+        )
     )
     if kind:
         qs = qs.filter(title__kind=kind)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from catalog.models import Title
 from ratings.models import Rating
+from taste import engine
 from taste.models import (
     ChangeKind,
     Compatibility,
@@ -197,17 +198,21 @@ def refresh_user_compatibility(user_id: int) -> int:
 # A user's stored PSIs are replaced whole: delete, then one INSERT from arrays.
 DELETE_USER_PREDICTIONS_SQL = f"DELETE FROM {PREDICTIONS} WHERE user_id = %s"
 INSERT_USER_PREDICTIONS_SQL = f"""
-INSERT INTO {PREDICTIONS} (user_id, title_id, percentile, score, neighbours_count, computed_at)
-SELECT %(u)s, t, p, s, n, %(now)s
+INSERT INTO {PREDICTIONS} (user_id, title_id, percentile, score, neighbours_count,
+                           spread, low_percentile, low, high, rank, computed_at)
+SELECT %(u)s, t, p, s, n, sp, lp, lo, hi, rk, %(now)s
   FROM unnest(%(titles)s::bigint[], %(pcts)s::float8[], %(scores)s::float8[],
-              %(counts)s::int[]) AS x(t, p, s, n)
+              %(counts)s::int[], %(spreads)s::float8[], %(low_pcts)s::float8[],
+              %(lows)s::float8[], %(highs)s::float8[], %(ranks)s::float8[])
+       AS x(t, p, s, n, sp, lp, lo, hi, rk)
 """
 
 
 @transaction.atomic
 def refresh_user_predictions(user_id: int) -> int:
-    """Recompute the stored PSI of every title the user has not rated (for the
-    recommendations page); returns the number of titles with a PSI."""
+    """Recompute the stored PSI of every title the user has not rated, with its likely
+    range (``engine.prediction_range``) and rank (``engine.recommendation_rank``), for
+    the recommendations page; returns the number of titles with a PSI."""
     own = own_scores(user_id)
     now = timezone.now()
     predictions = {}
@@ -224,6 +229,7 @@ def refresh_user_predictions(user_id: int) -> int:
         cursor.execute(DELETE_USER_PREDICTIONS_SQL, [user_id])
         if predictions:
             ids = sorted(predictions)
+            ranges = {t: engine.prediction_range(predictions[t][0], own.sorted_scores) for t in ids}
             cursor.execute(
                 INSERT_USER_PREDICTIONS_SQL,
                 {
@@ -233,6 +239,13 @@ def refresh_user_predictions(user_id: int) -> int:
                     "pcts": [predictions[t][0].percentile for t in ids],
                     "scores": [predictions[t][1] for t in ids],
                     "counts": [len(predictions[t][0].neighbours) for t in ids],
+                    "spreads": [ranges[t].spread for t in ids],
+                    "low_pcts": [ranges[t].low_percentile for t in ids],
+                    "lows": [ranges[t].low for t in ids],
+                    "highs": [ranges[t].high for t in ids],
+                    "ranks": [
+                        engine.recommendation_rank(predictions[t][0], ranges[t]) for t in ids
+                    ],
                 },
             )
     return len(predictions)

@@ -43,7 +43,7 @@ def test_title_page_shows_the_psi_with_a_bounded_number_of_queries(client, title
     small_count, small_html = title_page_queries(client, small_viewer, small_target)
     big_count, big_html = title_page_queries(client, big_viewer, big_target)
     assert "How is this worked out?" in small_html and "How is this worked out?" in big_html
-    assert "From 20 compatible raters" in big_html
+    assert "from 20 compatible raters" in big_html
     assert small_count == big_count
     assert big_count <= 25
 
