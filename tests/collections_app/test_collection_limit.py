@@ -1,7 +1,6 @@
 """The hourly collection limit is checked inside collection_create, under the owner lock."""
 
 import threading
-import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -10,6 +9,7 @@ from django.db import connection, transaction
 
 from collections_app import services
 from collections_app.models import Collection
+from tests.concurrency import wait_for_lock_waiters
 from tests.factories import TitleFactory, UserFactory
 
 
@@ -78,7 +78,7 @@ def test_concurrent_creations_at_the_limit_exactly_one_is_saved():
             )
         for thread in threads:
             thread.start()
-        _wait_for_lock_waiters(2)
+        wait_for_lock_waiters(2)
     for thread in threads:
         thread.join(timeout=60)
 
@@ -86,21 +86,3 @@ def test_concurrent_creations_at_the_limit_exactly_one_is_saved():
     assert errors == []
     assert sorted(outcomes) == ["saved", "too_many_collections"]
     assert Collection.objects.filter(owner=owner).count() == 10
-
-
-def _wait_for_lock_waiters(count: int, timeout: float = 20.0) -> None:
-    """Block until ``count`` other backends of this database wait on a lock."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            # Inside a transaction the activity view is a snapshot unless cleared.
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock' "
-                "AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0] >= count:
-                return
-            time.sleep(0.02)
-    raise AssertionError(f"{count} creations never waited on the owner's lock")

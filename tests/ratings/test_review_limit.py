@@ -1,7 +1,6 @@
 """The hourly review limit is checked inside rate(), under the user lock."""
 
 import threading
-import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -10,6 +9,7 @@ from django.db import connection, transaction
 
 from ratings.models import Rating
 from ratings.services import RatingInput, rate, rate_many
+from tests.concurrency import wait_for_lock_waiters
 from tests.factories import TitleFactory, UserFactory
 
 LIMIT_MESSAGE = (
@@ -94,7 +94,7 @@ def test_concurrent_20th_and_21st_reviews_exactly_one_is_saved():
             )
         for thread in threads:
             thread.start()
-        _wait_for_lock_waiters(2)
+        wait_for_lock_waiters(2)
     for thread in threads:
         thread.join(timeout=60)
 
@@ -102,21 +102,3 @@ def test_concurrent_20th_and_21st_reviews_exactly_one_is_saved():
     assert errors == []
     assert sorted(outcomes) == ["saved", "too_many_reviews"]
     assert Rating.objects.filter(user=user).exclude(review="").count() == 20
-
-
-def _wait_for_lock_waiters(count: int, timeout: float = 20.0) -> None:
-    """Block until ``count`` other backends of this database wait on a lock."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            # Inside a transaction the activity view is a snapshot unless cleared.
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock' "
-                "AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0] >= count:
-                return
-            time.sleep(0.02)
-    raise AssertionError(f"{count} posts never waited on the member's lock")

@@ -144,7 +144,11 @@ def test_bad_score_with_htmx_returns_panel_with_error(signed_in, title):
     content = response.content.decode()
     assert "Enter a whole number from 0 to 100." in content
     score = select_one(content, "input", name="score")
-    assert (score.get("aria-invalid"), score.get("aria-describedby")) == ("true", "score-errors")
+    assert score.get("aria-invalid") == "true"
+    assert score.get("aria-describedby") == "id_score_helptext id_score_error"
+    assert select_one(content, id="id_score_error").text.strip() == (
+        "Enter a whole number from 0 to 100."
+    )
     assert select_one(content, "textarea", name="review").text == "Kept"
     assert not Rating.objects.exists()
 
