@@ -11,14 +11,21 @@ from taste import engine
 
 
 class Compatibility(models.Model):
-    """The TCI of a pair of users: mean absolute difference of their percentiles over the
-    titles both rated (lower = more alike). One row per pair, ``user_a_id < user_b_id``;
-    a pair with too few titles in common (see ``taste.engine.min_common``) has no row."""
+    """A pair of users: their TCI (mean absolute difference of their positions over the
+    titles both rated, lower = more alike), the TCI shrunk towards the unrelated 33.3 by
+    the titles in common (``tci_shrunk``, soulmates are ranked by it) and their agreement
+    (``agreement``, the PSI neighbour weight; ``taste.model`` steps 3 and 4). One row per
+    pair, ``user_a_id < user_b_id``; a pair with too few titles in common (see
+    ``taste.engine.min_common``) has no row."""
 
     user_a = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     user_b = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     tci = models.FloatField()
     common_count = models.PositiveIntegerField()
+    # (common_count * tci + TCI_SHRINK * UNRELATED) / (common_count + TCI_SHRINK)
+    tci_shrunk = models.FloatField(db_default=engine.UNRELATED)
+    # max(0, rho of residuals) * c / (c + AGREEMENT_SHRINK); 0 = not a neighbour
+    agreement = models.FloatField(db_default=0.0)
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -30,8 +37,8 @@ class Compatibility(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["user_a", "tci"], name="compatibility_a_tci"),
-            models.Index(fields=["user_b", "tci"], name="compatibility_b_tci"),
+            models.Index(fields=["user_a", "tci_shrunk"], name="compatibility_a_shrunk"),
+            models.Index(fields=["user_b", "tci_shrunk"], name="compatibility_b_shrunk"),
         ]
 
     def __str__(self) -> str:
@@ -61,7 +68,9 @@ class FallbackPosition(models.Model):
 
 
 class TasteProfile(models.Model):
-    """When a user's compatibilities and predictions were last computed, and from what."""
+    """When a user's compatibilities and predictions were last computed, and from what;
+    and the user's offset b_u (``taste.model`` step 1: where they place titles compared
+    with everyone else)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -72,6 +81,7 @@ class TasteProfile(models.Model):
     ratings_count = models.PositiveIntegerField(default=0)
     ratings_updated_at = models.DateTimeField(null=True, blank=True)
     compatible_count = models.PositiveIntegerField(default=0)
+    user_offset = models.FloatField(db_default=0.0)
     computed_at = models.DateTimeField()
 
     def __str__(self) -> str:
@@ -130,8 +140,26 @@ class PendingRefresh(models.Model):
         return f"{self.kind} {self.object_id} queued at {self.queued_at}"
 
 
+class TitleTaste(models.Model):
+    """A title's offset b_t (``taste.model`` step 1: where its raters place it beyond their
+    own offsets, shrunk towards 0 when they are few) and how many raters with a position
+    it was fitted from (n_t)."""
+
+    title = models.OneToOneField(
+        "catalog.Title", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    offset = models.FloatField(db_default=0.0)
+    raters_count = models.PositiveIntegerField(db_default=0)
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"title {self.title_id} offset {self.offset:+.2f} from {self.raters_count}"
+
+
 class TitleSimilarity(models.Model):
-    """Titles that the same people place at similar percentiles (top few per title)."""
+    """Titles whose raters say the same about both beyond the offsets: ``score`` is the
+    title-title agreement (``taste.model`` step 4 on title columns), the weight of the
+    similar-titles term of a PSI; the best SIMILAR_KEEP per title are kept."""
 
     title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
     similar = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
@@ -153,20 +181,33 @@ class TitleSimilarity(models.Model):
 
 class Prediction(models.Model):
     """A user's PSI for a title they have not rated, precomputed for the recommendations
-    page (the title page computes its PSI live with the same arithmetic)."""
+    page (the title page computes its PSI live with the same arithmetic), with its terms:
+    ``percentile`` q = clip(49.5 + user_offset + title_offset + neighbour_adjustment +
+    similar_adjustment, 0, 99); ``score`` the PSI on 0-100; ``low``..``high`` its range;
+    ``spread`` s and ``support`` behind the range and ``rank_key`` = q - 30 s (1 - support),
+    the order of the recommendations."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
     percentile = models.FloatField()
     score = models.FloatField()
     neighbours_count = models.PositiveSmallIntegerField()
+    title_offset = models.FloatField(db_default=0.0)
+    user_offset = models.FloatField(db_default=0.0)
+    neighbour_adjustment = models.FloatField(db_default=0.0)
+    similar_adjustment = models.FloatField(db_default=0.0)
+    spread = models.FloatField(db_default=0.0)
+    support = models.FloatField(db_default=0.0)
+    low = models.FloatField(db_default=0.0)
+    high = models.FloatField(db_default=0.0)
+    rank_key = models.FloatField(db_default=0.0)
     computed_at = models.DateTimeField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "title"], name="prediction_unique"),
         ]
-        indexes = [models.Index(fields=["user", "-percentile"], name="prediction_user_rank")]
+        indexes = [models.Index(fields=["user", "-rank_key"], name="prediction_user_rank_key")]
 
     def __str__(self) -> str:
         return f"PSI {self.score:.0f} for {self.user_id} on {self.title_id}"
@@ -174,6 +215,14 @@ class Prediction(models.Model):
     @property
     def rounded(self) -> int:
         return engine.rounded(self.score)
+
+    @property
+    def low_rounded(self) -> int:
+        return engine.rounded(self.low)
+
+    @property
+    def high_rounded(self) -> int:
+        return engine.rounded(self.high)
 
 
 class ShownPrediction(models.Model):
