@@ -12,7 +12,7 @@ DROP_SEQUENCE = "DROP SEQUENCE IF EXISTS taste_pending_generation;"
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("taste", "0004_rating_update_trigger_without_join"),
+        ("taste", "0005_psi_v2"),
     ]
 
     operations = [
