@@ -1,30 +1,21 @@
-"""The arithmetic of taste, in plain Python: one implementation shared by the site (title
-page, explanation page, recommendations) and by ``manage.py evaluate_psi``.
+"""The arithmetic of one probable score (PSI v2), in plain Python: the title page, its
+explanation page and the stored PSIs of the recommendations page all call ``predict``.
+The formulas and parameters are those of ``taste.model`` (the set-based numpy version
+used by ``rebuild_all`` and ``evaluate_psi``); see its docstring for the model, step by step.
 
-Terms (percentiles are the per-user percentiles of DESIGN.md, 0..99):
+For user u and title t (percentiles on the 0..99 scale):
 
-- **TCI** of two users = mean |p_a - p_b| over the titles both rated, defined only when
-  they have at least ``min_common(n_a, n_b)`` titles in common (n = number of ratings).
-- **PSI** of user u for title t:
+- ``q = clip(MIDDLE + b_u + b_t + A_user + A_title, 0, 99)`` with your offset b_u, the
+  title's offset b_t, the neighbour adjustment ``A_user = sum w r / (sum w + 0.3)`` over the
+  100 raters of t you agree with most (w = agreement, r = their residual on t) and the
+  similar adjustment ``A_title = sum w r / (sum w + 1)`` over the 100 titles you rated most
+  similar to t (w = title agreement, r = your residual on that title);
+- the PSI reads your own scale (``Scale``) at q, smoothed: ``1/4 L(q-25) + 1/2 L(q) + 1/4
+  L(q+25)``; the range is ``L(q - s) .. L(q + s)``; recommendations are ordered by
+  ``rank_key = q - 30 s (1 - support)``.
 
-  1. title offset ``b = (sum of t's percentiles - 49.5 * n_t) / (n_t + TITLE_SHRINK)``:
-     how far above or below the middle t's raters place it, shrunk towards 0 when few
-     people rated it;
-  2. neighbours: the ``NEIGHBOURS`` raters of t with the lowest TCI with u, each with
-     weight ``w = (TCI_CUTOFF - TCI)^2 * common / (common + COMMON_SHRINK)``;
-  3. predicted percentile ``q = 49.5 + b + sum(w * (p - 49.5 - b)) / (sum(w) + NEIGHBOUR_SHRINK)``
-     clamped to 0..99: the title's usual place, moved towards where your most
-     compatible raters put it, and moved more the more (and the more compatible)
-     neighbours there are;
-  4. PSI = the score at percentile q of u's own ratings (``score_at_percentile``), so it
-     follows your own habits: a harsh rater gets a harsh PSI.
-
-Users without percentiles (fewer than 5 different scores) take part through
-*positions*: the same formula applied to their scores anyway (``percentiles(scores,
-MIN_POSITION_SCORES)``), used for TCIs and as neighbours, never shown as percentiles
-and never counted in a title's average percentile.
-
-A PSI needs ``MIN_RATINGS`` ratings, at least two different scores, and a neighbour.
+A PSI needs ``MIN_RATINGS`` ratings with at least two different scores, your offset
+(computed by the worker), and a title someone with a position has rated.
 """
 
 from __future__ import annotations
@@ -33,30 +24,43 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from taste.model import UNRELATED  # noqa: F401  (models.Compatibility.tci_shrunk default)
+from taste import model
+from taste.model import (
+    MIDDLE,
+    MIN_POSITION_SCORES,
+    NEIGHBOUR_SHRINK,
+    NEIGHBOURS,
+    RANK_PENALTY,
+    RANK_SHRINK,
+    SIMILAR_SHRINK,
+    SIMILAR_TITLES,
+    SMOOTHING,
+    SPREAD_PRIOR,
+    SPREAD_PRIOR_WEIGHT,
+    TCI_SHRINK,
+    UNRELATED,
+)
 
-# Percentiles of a user spread evenly over 0..99, so their mean is 49.5.
-MIDDLE = 49.5
-# Two users with unrelated tastes differ by 33.3 percentiles on average (uniform
-# percentiles: E|X - Y| = 100/3); a TCI at or above the cutoff carries no weight.
+__all__ = ["MIDDLE", "MIN_POSITION_SCORES", "UNRELATED", "TCI_SHRINK"]
+
+# Soulmates page: a shrunk TCI at or above this is shown as distant.
 TCI_CUTOFF = 30.0
 MIN_COMMON_FLOOR = 3
 MIN_COMMON_FRACTION = 0.1
 MIN_COMMON_CAP = 20
-NEIGHBOURS = 20
-COMMON_SHRINK = 5.0
-NEIGHBOUR_SHRINK = 50.0
-TITLE_SHRINK = 5.0
 MIN_RATINGS = 10
 MIN_DISTINCT_SCORES = 5
-# A user without percentiles (fewer than 5 different scores) is still compared through
-# the same formula ("positions"), if their scores say anything about order at all.
-MIN_POSITION_SCORES = 2
+# Similar titles stored per title: a title needs this many raters in common with another
+# (fewer carry almost no agreement: c / (c + 100) <= 0.03), and keeps its best
+# SIMILAR_KEEP by agreement, enough that a member's rated titles include dozens of them
+# for the similar-titles term (which uses up to SIMILAR_TITLES).
+SIMILAR_MIN_COMMON = 3
+SIMILAR_KEEP = 200
 
 
 def min_common(ratings_a: int, ratings_b: int) -> int:
-    """Titles two users must share before their TCI is defined: 3, growing by one for
-    every 10 ratings of the user with fewer ratings, up to 20.
+    """Titles two users must share before their pair is stored (TCI, agreement): 3,
+    growing by one for every 10 ratings of the user with fewer ratings, up to 20.
 
     A pair of heavy raters sharing only a handful of titles says little about either;
     someone new with 30 ratings can still find soulmates among heavy raters."""
@@ -80,119 +84,182 @@ def percentiles(scores: Sequence[int], minimum_distinct: int = MIN_DISTINCT_SCOR
     return result
 
 
-def score_at_percentile(sorted_scores: Sequence[float], q: float) -> float:
-    """The score at percentile q (0..99) of a user's own scores (sorted ascending).
-
-    The k-th lowest of n scores (k from 0) sits at percentile 100 * (k + 0.5) / n, the
-    inverse of the percentile rule; between two such points the score is interpolated."""
-    n = len(sorted_scores)
-    if n == 0:
-        raise ValueError("no scores")
-    position = min(max(q * n / 100 - 0.5, 0.0), n - 1.0)
-    low = math.floor(position)
-    high = min(low + 1, n - 1)
-    fraction = position - low
-    return sorted_scores[low] + (sorted_scores[high] - sorted_scores[low]) * fraction
-
-
 def rounded(score: float) -> int:
     """A 0-100 PSI as the whole number shown (halves up, like PostgreSQL's round)."""
     return math.floor(score + 0.5)
 
 
-def interpolation_points(sorted_scores: Sequence[float], q: float) -> tuple[int, int, float]:
-    """(index below, index above, fraction) used by ``score_at_percentile``, for display."""
-    n = len(sorted_scores)
-    position = min(max(q * n / 100 - 0.5, 0.0), n - 1.0)
-    low = math.floor(position)
-    return low, min(low + 1, n - 1), position - low
+def shrunk_tci(tci: float, common: int) -> float:
+    """``(c TCI + TCI_SHRINK x 33.3) / (c + TCI_SHRINK)``: soulmates are ranked by it."""
+    return (common * tci + TCI_SHRINK * UNRELATED) / (common + TCI_SHRINK)
 
 
-def weight(tci: float, common: int) -> float:
-    """How much a neighbour counts: more for a lower TCI and for more titles in common."""
-    closeness = max(0.0, TCI_CUTOFF - tci)
-    return closeness * closeness * common / (common + COMMON_SHRINK)
+def agreement(cross: float, own_sq: float, their_sq: float, common: int) -> float:
+    """``max(0, rho) * c / (c + 100)``, rho = cross / sqrt(own_sq * their_sq)."""
+    return float(model.agreement_from_sums(cross, own_sq, their_sq, common))
 
 
-def title_offset(percentile_sum: float, percentile_count: int) -> float:
-    """How far above the middle a title's raters place it, shrunk when they are few."""
-    return (percentile_sum - MIDDLE * percentile_count) / (percentile_count + TITLE_SHRINK)
+# Your own scale ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A rater of the title who has a TCI with the user."""
+class Scale:
+    """The corners of your scale: (percentile, score) of each distinct score you gave."""
 
-    user_id: int
-    tci: float
-    common: int
-    percentile: int
+    percentiles: tuple[float, ...]
+    scores: tuple[float, ...]
+
+    @classmethod
+    def of(cls, scores: Sequence[float]) -> Scale:
+        points_p, points_s = model.scale_points(list(scores))
+        return cls(tuple(float(p) for p in points_p), tuple(float(s) for s in points_s))
+
+    def line(self, q: float) -> float:
+        """L(q): straight lines between the corners, flat beyond the first and last."""
+        return float(model.to_score(q, self.percentiles, self.scores))
+
+    def smooth(self, q: float) -> float:
+        """The PSI: 1/4 L(q - h) + 1/2 L(q) + 1/4 L(q + h), h = SMOOTHING."""
+        return float(model.smooth_score(q, self.percentiles, self.scores, SMOOTHING))
+
+    def segment(self, q: float) -> tuple[int, int]:
+        """Indices of the corners L(q) lies between (equal when flat beyond an end)."""
+        points = self.percentiles
+        if q <= points[0]:
+            return 0, 0
+        if q >= points[-1]:
+            return len(points) - 1, len(points) - 1
+        high = next(i for i, p in enumerate(points) if p >= q)
+        return high - 1, high
+
+
+# One prediction ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Neighbour:
+    """A rater of the title you agree with (agreement > 0)."""
+
     user_id: int
-    tci: float
+    agreement: float
     common: int
-    percentile: int
-    weight: float
-    deviation: float  # percentile - (MIDDLE + title offset)
+    position: float
+    user_offset: float
+    residual: float  # position - MIDDLE - their offset - title offset
+
+
+@dataclass(frozen=True)
+class SimilarRated:
+    """A title you rated that is like this one (title agreement > 0)."""
+
+    title_id: int
+    agreement: float
+    position: float
+    title_offset: float
+    residual: float  # your position - MIDDLE - your offset - its offset
+
+
+def neighbour(user_id, agreement_, common, position, their_offset, title_offset) -> Neighbour:
+    return Neighbour(
+        user_id,
+        agreement_,
+        common,
+        position,
+        their_offset,
+        position - MIDDLE - their_offset - title_offset,
+    )
+
+
+def similar_rated(title_id, agreement_, position, its_offset, user_offset) -> SimilarRated:
+    return SimilarRated(
+        title_id, agreement_, position, its_offset, position - MIDDLE - user_offset - its_offset
+    )
 
 
 @dataclass
 class Prediction:
-    percentile: float
+    """Every term of a PSI (see the module docstring)."""
+
     title_offset: float
-    base: float
+    user_offset: float
     neighbours: list[Neighbour] = field(default_factory=list)
-    weight_sum: float = 0.0
-    weighted_deviation_sum: float = 0.0
-    adjustment: float = 0.0
+    neighbour_weight_sum: float = 0.0
+    neighbour_weighted_sum: float = 0.0
+    neighbour_adjustment: float = 0.0
+    similar: list[SimilarRated] = field(default_factory=list)
+    similar_weight_sum: float = 0.0
+    similar_weighted_sum: float = 0.0
+    similar_adjustment: float = 0.0
+    unclipped: float = MIDDLE
+    percentile: float = MIDDLE  # q
+    support_weight: float = 0.0  # W: agreement summed over every rater of the title
+    support: float = 0.0
+    spread: float = SPREAD_PRIOR
+    rank_key: float = MIDDLE
+    score: float = 0.0  # the PSI, 0-100
+    low: float = 0.0
+    high: float = 0.0
 
     @property
     def clamped(self) -> bool:
-        """True when base + adjustment fell outside 0..99 and was kept within it."""
-        return self.percentile != self.base + self.adjustment
+        """True when the sum fell outside 0..99 and was kept within it."""
+        return self.percentile != self.unclipped
+
+    @property
+    def deviation_sum(self) -> float:
+        """sum w (r - A_user)^2 over the neighbours, the numerator of the spread."""
+        a = self.neighbour_adjustment
+        return sum(n.agreement * (n.residual - a) ** 2 for n in self.neighbours)
 
 
-def choose_neighbours(candidates: Sequence[Candidate]) -> list[Candidate]:
-    """The NEIGHBOURS candidates with the lowest TCI (more titles in common first on ties,
-    then lower user id), keeping only those with a positive weight."""
-    ranked = sorted(candidates, key=lambda c: (c.tci, -c.common, c.user_id))
-    return [c for c in ranked if weight(c.tci, c.common) > 0][:NEIGHBOURS]
+def choose_neighbours(candidates: Sequence[Neighbour]) -> list[Neighbour]:
+    """The NEIGHBOURS raters with the largest agreement (more titles in common first on
+    ties, then lower user id)."""
+    ranked = sorted(candidates, key=lambda c: (-c.agreement, -c.common, c.user_id))
+    return [c for c in ranked if c.agreement > 0][:NEIGHBOURS]
 
 
-def predict_percentile(
-    candidates: Sequence[Candidate], percentile_sum: float, percentile_count: int
-) -> Prediction | None:
-    """The predicted percentile from the title's percentile aggregate and the candidate
-    neighbours, or None when no candidate has a positive weight."""
-    chosen = choose_neighbours(candidates)
-    if not chosen:
-        return None
-    offset = title_offset(percentile_sum, percentile_count)
-    base = MIDDLE + offset
-    neighbours = [
-        Neighbour(
-            user_id=c.user_id,
-            tci=c.tci,
-            common=c.common,
-            percentile=c.percentile,
-            weight=weight(c.tci, c.common),
-            deviation=c.percentile - base,
-        )
-        for c in chosen
-    ]
-    weight_sum = sum(n.weight for n in neighbours)
-    weighted = sum(n.weight * n.deviation for n in neighbours)
-    adjustment = weighted / (weight_sum + NEIGHBOUR_SHRINK)
-    percentile = min(99.0, max(0.0, base + adjustment))
-    return Prediction(
-        percentile=percentile,
-        title_offset=offset,
-        base=base,
-        neighbours=neighbours,
-        weight_sum=weight_sum,
-        weighted_deviation_sum=weighted,
-        adjustment=adjustment,
+def choose_similar(candidates: Sequence[SimilarRated]) -> list[SimilarRated]:
+    """The SIMILAR_TITLES titles you rated with the largest agreement with this one."""
+    ranked = sorted(candidates, key=lambda c: (-c.agreement, c.title_id))
+    return [c for c in ranked if c.agreement > 0][:SIMILAR_TITLES]
+
+
+def predict(
+    user_offset: float,
+    title_offset: float,
+    neighbours: Sequence[Neighbour],
+    similar: Sequence[SimilarRated],
+    scale: Scale,
+    support_weight: float | None = None,
+) -> Prediction:
+    """A PSI and all its terms. ``neighbours`` are raters of the title you agree with,
+    ``similar`` titles you rated like it (both chosen here, the best 100 of each);
+    ``support_weight`` W defaults to the agreement summed over ``neighbours`` (pass it
+    when only the best of many raters were read)."""
+    p = Prediction(title_offset=title_offset, user_offset=user_offset)
+    p.neighbours = choose_neighbours(neighbours)
+    p.neighbour_weight_sum = sum(n.agreement for n in p.neighbours)
+    p.neighbour_weighted_sum = sum(n.agreement * n.residual for n in p.neighbours)
+    p.neighbour_adjustment = p.neighbour_weighted_sum / (p.neighbour_weight_sum + NEIGHBOUR_SHRINK)
+    p.similar = choose_similar(similar)
+    p.similar_weight_sum = sum(s.agreement for s in p.similar)
+    p.similar_weighted_sum = sum(s.agreement * s.residual for s in p.similar)
+    p.similar_adjustment = p.similar_weighted_sum / (p.similar_weight_sum + SIMILAR_SHRINK)
+    p.unclipped = (
+        MIDDLE + user_offset + title_offset + p.neighbour_adjustment + p.similar_adjustment
     )
+    p.percentile = min(99.0, max(0.0, p.unclipped))
+    if support_weight is None:
+        support_weight = sum(n.agreement for n in neighbours if n.agreement > 0)
+    p.support_weight = support_weight
+    p.spread = math.sqrt(
+        (p.deviation_sum + SPREAD_PRIOR_WEIGHT * SPREAD_PRIOR**2)
+        / (p.neighbour_weight_sum + SPREAD_PRIOR_WEIGHT)
+    )
+    p.support = support_weight / (support_weight + RANK_SHRINK)
+    p.rank_key = p.percentile - RANK_PENALTY * p.spread * (1 - p.support)
+    p.score = scale.smooth(p.percentile)
+    p.low = scale.line(p.percentile - p.spread)
+    p.high = scale.line(p.percentile + p.spread)
+    return p

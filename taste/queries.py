@@ -1,4 +1,5 @@
-"""Shared SQL reads of taste: a user's own scores and the neighbours a PSI is computed from.
+"""Shared SQL reads of taste: a user's own scores and offset, and every term a PSI is
+computed from (title offsets, neighbours, similar titles you rated).
 
 Both ``taste.selectors`` (the title page, explanations) and ``taste.services`` (the
 stored PSIs of the recommendations page) read through here, so a PSI shown live and one
@@ -9,17 +10,19 @@ Nothing here writes.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection
 
-from catalog.models import Title
 from ratings.models import Rating
 from taste import engine
-from taste.models import Compatibility
+from taste.models import Compatibility, TasteProfile, TitleSimilarity, TitleTaste
 
 RATINGS = Rating._meta.db_table
 PAIRS = Compatibility._meta.db_table
+PROFILES = TasteProfile._meta.db_table
+TITLE_TASTE = TitleTaste._meta.db_table
+SIMILAR = TitleSimilarity._meta.db_table
 # A view (migration 0003), so there is no model to read its name from: user_id, title_id,
 # position = the stored percentile, or the fallback position of a user without percentiles.
 POSITIONS = "taste_position"
@@ -33,60 +36,93 @@ def min_common_sql(a: str, b: str) -> str:
     )
 
 
-# The candidate neighbours of a user for some titles ({title_filter} on ``r``, the
-# neighbours' positions), best engine.NEIGHBOURS per title in ``engine.choose_neighbours``
-# order; only pairs under the TCI cutoff, because only they get a positive weight.
-# Columns: title_id, user_id, tci, common_count, position (percentile or fallback).
-NEIGHBOUR_ROWS_SQL = f"""
-WITH compatible AS (
+# Row kinds of PSI_TERMS_SQL.
+TITLE_ROW, NEIGHBOUR_ROW, SIMILAR_ROW = 0, 1, 2
+
+# Every term of the PSIs of some titles ({wanted}: a query of title_id), one row each:
+# - kind 0: the title's offset and raters with a position (no row: nobody rated it);
+# - kind 1: the best engine.NEIGHBOURS raters of the title by agreement with the user
+#   (engine.choose_neighbours order), with their position, their offset and W, the
+#   agreement summed over ALL raters of the title the user agrees with;
+# - kind 2: the best engine.SIMILAR_TITLES stored similar titles the user rated, with the
+#   user's position on it and its offset.
+# Columns: kind, title_id, other id, agreement, common, position, offset, W.
+PSI_TERMS_SQL = f"""
+WITH wanted AS ({{wanted}}),
+mates AS (
     SELECT CASE WHEN user_a_id = %(user_id)s THEN user_b_id ELSE user_a_id END AS other,
-           tci, common_count
+           agreement, common_count
       FROM {PAIRS}
-     WHERE (user_a_id = %(user_id)s OR user_b_id = %(user_id)s) AND tci < {engine.TCI_CUTOFF}
+     WHERE (user_a_id = %(user_id)s OR user_b_id = %(user_id)s) AND agreement > 0
 ),
-ranked AS (
-    SELECT r.title_id, r.user_id, c.tci, c.common_count, r.position,
+raters AS (
+    SELECT r.title_id, m.other, m.agreement, m.common_count, r.position,
+           coalesce(p.user_offset, 0) AS their_offset,
            row_number() OVER (
-               PARTITION BY r.title_id ORDER BY c.tci, c.common_count DESC, r.user_id
-           ) AS rank
-      FROM compatible AS c
-      JOIN {POSITIONS} AS r ON r.user_id = c.other
-     WHERE {{title_filter}}
+               PARTITION BY r.title_id ORDER BY m.agreement DESC, m.common_count DESC, m.other
+           ) AS rank,
+           sum(m.agreement) OVER (PARTITION BY r.title_id) AS support_weight
+      FROM mates AS m
+      JOIN {POSITIONS} AS r ON r.user_id = m.other
+      JOIN wanted AS w ON w.title_id = r.title_id
+      LEFT JOIN {PROFILES} AS p ON p.user_id = m.other
+),
+alike AS (
+    SELECT s.title_id, s.similar_id, s.score, mine.position,
+           coalesce(tt."offset", 0) AS its_offset,
+           row_number() OVER (PARTITION BY s.title_id ORDER BY s.score DESC, s.similar_id) AS rank
+      FROM {SIMILAR} AS s
+      JOIN wanted AS w ON w.title_id = s.title_id
+      JOIN {POSITIONS} AS mine ON mine.user_id = %(user_id)s AND mine.title_id = s.similar_id
+      LEFT JOIN {TITLE_TASTE} AS tt ON tt.title_id = s.similar_id
+     WHERE s.score > 0
 )
-SELECT title_id, user_id, tci, common_count, position FROM ranked
- WHERE rank <= {engine.NEIGHBOURS}
- ORDER BY title_id, rank
+SELECT {TITLE_ROW}, tt.title_id, 0, 0.0, tt.raters_count, 0, tt."offset", 0.0
+  FROM {TITLE_TASTE} AS tt JOIN wanted AS w ON w.title_id = tt.title_id
+ WHERE tt.raters_count > 0
+UNION ALL
+SELECT {NEIGHBOUR_ROW}, title_id, other, agreement, common_count, position, their_offset,
+       support_weight
+  FROM raters WHERE rank <= {engine.NEIGHBOURS}
+UNION ALL
+SELECT {SIMILAR_ROW}, title_id, similar_id, score, 0, position, its_offset, 0.0
+  FROM alike WHERE rank <= {engine.SIMILAR_TITLES}
 """
 
-# Neighbours for the titles a page shows (one query for a whole list of titles).
-NEIGHBOURS_FOR_TITLES_SQL = NEIGHBOUR_ROWS_SQL.format(
-    title_filter="r.title_id = ANY(%(title_ids)s)"
+# The terms of the titles a page shows (one query for a whole list of titles).
+PSI_TERMS_FOR_TITLES_SQL = PSI_TERMS_SQL.format(
+    wanted="SELECT unnest(%(title_ids)s::bigint[]) AS title_id"
 )
 
-# Neighbours for every title the user has not rated: the stored PSIs of the
-# recommendations page, refreshed by the worker.
-NEIGHBOURS_FOR_UNRATED_SQL = NEIGHBOUR_ROWS_SQL.format(
-    title_filter=(
-        f"NOT EXISTS (SELECT 1 FROM {RATINGS} AS mine "
-        "WHERE mine.user_id = %(user_id)s AND mine.title_id = r.title_id)"
+# The terms of every title the user has not rated and someone with a position has: the
+# stored PSIs of the recommendations page, refreshed by the worker.
+PSI_TERMS_FOR_UNRATED_SQL = PSI_TERMS_SQL.format(
+    wanted=(
+        f"SELECT tt.title_id FROM {TITLE_TASTE} AS tt WHERE tt.raters_count > 0 "
+        f"AND NOT EXISTS (SELECT 1 FROM {RATINGS} AS mine "
+        "WHERE mine.user_id = %(user_id)s AND mine.title_id = tt.title_id)"
     )
 )
 
 # Everything a PSI needs from the user's own ratings, in one row: whether they may have
-# one (count, distinct scores) and the sorted scores a percentile is mapped back through.
+# one (count, distinct scores), the sorted scores their scale is drawn through, and their
+# offset (NULL until the worker first computed their taste).
 OWN_SCORES_SQL = f"""
-SELECT count(*), count(DISTINCT score), array_agg(score ORDER BY score)
-  FROM {RATINGS} WHERE user_id = %s
+SELECT count(*), count(DISTINCT score), array_agg(score ORDER BY score),
+       (SELECT user_offset FROM {PROFILES} WHERE user_id = %(user_id)s)
+  FROM {RATINGS} WHERE user_id = %(user_id)s
 """
 
 
 @dataclass(frozen=True)
 class OwnScores:
-    """What a user's own ratings say for PSI: how many, with percentiles, sorted scores."""
+    """What a user's own ratings say for PSI: how many, how many different scores, the
+    sorted scores, and the user's offset b_u (None while not computed)."""
 
     ratings_count: int
     distinct_scores: int
     sorted_scores: list[int]
+    user_offset: float | None = None
 
     @property
     def can_predict(self) -> bool:
@@ -95,67 +131,85 @@ class OwnScores:
             and self.distinct_scores >= engine.MIN_POSITION_SCORES
         )
 
+    @property
+    def scale(self) -> engine.Scale:
+        return engine.Scale.of(self.sorted_scores)
+
 
 def own_scores(user_id: int) -> OwnScores:
-    """The user's own scores, for PSI (one query)."""
+    """The user's own scores and offset, for PSI (one query)."""
     with connection.cursor() as cursor:
-        cursor.execute(OWN_SCORES_SQL, [user_id])
-        count, distinct, scores = cursor.fetchone()
-    return OwnScores(count, distinct, list(scores or []))
+        cursor.execute(OWN_SCORES_SQL, {"user_id": user_id})
+        count, distinct, scores, offset = cursor.fetchone()
+    return OwnScores(count, distinct, list(scores or []), offset)
 
 
-def candidates_from_rows(rows) -> dict[int, list[engine.Candidate]]:
-    """{title id: candidates} from rows of NEIGHBOUR_ROWS_SQL, in their order."""
-    by_title: dict[int, list[engine.Candidate]] = defaultdict(list)
-    for title_id, other, tci, common, percentile in rows:
-        by_title[title_id].append(engine.Candidate(other, tci, common, percentile))
-    return by_title
+@dataclass
+class Terms:
+    """What one title's PSI is computed from (rows of PSI_TERMS_SQL)."""
+
+    title_offset: float = 0.0
+    raters_count: int = 0
+    neighbours: list[tuple] = field(default_factory=list)
+    similar: list[tuple] = field(default_factory=list)
+    support_weight: float = 0.0
 
 
-def candidates_by_title(user_id: int, title_ids: list[int]) -> dict[int, list[engine.Candidate]]:
-    """Best candidate neighbours of a user for each of these titles (one query)."""
+def terms_from_rows(rows) -> dict[int, Terms]:
+    """{title id: terms} of the titles someone with a position rated."""
+    by_title: dict[int, Terms] = defaultdict(Terms)
+    for kind, title_id, other, agreement, common, position, offset, support in rows:
+        terms = by_title[title_id]
+        if kind == TITLE_ROW:
+            terms.title_offset, terms.raters_count = offset, common
+        elif kind == NEIGHBOUR_ROW:
+            terms.neighbours.append((other, agreement, common, position, offset))
+            terms.support_weight = support
+        else:
+            terms.similar.append((other, agreement, position, offset))
+    return {t: terms for t, terms in by_title.items() if terms.raters_count > 0}
+
+
+def psi_terms(user_id: int, title_ids: list[int]) -> dict[int, Terms]:
+    """The terms of a user's PSIs of these titles (one query)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            NEIGHBOURS_FOR_TITLES_SQL, {"user_id": user_id, "title_ids": list(title_ids)}
-        )
-        return candidates_from_rows(cursor.fetchall())
+        cursor.execute(PSI_TERMS_FOR_TITLES_SQL, {"user_id": user_id, "title_ids": title_ids})
+        return terms_from_rows(cursor.fetchall())
 
 
-def unrated_candidates(user_id: int) -> dict[int, list[engine.Candidate]]:
-    """Best candidate neighbours of a user for every title they have not rated."""
+def unrated_terms(user_id: int) -> dict[int, Terms]:
+    """The terms of a user's PSIs of every title they have not rated (one query)."""
     with connection.cursor() as cursor:
-        cursor.execute(NEIGHBOURS_FOR_UNRATED_SQL, {"user_id": user_id})
-        return candidates_from_rows(cursor.fetchall())
+        cursor.execute(PSI_TERMS_FOR_UNRATED_SQL, {"user_id": user_id})
+        return terms_from_rows(cursor.fetchall())
 
 
-def predict_from(
-    own: OwnScores,
-    aggregates: dict[int, tuple[int, int]],
-    candidates: dict[int, list[engine.Candidate]],
-) -> dict[int, tuple[engine.Prediction, float]]:
-    """(prediction, score 0-100) for each title with an aggregate (percentile sum and
-    count) and neighbours enough for a PSI."""
+def predict_from(own: OwnScores, terms: dict[int, Terms]) -> dict[int, engine.Prediction]:
+    """The prediction of each title with terms (``engine.predict``)."""
+    if not own.can_predict or own.user_offset is None:
+        return {}
+    scale = own.scale
+    b_u = own.user_offset
     result = {}
-    for title_id, found in candidates.items():
-        if title_id not in aggregates:
-            continue
-        total, count = aggregates[title_id]
-        prediction = engine.predict_percentile(found, total, count)
-        if prediction is not None:
-            score = engine.score_at_percentile(own.sorted_scores, prediction.percentile)
-            result[title_id] = (prediction, score)
+    for title_id, t in terms.items():
+        b_t = t.title_offset
+        result[title_id] = engine.predict(
+            b_u,
+            b_t,
+            [engine.neighbour(v, w, c, p, b_v, b_t) for v, w, c, p, b_v in t.neighbours],
+            [engine.similar_rated(j, w, p, b_j, b_u) for j, w, p, b_j in t.similar],
+            scale,
+            support_weight=t.support_weight,
+        )
     return result
 
 
-def predict_titles(
-    user_id: int, titles: list[Title], own: OwnScores | None = None
-) -> dict[int, tuple[engine.Prediction, float]]:
-    """(prediction, score 0-100) for each of these titles that has a PSI: one query for
-    the user's own scores (unless given) and one for the neighbours of all the titles.
+def predict_titles(user_id: int, title_ids: list[int], own: OwnScores | None = None):
+    """{title id: prediction} for these titles: one query for the user's own scores
+    (unless given) and one for the terms of all the titles.
 
     Titles the user rated are predicted too; callers leave them out as they need."""
     own = own or own_scores(user_id)
-    if not own.can_predict or not titles:
+    if not own.can_predict or own.user_offset is None or not title_ids:
         return {}
-    aggregates = {t.pk: (t.percentile_sum, t.percentile_count) for t in titles}
-    return predict_from(own, aggregates, candidates_by_title(user_id, list(aggregates)))
+    return predict_from(own, psi_terms(user_id, list(title_ids)))

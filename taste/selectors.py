@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from catalog.models import Credit, CreditRole, Title
 from catalog.selectors import MAIN_CAST
 from ratings.models import Rating
-from taste import engine
+from taste import engine, model
 from taste.models import (
     Compatibility,
     FallbackPosition,
@@ -48,7 +48,6 @@ class ProbableScore:
 
     status: str
     title: Title | None
-    score: float | None = None  # 0-100, before rounding
     prediction: engine.Prediction | None = None
     own: OwnScores | None = None
 
@@ -57,8 +56,22 @@ class ProbableScore:
         return self.status == OK
 
     @property
+    def score(self) -> float | None:
+        """The PSI on 0-100, before rounding."""
+        return None if self.prediction is None else self.prediction.score
+
+    @property
     def rounded(self) -> int | None:
         return None if self.score is None else engine.rounded(self.score)
+
+    @property
+    def low(self) -> int | None:
+        """Lower end of the range ("likely 70-85"), rounded like the PSI."""
+        return None if self.prediction is None else engine.rounded(self.prediction.low)
+
+    @property
+    def high(self) -> int | None:
+        return None if self.prediction is None else engine.rounded(self.prediction.high)
 
     @property
     def reason(self) -> str:
@@ -79,66 +92,59 @@ class ProbableScore:
         if self.status == NOT_COMPUTED:
             return "Your compatibility with other raters is being computed: check back soon."
         if self.status == NO_NEIGHBOURS:
-            if not self.title.percentile_count:
-                return "Nobody with percentiles has rated this title yet."
+            if not self.title.ratings_count:
+                return "Nobody has rated this title yet."
             return (
-                "None of the people who rated this title shares enough titles with you, "
-                "with a close enough taste, yet."
+                "Nobody whose scores say what they prefer has rated this title yet, or "
+                "its ratings are still being taken into account."
             )
         return ""
 
 
-def _status_for(own: OwnScores) -> str | None:
+def _status_for(own: OwnScores, computed: bool = True) -> str | None:
     if own.ratings_count < engine.MIN_RATINGS:
         return FEW_RATINGS
     if own.distinct_scores < engine.MIN_POSITION_SCORES:
         return NO_PERCENTILES
+    if computed and own.user_offset is None:
+        return NOT_COMPUTED
     return None
 
 
 def psi_blocker(user) -> ProbableScore | None:
-    """Why the user cannot have any PSI yet (few ratings, no percentiles), or None."""
+    """Why the user cannot have any PSI yet (few ratings, no percentiles), or None
+    (also while their taste is being computed: the caller queues that)."""
     if not user.is_authenticated:
         return ProbableScore(SIGNED_OUT, None)
     own = own_scores(user.pk)
-    status = _status_for(own)
+    status = _status_for(own, computed=False)
     return ProbableScore(status, None, own=own) if status else None
 
 
 def probable_score(user, title: Title, own: OwnScores | None = None) -> ProbableScore:
-    """The viewer's PSI for a title: two queries (their scores, the title's neighbours),
-    a third only when there is no neighbour (to tell "not computed yet" apart)."""
+    """The viewer's PSI for a title: two queries (their scores and offset, the terms)."""
     if not user.is_authenticated:
         return ProbableScore(SIGNED_OUT, title)
-    own = own or own_scores(user.pk)
-    status = _status_for(own)
-    if status:
-        return ProbableScore(status, title, own=own)
-    found = predict_titles(user.pk, [title], own=own)
-    if title.pk not in found:
-        computed = TasteProfile.objects.filter(user_id=user.pk).exists()
-        return ProbableScore(NO_NEIGHBOURS if computed else NOT_COMPUTED, title, own=own)
-    prediction, score = found[title.pk]
-    return ProbableScore(OK, title, score=score, prediction=prediction, own=own)
+    return probable_scores(user, [title], own=own)[title.pk]
 
 
-def probable_scores(user, titles: list[Title]) -> dict[int, ProbableScore]:
+def probable_scores(
+    user, titles: list[Title], own: OwnScores | None = None
+) -> dict[int, ProbableScore]:
     """PSIs of many titles at once (browse lists, collections): two queries in all."""
     if not user.is_authenticated or not titles:
         return {}
-    own = own_scores(user.pk)
+    own = own or own_scores(user.pk)
     status = _status_for(own)
     if status:
         return {t.pk: ProbableScore(status, t, own=own) for t in titles}
-    found = predict_titles(user.pk, titles, own=own)
-    result = {}
-    for t in titles:
-        if t.pk in found:
-            prediction, score = found[t.pk]
-            result[t.pk] = ProbableScore(OK, t, score=score, prediction=prediction, own=own)
-        else:
-            result[t.pk] = ProbableScore(NO_NEIGHBOURS, t, own=own)
-    return result
+    found = predict_titles(user.pk, [t.pk for t in titles], own=own)
+    return {
+        t.pk: ProbableScore(OK, t, prediction=found[t.pk], own=own)
+        if t.pk in found
+        else ProbableScore(NO_NEIGHBOURS, t, own=own)
+        for t in titles
+    }
 
 
 def shown_prediction(user, title: Title) -> ShownPrediction | None:
@@ -158,30 +164,60 @@ class ExplainedNeighbour:
     is_position: bool = False  # a fallback position, not a percentile
 
     @property
-    def weighted_deviation(self) -> float:
-        return self.neighbour.weight * self.neighbour.deviation
+    def weighted_residual(self) -> float:
+        return self.neighbour.agreement * self.neighbour.residual
+
+
+@dataclass
+class ExplainedSimilar:
+    title: Title
+    similar: engine.SimilarRated
+
+    @property
+    def weighted_residual(self) -> float:
+        return self.similar.agreement * self.similar.residual
+
+
+@dataclass(frozen=True)
+class ScaleRead:
+    """One reading of your scale: L(at), between corners (p1, s1) and (p2, s2)."""
+
+    weight: float
+    at: float
+    p1: float
+    s1: float
+    p2: float
+    s2: float
+    value: float
+
+    @property
+    def flat(self) -> bool:
+        return self.p1 == self.p2
 
 
 @dataclass
 class PsiExplanation:
     probable: ProbableScore
     neighbours: list[ExplainedNeighbour] = field(default_factory=list)
-    # Interpolation in the viewer's own scores (0-based positions and the fraction).
-    low_index: int = 0
-    high_index: int = 0
-    fraction: float = 0.0
-    low_score: int = 0
-    high_score: int = 0
-    title_mean: float | None = None
+    similar: list[ExplainedSimilar] = field(default_factory=list)
+    scale: engine.Scale | None = None
+    reads: list[ScaleRead] = field(default_factory=list)  # q - h, q, q + h
+    range_reads: list[ScaleRead] = field(default_factory=list)  # q - s, q + s
     parameters: dict = field(default_factory=dict)
-
-    @property
-    def position(self) -> float:
-        return self.low_index + self.fraction
 
     @property
     def has_positions(self) -> bool:
         return any(n.is_position for n in self.neighbours)
+
+    @property
+    def scale_points(self) -> list[tuple[float, float]]:
+        return list(zip(self.scale.percentiles, self.scale.scores, strict=True))
+
+
+def _read(scale: engine.Scale, at: float, weight: float = 1.0) -> ScaleRead:
+    i, j = scale.segment(at)
+    p, s = scale.percentiles, scale.scores
+    return ScaleRead(weight, at, p[i], s[i], p[j], s[j], scale.line(at))
 
 
 def psi_explanation(user, title: Title) -> PsiExplanation:
@@ -192,15 +228,20 @@ def psi_explanation(user, title: Title) -> PsiExplanation:
         parameters={
             "middle": engine.MIDDLE,
             "neighbours": engine.NEIGHBOURS,
-            "tci_cutoff": engine.TCI_CUTOFF,
-            "common_shrink": engine.COMMON_SHRINK,
             "neighbour_shrink": engine.NEIGHBOUR_SHRINK,
-            "title_shrink": engine.TITLE_SHRINK,
+            "similar_titles": engine.SIMILAR_TITLES,
+            "similar_shrink": engine.SIMILAR_SHRINK,
+            "title_shrink": model.TITLE_SHRINK,
+            "user_shrink": model.USER_SHRINK,
+            "agreement_shrink": model.AGREEMENT_SHRINK,
+            "smoothing": engine.SMOOTHING,
+            "spread_prior": engine.SPREAD_PRIOR,
+            "spread_prior_weight": engine.SPREAD_PRIOR_WEIGHT,
+            "rank_penalty": engine.RANK_PENALTY,
+            "rank_shrink": engine.RANK_SHRINK,
             "min_ratings": engine.MIN_RATINGS,
         },
     )
-    if title.percentile_count:
-        explanation.title_mean = title.percentile_sum / title.percentile_count
     if not probable.ok:
         return explanation
     prediction = probable.prediction
@@ -216,10 +257,15 @@ def psi_explanation(user, title: Title) -> PsiExplanation:
         for n in prediction.neighbours
         if n.user_id in users
     ]
-    scores = probable.own.sorted_scores
-    low, high, fraction = engine.interpolation_points(scores, prediction.percentile)
-    explanation.low_index, explanation.high_index, explanation.fraction = low, high, fraction
-    explanation.low_score, explanation.high_score = scores[low], scores[high]
+    titles = Title.objects.in_bulk([s.title_id for s in prediction.similar])
+    explanation.similar = [
+        ExplainedSimilar(titles[s.title_id], s) for s in prediction.similar if s.title_id in titles
+    ]
+    scale = probable.own.scale
+    q, h, spread = prediction.percentile, engine.SMOOTHING, prediction.spread
+    explanation.scale = scale
+    explanation.reads = [_read(scale, q - h, 0.25), _read(scale, q, 0.5), _read(scale, q + h, 0.25)]
+    explanation.range_reads = [_read(scale, q - spread), _read(scale, q + spread)]
     return explanation
 
 
@@ -231,20 +277,29 @@ class Soulmate:
     user: object
     tci: float
     common_count: int
+    tci_shrunk: float | None = None
+    agreement: float | None = None
 
 
 def soulmates_queryset(user) -> QuerySet[Compatibility]:
-    """The user's compatibility rows, most compatible (lowest TCI) first."""
+    """The user's compatibility rows, most compatible first: lowest TCI shrunk towards
+    the unrelated 33.3 by the titles in common (3 shared at TCI 5 come after 30 at 8)."""
     return (
         Compatibility.objects.filter(Q(user_a=user) | Q(user_b=user))
         .select_related("user_a", "user_b")
-        .order_by("tci", "-common_count", "pk")
+        .order_by("tci_shrunk", "-common_count", "pk")
     )
 
 
 def as_soulmates(user, rows) -> list[Soulmate]:
     return [
-        Soulmate(row.user_b if row.user_a_id == user.pk else row.user_a, row.tci, row.common_count)
+        Soulmate(
+            row.user_b if row.user_a_id == user.pk else row.user_a,
+            row.tci,
+            row.common_count,
+            row.tci_shrunk,
+            row.agreement,
+        )
         for row in rows
     ]
 
@@ -350,13 +405,14 @@ def recommendations(
     year_min: int | None = None,
     year_max: int | None = None,
 ) -> QuerySet[Prediction]:
-    """Titles the user has not rated, highest stored PSI first, optionally filtered."""
+    """Titles the user has not rated, highest rank key first (the PSI's percentile less a
+    penalty for a wide range resting on few neighbours), optionally filtered."""
     rated = Rating.objects.filter(user=user, title=OuterRef("title"))
     qs = (
         Prediction.objects.filter(user=user)
         .exclude(Exists(rated))
         .select_related("title")
-        .order_by("-percentile", "-neighbours_count", "title__name")
+        .order_by("-rank_key", "-percentile", "title__name")
     )
     if kind:
         qs = qs.filter(title__kind=kind)
@@ -420,6 +476,11 @@ LIMIT %(limit)s
 """
 
 
+# A similar title is listed on the title page when at least this many raters rated both
+# (the similar-titles term of a PSI uses pairs from engine.SIMILAR_MIN_COMMON up).
+SHOWN_SIMILAR_MIN_COMMON = 5
+
+
 @dataclass
 class SimilarTitle:
     """A title like another and why. The numbers are those of a precomputed co-rating
@@ -451,11 +512,11 @@ def _shared_reasons(genres: int, people: int, fans: int) -> list[str]:
 
 
 def similar_titles(title: Title, limit: int = 12) -> list[SimilarTitle]:
-    """Titles that the same people place at similar percentiles (precomputed; one
+    """Titles whose raters say the same about them beyond the offsets (precomputed; one
     query), or, while the title has none, the guess of ``similar_titles_guess`` (two
     more queries)."""
     rows = (
-        TitleSimilarity.objects.filter(title=title)
+        TitleSimilarity.objects.filter(title=title, common_count__gte=SHOWN_SIMILAR_MIN_COMMON)
         .select_related("similar")
         .order_by("-score", "similar_id")[:limit]
     )

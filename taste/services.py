@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+import numpy as np
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.models import Title
 from ratings.models import Rating
+from taste import engine, model
 from taste.models import (
     ChangeKind,
     Compatibility,
@@ -31,11 +33,13 @@ from taste.models import (
 from taste.queries import (
     PAIRS,
     POSITIONS,
+    PROFILES,
     RATINGS,
+    TITLE_TASTE,
     min_common_sql,
     own_scores,
     predict_from,
-    unrated_candidates,
+    unrated_terms,
 )
 
 PREDICTIONS = Prediction._meta.db_table
@@ -50,59 +54,109 @@ SHOWN = ShownPrediction._meta.db_table
 PAIRS_LOCK = 734_112_001
 PAIRS_LOCK_SQL = "SELECT pg_advisory_xact_lock(%s)"
 
-# Similar titles: a title needs this many raters in common with another, and each
-# title keeps its best SIMILAR_KEEP.
-SIMILAR_MIN_COMMON = 5
-SIMILAR_COMMON_SHRINK = 10.0
-SIMILAR_KEEP = 24
-# Unrelated titles differ by 100/3 percentiles on average (see engine.TCI_CUTOFF).
-UNRELATED_DIFFERENCE = 100 / 3
+# Similar titles kept per title, and raters in common needed (see taste.engine).
+SIMILAR_MIN_COMMON = engine.SIMILAR_MIN_COMMON
+SIMILAR_KEEP = engine.SIMILAR_KEEP
+
+
+# Offsets ---------------------------------------------------------------------------
+
+# Title offsets b_t = sum over raters (position - 49.5 - b_v) / (n_t + TITLE_SHRINK) of
+# some titles, from the stored user offsets (taste.model step 1, one round).
+TITLE_OFFSETS_SQL = f"""
+INSERT INTO {TITLE_TASTE} (title_id, "offset", raters_count, computed_at)
+SELECT t.id,
+       coalesce(sum(r.position - {engine.MIDDLE} - coalesce(p.user_offset, 0)), 0)
+           / (count(r.position) + {model.TITLE_SHRINK}),
+       count(r.position), %(now)s
+  FROM {Title._meta.db_table} AS t
+  LEFT JOIN {POSITIONS} AS r ON r.title_id = t.id
+  LEFT JOIN {PROFILES} AS p ON p.user_id = r.user_id
+ WHERE t.id = ANY(%(title_ids)s)
+ GROUP BY t.id
+ON CONFLICT (title_id) DO UPDATE
+   SET "offset" = EXCLUDED."offset", raters_count = EXCLUDED.raters_count,
+       computed_at = EXCLUDED.computed_at
+"""
+
+# The titles a user rated since their offset was last computed (or never computed).
+CHANGED_TITLES_SQL = f"""
+SELECT r.title_id FROM {RATINGS} AS r
+  LEFT JOIN {TITLE_TASTE} AS tt ON tt.title_id = r.title_id
+ WHERE r.user_id = %s AND (tt.title_id IS NULL OR tt.computed_at < r.updated_at)
+"""
+
+# A user's offset b_u = sum over their titles (position - 49.5 - b_t) / (n_u + USER_SHRINK)
+# with the titles' offsets held as stored: sum and count here.
+USER_OFFSET_SQL = f"""
+SELECT coalesce(sum(m.position - {engine.MIDDLE} - coalesce(tt."offset", 0)), 0), count(*)
+  FROM {POSITIONS} AS m LEFT JOIN {TITLE_TASTE} AS tt ON tt.title_id = m.title_id
+ WHERE m.user_id = %s
+"""
+
+
+def refresh_title_offsets(title_ids: list[int]) -> int:
+    """Recompute these titles' offsets from the stored user offsets."""
+    with connection.cursor() as cursor:
+        cursor.execute(TITLE_OFFSETS_SQL, {"title_ids": list(title_ids), "now": timezone.now()})
+        return cursor.rowcount
+
+
+def refresh_user_offset(user_id: int) -> float:
+    """The offsets of the titles the user changed, then the user's own offset (titles'
+    offsets held fixed); stored on the profile row, returned."""
+    with connection.cursor() as cursor:
+        cursor.execute(CHANGED_TITLES_SQL, [user_id])
+        changed = [row[0] for row in cursor.fetchall()]
+        if changed:
+            refresh_title_offsets(changed)
+        cursor.execute(USER_OFFSET_SQL, [user_id])
+        total, count = cursor.fetchone()
+    offset = float(total) / (count + model.USER_SHRINK)
+    TasteProfile.objects.update_or_create(
+        user_id=user_id,
+        defaults={"user_offset": offset},
+        create_defaults={"user_offset": offset, "computed_at": timezone.now()},
+    )
+    return offset
 
 
 # Compatibility ----------------------------------------------------------------------
 
-# One user's TCI with everyone sharing enough titles: a self-join of positions on title,
-# so the database compares only users who rated a title in common.
+# One user's pair sums with everyone sharing enough titles: a self-join of positions on
+# title, so the database compares only users who rated a title in common. Residuals r =
+# position - 49.5 - user offset - title offset (the user's new offset is a parameter).
+# Columns: other, sum |p_u - p_v|, c, sum r_u r_v, sum r_u^2, sum r_v^2.
 USER_PAIRS_SQL = f"""
 WITH mine AS (
-    SELECT title_id, position FROM {POSITIONS} WHERE user_id = %(user_id)s
+    SELECT m.title_id, m.position, coalesce(tt."offset", 0) AS title_offset
+      FROM {POSITIONS} AS m LEFT JOIN {TITLE_TASTE} AS tt ON tt.title_id = m.title_id
+     WHERE m.user_id = %(user_id)s
 ),
 my_count AS (SELECT count(*) AS n FROM {RATINGS} WHERE user_id = %(user_id)s),
-shared AS (
-    SELECT o.user_id AS other, sum(abs(o.position - m.position)) AS diff, count(*) AS common
+pairs AS (
+    SELECT o.user_id AS other, abs(o.position - m.position) AS diff,
+           m.position - {engine.MIDDLE} - %(offset)s - m.title_offset AS mine,
+           o.position - {engine.MIDDLE} - coalesce(p.user_offset, 0) - m.title_offset AS theirs
       FROM mine AS m
       JOIN {POSITIONS} AS o ON o.title_id = m.title_id
+      LEFT JOIN {PROFILES} AS p ON p.user_id = o.user_id
      WHERE o.user_id <> %(user_id)s
-     GROUP BY o.user_id
+),
+shared AS (
+    SELECT other, sum(diff) AS diff, count(*) AS common, sum(mine * theirs) AS cross_sum,
+           sum(mine * mine) AS my_sq, sum(theirs * theirs) AS their_sq
+      FROM pairs GROUP BY other
 ),
 their_count AS (
     SELECT user_id, count(*) AS n FROM {RATINGS}
      WHERE user_id IN (SELECT other FROM shared) GROUP BY user_id
 )
-SELECT s.other, s.diff::float8 / s.common, s.common
+SELECT s.other, s.diff::float8, s.common, s.cross_sum, s.my_sq, s.their_sq
   FROM shared AS s
   JOIN their_count AS c ON c.user_id = s.other
   CROSS JOIN my_count AS me
  WHERE s.common >= {min_common_sql("me.n", "c.n")}
-"""
-
-# Every pair at once (rebuild): one self-join of all positions is far cheaper than one
-# USER_PAIRS_SQL per user, and writes each pair once (user_a < user_b).
-ALL_PAIRS_SQL = f"""
-WITH counts AS (SELECT user_id, count(*) AS n FROM {RATINGS} GROUP BY user_id),
-shared AS (
-    SELECT a.user_id AS user_a, b.user_id AS user_b,
-           sum(abs(a.position - b.position)) AS diff, count(*) AS common
-      FROM {POSITIONS} AS a
-      JOIN {POSITIONS} AS b ON b.title_id = a.title_id AND b.user_id > a.user_id
-     GROUP BY a.user_id, b.user_id
-)
-INSERT INTO {PAIRS} (user_a_id, user_b_id, tci, common_count, computed_at)
-SELECT s.user_a, s.user_b, s.diff::float8 / s.common, s.common, %(now)s
-  FROM shared AS s
-  JOIN counts AS ca ON ca.user_id = s.user_a
-  JOIN counts AS cb ON cb.user_id = s.user_b
- WHERE s.common >= {min_common_sql("ca.n", "cb.n")}
 """
 
 # The user's pairs that are no longer compatible (the others are upserted below).
@@ -113,21 +167,31 @@ DELETE FROM {PAIRS}
 """
 
 # Upsert in (user_a, user_b) order, so concurrent writers lock rows in the same order, and
-# rewrite only the pairs whose TCI changed (no dead rows for unchanged pairs).
+# rewrite only the pairs whose numbers changed (no dead rows for unchanged pairs).
 UPSERT_USER_PAIRS_SQL = f"""
-INSERT INTO {PAIRS} (user_a_id, user_b_id, tci, common_count, computed_at)
-SELECT LEAST(%(u)s, o), GREATEST(%(u)s, o), t, c, %(now)s
-  FROM unnest(%(others)s::bigint[], %(tcis)s::float8[], %(commons)s::int[]) AS x(o, t, c)
+INSERT INTO {PAIRS} (user_a_id, user_b_id, tci, common_count, tci_shrunk, agreement,
+                     computed_at)
+SELECT LEAST(%(u)s, o), GREATEST(%(u)s, o), t, c, ts, w, %(now)s
+  FROM unnest(%(others)s::bigint[], %(tcis)s::float8[], %(commons)s::int[],
+              %(shrunk)s::float8[], %(agreements)s::float8[]) AS x(o, t, c, ts, w)
  ORDER BY 1, 2
 ON CONFLICT (user_a_id, user_b_id) DO UPDATE
    SET tci = EXCLUDED.tci, common_count = EXCLUDED.common_count,
+       tci_shrunk = EXCLUDED.tci_shrunk, agreement = EXCLUDED.agreement,
        computed_at = EXCLUDED.computed_at
- WHERE ({PAIRS}.tci, {PAIRS}.common_count)
-       IS DISTINCT FROM (EXCLUDED.tci, EXCLUDED.common_count)
+ WHERE ({PAIRS}.tci, {PAIRS}.common_count, {PAIRS}.agreement)
+       IS DISTINCT FROM (EXCLUDED.tci, EXCLUDED.common_count, EXCLUDED.agreement)
 """
 
 # A rebuild replaces every pair.
 DELETE_ALL_PAIRS_SQL = f"DELETE FROM {PAIRS}"
+INSERT_PAIRS_SQL = f"""
+INSERT INTO {PAIRS} (user_a_id, user_b_id, tci, common_count, tci_shrunk, agreement,
+                     computed_at)
+SELECT a, b, t, c, ts, w, %(now)s
+  FROM unnest(%(a)s::bigint[], %(b)s::bigint[], %(tcis)s::float8[], %(commons)s::int[],
+              %(shrunk)s::float8[], %(agreements)s::float8[]) AS x(a, b, t, c, ts, w)
+"""
 
 # Positions of users without percentiles: the percentile formula applied anyway, for
 # the users matched by {users}; only users whose scores say something about order.
@@ -168,15 +232,18 @@ def refresh_positions(user_ids: list[int] | None = None) -> int:
 
 
 @transaction.atomic
-def refresh_user_compatibility(user_id: int) -> int:
-    """Recompute every TCI of one user (and their fallback positions) from the ratings as
-    they are now; returns the number of users they are now compatible with."""
-    refresh_positions([user_id])
+def refresh_user_compatibility(user_id: int, user_offset: float | None = None) -> int:
+    """Recompute one user's pairs (TCI, shrunk TCI, agreement) from the ratings and the
+    stored offsets as they are now; returns the number of users they share enough
+    titles with."""
+    if user_offset is None:
+        refresh_positions([user_id])
+        user_offset = refresh_user_offset(user_id)
     with connection.cursor() as cursor:
-        cursor.execute(USER_PAIRS_SQL, {"user_id": user_id})
+        cursor.execute(USER_PAIRS_SQL, {"user_id": user_id, "offset": user_offset})
         rows = cursor.fetchall()
         now = timezone.now()
-        others = [other for other, _, _ in rows]
+        others = [row[0] for row in rows]
         cursor.execute(PAIRS_LOCK_SQL, [PAIRS_LOCK])
         cursor.execute(DELETE_STALE_USER_PAIRS_SQL, {"u": user_id, "others": others})
         cursor.execute(
@@ -185,8 +252,15 @@ def refresh_user_compatibility(user_id: int) -> int:
                 "u": user_id,
                 "now": now,
                 "others": others,
-                "tcis": [tci for _, tci, _ in rows],
-                "commons": [common for _, _, common in rows],
+                "tcis": [diff / common for _, diff, common, *_ in rows],
+                "commons": [common for _, _, common, *_ in rows],
+                "shrunk": [
+                    engine.shrunk_tci(diff / common, common) for _, diff, common, *_ in rows
+                ],
+                "agreements": [
+                    engine.agreement(cross, mine, theirs, common)
+                    for _, _, common, cross, mine, theirs in rows
+                ],
             },
         )
     return len(rows)
@@ -196,11 +270,26 @@ def refresh_user_compatibility(user_id: int) -> int:
 
 # A user's stored PSIs are replaced whole: delete, then one INSERT from arrays.
 DELETE_USER_PREDICTIONS_SQL = f"DELETE FROM {PREDICTIONS} WHERE user_id = %s"
+PREDICTION_COLUMNS = (
+    "percentile",
+    "score",
+    "title_offset",
+    "user_offset",
+    "neighbour_adjustment",
+    "similar_adjustment",
+    "spread",
+    "support",
+    "low",
+    "high",
+    "rank_key",
+)
 INSERT_USER_PREDICTIONS_SQL = f"""
-INSERT INTO {PREDICTIONS} (user_id, title_id, percentile, score, neighbours_count, computed_at)
-SELECT %(u)s, t, p, s, n, %(now)s
-  FROM unnest(%(titles)s::bigint[], %(pcts)s::float8[], %(scores)s::float8[],
-              %(counts)s::int[]) AS x(t, p, s, n)
+INSERT INTO {PREDICTIONS} (user_id, title_id, neighbours_count, computed_at,
+                           {", ".join(PREDICTION_COLUMNS)})
+SELECT %(u)s, t, n, %(now)s, {", ".join(PREDICTION_COLUMNS)}
+  FROM unnest(%(titles)s::bigint[], %(counts)s::int[],
+              {", ".join(f"%({c})s::float8[]" for c in PREDICTION_COLUMNS)})
+       AS x(t, n, {", ".join(PREDICTION_COLUMNS)})
 """
 
 
@@ -210,39 +299,38 @@ def refresh_user_predictions(user_id: int) -> int:
     recommendations page); returns the number of titles with a PSI."""
     own = own_scores(user_id)
     now = timezone.now()
-    predictions = {}
-    if own.can_predict:
-        candidates = unrated_candidates(user_id)
-        aggregates = {
-            pk: (total, count)
-            for pk, total, count in Title.objects.filter(pk__in=list(candidates)).values_list(
-                "pk", "percentile_sum", "percentile_count"
-            )
-        }
-        predictions = predict_from(own, aggregates, candidates)
+    predictions = predict_from(own, unrated_terms(user_id)) if own.can_predict else {}
     with connection.cursor() as cursor:
         cursor.execute(DELETE_USER_PREDICTIONS_SQL, [user_id])
         if predictions:
             ids = sorted(predictions)
+            values = {
+                column: [getattr(predictions[t], column) for t in ids]
+                for column in PREDICTION_COLUMNS
+            }
             cursor.execute(
                 INSERT_USER_PREDICTIONS_SQL,
                 {
                     "u": user_id,
                     "now": now,
                     "titles": ids,
-                    "pcts": [predictions[t][0].percentile for t in ids],
-                    "scores": [predictions[t][1] for t in ids],
-                    "counts": [len(predictions[t][0].neighbours) for t in ids],
+                    "counts": [len(predictions[t].neighbours) for t in ids],
+                    **values,
                 },
             )
     return len(predictions)
 
 
 def refresh_user_taste(user_id: int) -> tuple[int, int]:
-    """Compatibilities, then predictions, then the profile row of one user."""
+    """One user's taste after they rated: the offsets of the titles they changed and
+    their own offset, their pairs (TCI, agreement), their stored PSIs, the profile row.
+    Other users' and titles' numbers are read as stored (the periodic rebuild fits them
+    all together again)."""
     if not get_user_model().objects.filter(pk=user_id).exists():
         return (0, 0)
-    compatible = refresh_user_compatibility(user_id)
+    refresh_positions([user_id])
+    offset = refresh_user_offset(user_id)
+    compatible = refresh_user_compatibility(user_id, offset)
     predicted = refresh_user_predictions(user_id)
     stats = Rating.objects.filter(user_id=user_id).values_list("updated_at", flat=True)
     TasteProfile.objects.update_or_create(
@@ -251,6 +339,7 @@ def refresh_user_taste(user_id: int) -> tuple[int, int]:
             "ratings_count": stats.count(),
             "ratings_updated_at": stats.order_by("-updated_at").first(),
             "compatible_count": compatible,
+            "user_offset": offset,
             "computed_at": timezone.now(),
         },
     )
@@ -259,72 +348,181 @@ def refresh_user_taste(user_id: int) -> tuple[int, int]:
 
 # Similar titles -----------------------------------------------------------------------
 
-# Titles placed alike by the same raters ({title_filter} on ``m``, the rated title): the
-# mean percentile difference over raters in common, shrunk towards "unrelated" when
-# few raters are in common; each title keeps its best SIMILAR_KEEP.
-SIMILAR_SQL = f"""
-WITH scored AS (
-    SELECT m.title_id AS title, o.title_id AS other,
-           avg(abs(o.percentile - m.percentile))::float8 AS difference, count(*) AS common
-      FROM {RATINGS} AS m
-      JOIN {RATINGS} AS o ON o.user_id = m.user_id AND o.title_id <> m.title_id
-     WHERE m.percentile IS NOT NULL AND o.percentile IS NOT NULL AND {{title_filter}}
-     GROUP BY m.title_id, o.title_id
-    HAVING count(*) >= {SIMILAR_MIN_COMMON}
+# One title's sums with every title sharing raters: for each rater of the title (with a
+# position) and each other title they rated, both residuals r = position - 49.5 - user
+# offset - title offset. Columns: other title, c, sum r_t r_j, sum r_t^2, sum r_j^2,
+# mean |position difference|.
+TITLE_PAIRS_SQL = f"""
+WITH mine AS (
+    SELECT m.user_id, m.position,
+           m.position - {engine.MIDDLE} - coalesce(p.user_offset, 0)
+               - coalesce(tt."offset", 0) AS r
+      FROM {POSITIONS} AS m
+      LEFT JOIN {PROFILES} AS p ON p.user_id = m.user_id
+      LEFT JOIN {TITLE_TASTE} AS tt ON tt.title_id = m.title_id
+     WHERE m.title_id = %(title_id)s
 ),
-ranked AS (
-    SELECT title, other, difference, common,
-           (1 - difference / {UNRELATED_DIFFERENCE}) * common
-               / (common + {SIMILAR_COMMON_SHRINK}) AS score
-      FROM scored
-),
-kept AS (
-    SELECT *, row_number() OVER (PARTITION BY title ORDER BY score DESC, other) AS position
-      FROM ranked WHERE score > 0
+theirs AS (
+    SELECT o.title_id, abs(o.position - m.position) AS diff, m.r AS mine,
+           o.position - {engine.MIDDLE} - coalesce(p.user_offset, 0)
+               - coalesce(tt."offset", 0) AS r
+      FROM mine AS m
+      JOIN {POSITIONS} AS o ON o.user_id = m.user_id AND o.title_id <> %(title_id)s
+      LEFT JOIN {PROFILES} AS p ON p.user_id = o.user_id
+      LEFT JOIN {TITLE_TASTE} AS tt ON tt.title_id = o.title_id
 )
-INSERT INTO {SIMILAR} (title_id, similar_id, score, mean_difference, common_count, computed_at)
-SELECT title, other, score, difference, common, %(now)s FROM kept
- WHERE position <= {SIMILAR_KEEP}
+SELECT title_id, count(*), sum(mine * r), sum(mine * mine), sum(r * r), avg(diff)::float8
+  FROM theirs GROUP BY title_id
+HAVING count(*) >= {SIMILAR_MIN_COMMON}
 """
-SIMILAR_FOR_TITLE_SQL = SIMILAR_SQL.format(title_filter="m.title_id = %(title_id)s")
-SIMILAR_ALL_SQL = SIMILAR_SQL.format(title_filter="TRUE")
-# Similar titles are recomputed from scratch: delete, then SIMILAR_*_SQL.
+INSERT_SIMILAR_SQL = f"""
+INSERT INTO {SIMILAR} (title_id, similar_id, score, mean_difference, common_count, computed_at)
+SELECT t, o, w, d, c, %(now)s
+  FROM unnest(%(titles)s::bigint[], %(others)s::bigint[], %(scores)s::float8[],
+              %(differences)s::float8[], %(commons)s::int[]) AS x(t, o, w, d, c)
+"""
 DELETE_TITLE_SIMILAR_SQL = f"DELETE FROM {SIMILAR} WHERE title_id = %s"
 DELETE_ALL_SIMILAR_SQL = f"DELETE FROM {SIMILAR}"
 
 
 @transaction.atomic
 def refresh_title_similarity(title_id: int) -> int:
-    """Recompute one title's similar titles; returns how many it has."""
+    """A title's offset (its ratings changed), then its similar titles: the best
+    SIMILAR_KEEP by title agreement; returns how many it has."""
     with connection.cursor() as cursor:
         cursor.execute(DELETE_TITLE_SIMILAR_SQL, [title_id])
         if not Title.objects.filter(pk=title_id).exists():
             return 0
-        cursor.execute(SIMILAR_FOR_TITLE_SQL, {"title_id": title_id, "now": timezone.now()})
-        return cursor.rowcount
+        refresh_title_offsets([title_id])
+        cursor.execute(TITLE_PAIRS_SQL, {"title_id": title_id})
+        rows = [
+            (other, engine.agreement(cross, mine, theirs, common), difference, common)
+            for other, common, cross, mine, theirs, difference in cursor.fetchall()
+        ]
+        kept = sorted((r for r in rows if r[1] > 0), key=lambda r: (-r[1], r[0]))[:SIMILAR_KEEP]
+        if kept:
+            cursor.execute(
+                INSERT_SIMILAR_SQL,
+                {
+                    "now": timezone.now(),
+                    "titles": [title_id] * len(kept),
+                    "others": [r[0] for r in kept],
+                    "scores": [r[1] for r in kept],
+                    "differences": [r[2] for r in kept],
+                    "commons": [r[3] for r in kept],
+                },
+            )
+        return len(kept)
 
+
+# Rebuild (all at once, numpy: fine at demo size; rebuild_taste does it at scale) -------
 
 # Changes logged up to a rebuild are covered by it.
 DELETE_CHANGES_UNTIL_SQL = f"DELETE FROM {CHANGES} WHERE changed_at <= %s"
+ALL_POSITIONS_SQL = f"SELECT user_id, title_id, position FROM {POSITIONS}"
+RATING_COUNTS_SQL = f"SELECT user_id, count(*) FROM {RATINGS} GROUP BY user_id"
+DELETE_ALL_TITLE_TASTE_SQL = f"DELETE FROM {TITLE_TASTE}"
+INSERT_TITLE_TASTE_SQL = f"""
+INSERT INTO {TITLE_TASTE} (title_id, "offset", raters_count, computed_at)
+SELECT t, b, n, %(now)s FROM unnest(%(titles)s::bigint[], %(offsets)s::float8[],
+                                    %(counts)s::int[]) AS x(t, b, n)
+"""
+PROFILE_OFFSETS_SQL = f"""
+INSERT INTO {PROFILES} (user_id, user_offset, ratings_count, compatible_count, computed_at)
+SELECT u, b, 0, 0, %(now)s FROM unnest(%(users)s::bigint[], %(offsets)s::float8[]) AS x(u, b)
+ON CONFLICT (user_id) DO UPDATE SET user_offset = EXCLUDED.user_offset
+"""
+
+
+def _rebuild_tables(cursor, now) -> dict[str, int]:
+    """Offsets, pairs and similar titles of everyone from all positions at once, with
+    ``taste.model``'s functions (dense matrices: users x users and titles x titles)."""
+    cursor.execute(ALL_POSITIONS_SQL)
+    rows = np.array(cursor.fetchall(), dtype=np.float64).reshape(-1, 3)
+    cursor.execute(RATING_COUNTS_SQL)
+    rating_counts = dict(cursor.fetchall())
+    user_ids, users = np.unique(rows[:, 0].astype(np.int64), return_inverse=True)
+    title_ids, titles = np.unique(rows[:, 1].astype(np.int64), return_inverse=True)
+    pos = rows[:, 2]
+    n_users, n_titles = len(user_ids), len(title_ids)
+    b_u, b_t = model.offsets(users, titles, pos, n_users, n_titles)
+    r = model.residuals(users, titles, pos, b_u, b_t)
+    R, Mk = model.residual_matrix(users, titles, r, n_users, n_titles)
+    counts = {}
+
+    cursor.execute(DELETE_ALL_TITLE_TASTE_SQL)
+    cursor.execute(
+        INSERT_TITLE_TASTE_SQL,
+        {
+            "now": now,
+            "titles": title_ids.tolist(),
+            "offsets": b_t.tolist(),
+            "counts": np.bincount(titles, minlength=n_titles).tolist(),
+        },
+    )
+    cursor.execute(
+        PROFILE_OFFSETS_SQL, {"now": now, "users": user_ids.tolist(), "offsets": b_u.tolist()}
+    )
+    counts["titles"] = n_titles
+
+    w, c = model.agreement(R, Mk)
+    diff_sum, _ = model.pair_sums(users, titles, pos, n_users)
+    n = np.array([rating_counts.get(int(u), 0) for u in user_ids])
+    fewer = np.minimum.outer(n, n)
+    need = np.maximum(
+        engine.MIN_COMMON_FLOOR,
+        np.minimum(engine.MIN_COMMON_CAP, np.floor(fewer * engine.MIN_COMMON_FRACTION)),
+    )
+    a, b = np.nonzero(np.triu((c >= need) & (c > 0), k=1))
+    tci = diff_sum[a, b] / c[a, b]
+    cursor.execute(PAIRS_LOCK_SQL, [PAIRS_LOCK])
+    cursor.execute(DELETE_ALL_PAIRS_SQL)
+    cursor.execute(
+        INSERT_PAIRS_SQL,
+        {
+            "now": now,
+            "a": user_ids[a].tolist(),
+            "b": user_ids[b].tolist(),
+            "tcis": tci.tolist(),
+            "commons": c[a, b].astype(int).tolist(),
+            "shrunk": model.shrunk_tci(diff_sum[a, b], c[a, b]).tolist(),
+            "agreements": w[a, b].tolist(),
+        },
+    )
+    counts["pairs"] = len(a)
+
+    wt, ct = model.agreement(R.T, Mk.T)
+    diff_t, _ = model.pair_sums(titles, users, pos, n_titles)
+    wt[(ct < SIMILAR_MIN_COMMON) | (wt <= 0)] = 0.0
+    keep = model.top_k(wt, SIMILAR_KEEP)
+    t, o = np.nonzero(keep > 0)
+    cursor.execute(DELETE_ALL_SIMILAR_SQL)
+    cursor.execute(
+        INSERT_SIMILAR_SQL,
+        {
+            "now": now,
+            "titles": title_ids[t].tolist(),
+            "others": title_ids[o].tolist(),
+            "scores": keep[t, o].tolist(),
+            "differences": (diff_t[t, o] / ct[t, o]).tolist(),
+            "commons": ct[t, o].astype(int).tolist(),
+        },
+    )
+    counts["similar"] = len(t)
+    return counts
 
 
 def rebuild_all(progress=None) -> dict[str, int]:
-    """Recompute every taste table from the ratings (``manage.py rebuild_taste``)."""
+    """Recompute every taste table from the ratings: offsets, pairs and similar titles
+    set-based (``taste.model``), then every user's stored PSIs through the same path as
+    a per-user refresh. Fine at demo size (dense matrices); ``rebuild_taste`` scales."""
     say = progress or (lambda message: None)
     now = timezone.now()
-    counts = {}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(DELETE_CHANGES_UNTIL_SQL, [now])
         refresh_positions()
-        cursor.execute(PAIRS_LOCK_SQL, [PAIRS_LOCK])
-        cursor.execute(DELETE_ALL_PAIRS_SQL)
-        cursor.execute(ALL_PAIRS_SQL, {"now": now})
-        counts["pairs"] = cursor.rowcount
-    say(f"Compatible pairs: {counts['pairs']}")
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(DELETE_ALL_SIMILAR_SQL)
-        cursor.execute(SIMILAR_ALL_SQL, {"now": now})
-        counts["similar"] = cursor.rowcount
+        counts = _rebuild_tables(cursor, now)
+    say(f"Offsets of {counts['titles']} titles, compatible pairs: {counts['pairs']}")
     say(f"Similar-title rows: {counts['similar']}")
     user_ids = list(
         get_user_model()

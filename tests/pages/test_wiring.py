@@ -12,6 +12,7 @@ from django.urls import resolve, reverse
 
 from pages import views
 from pages.management.commands.seed_demo import FILMS_CSV
+from taste.engine import Prediction
 from taste.models import ShownPrediction
 from taste.selectors import OK, ProbableScore
 from tests.factories import TitleFactory, UserFactory
@@ -98,7 +99,7 @@ def test_probable_score_tag_renders_a_loaded_card_without_reading_or_writing(
     """The card is loaded by the page's builder and the view records what was shown; the
     tag used to do both while the template rendered."""
     user, title = UserFactory(), TitleFactory(name="Heat")
-    psi = ProbableScore(OK, title, score=71.0)
+    psi = ProbableScore(OK, title, prediction=Prediction(0.0, 0.0, score=71.0, low=60, high=80))
     card = {"title": title, "user": user, "psi": psi, "rated_score": None, "shown": None}
     request = RequestFactory().get("/")
     request.user = user

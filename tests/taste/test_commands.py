@@ -1,6 +1,7 @@
 """rebuild_taste, evaluate_psi and the worker command."""
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -28,10 +29,23 @@ def test_evaluate_psi_prints_psi_and_baselines_and_a_last_summary_line(titles):
     out = io.StringIO()
     call_command("evaluate_psi", "--folds", "3", "--seed", "4", stdout=out)
     text = out.getvalue()
-    for name in ("PSI", "global mean", "title mean", "user mean", "user mean + title offset"):
+    for name in (
+        "PSI v2", "global mean", "title mean", "user mean", "user mean + title offset",
+        "user KNN, mean-centred (k=40)", "PSI (rank key)", "most rated", "highest avg percentile",
+    ):  # fmt: skip
         assert f"\n{name} " in text
     last = text.strip().splitlines()[-1]
-    assert last.startswith("psi rmse=") and " mae=" in last and " coverage=" in last
+    found = re.fullmatch(
+        r"psi rmse=([\d.]+) mae=([\d.]+) coverage=([\d.]+) ndcg@10=([\d.]+) "
+        r"popular_ndcg@10=([\d.]+)",
+        last,
+    )
+    assert found, last
+    rmse, mae, coverage, ndcg, popular = (float(g) for g in found.groups())
+    assert 0 < mae <= rmse < 100 and coverage == 1.0  # everyone has 16+ training ratings
+    assert 0 <= ndcg <= 1 and 0 <= popular <= 1
+    psi_row = next(line for line in text.splitlines() if line.startswith("PSI v2 "))
+    assert psi_row.split()[2:4] == [f"{rmse:.3f}", f"{mae:.3f}"]
 
 
 @pytest.mark.django_db

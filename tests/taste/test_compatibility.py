@@ -5,8 +5,7 @@ import pytest
 
 from ratings.models import Rating
 from ratings.services import rate, unrate
-from taste import selectors, services
-from taste.evaluation import pair_tcis, training_percentiles
+from taste import model, selectors, services
 from taste.models import Compatibility
 from tests.factories import TitleFactory, UserFactory
 from tests.taste.conftest import give
@@ -112,13 +111,13 @@ def test_sql_tci_equals_the_numpy_tci_used_by_evaluate_psi(titles):
     rows = np.array(list(Rating.objects.values_list("user_id", "title_id", "score")))
     user_ids, u = np.unique(rows[:, 0], return_inverse=True)
     _, t = np.unique(rows[:, 1], return_inverse=True)
-    pct = training_percentiles(u, rows[:, 2].astype(float))
+    pct = model.positions(u, rows[:, 2].astype(float), 5)
     stored = dict(Rating.objects.values_list("id", "percentile"))
     assert sorted(stored.values(), key=lambda p: -1 if p is None else p) == sorted(
         [None if np.isnan(p) else int(p) for p in pct], key=lambda p: -1 if p is None else p
     )
-    positions = np.where(np.isnan(pct), training_percentiles(u, rows[:, 2].astype(float), 2), pct)
-    diff, common = pair_tcis(u, t, positions, len(user_ids), int(t.max()) + 1)
+    positions = np.where(np.isnan(pct), model.positions(u, rows[:, 2].astype(float)), pct)
+    diff, common = model.pair_sums(u, t, positions, len(user_ids))
     counts = np.bincount(u)
     for row in Compatibility.objects.all():
         i, j = np.searchsorted(user_ids, [row.user_a_id, row.user_b_id])

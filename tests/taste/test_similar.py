@@ -1,9 +1,13 @@
 """Similar titles from co-ratings: precomputed, shown by the catalog's similar-titles view."""
 
+import math
+
 import pytest
 from django.urls import reverse
 
+from ratings.models import Rating
 from taste import selectors, services
+from taste.models import TasteProfile, TitleTaste
 from tests.factories import UserFactory
 from tests.taste.conftest import give
 
@@ -25,15 +29,32 @@ def pair_of_twins(titles):
     return x, y, z
 
 
+def _residuals(title):
+    """{user id: position - 49.5 - user offset - title offset} from the stored numbers."""
+    offset = TitleTaste.objects.get(title=title).offset
+    users = dict(TasteProfile.objects.values_list("user_id", "user_offset"))
+    return {
+        r.user_id: r.percentile - 49.5 - users[r.user_id] - offset
+        for r in Rating.objects.filter(title=title)
+    }
+
+
 def test_titles_placed_alike_by_the_same_people_are_most_similar(pair_of_twins):
     x, y, z = pair_of_twins
+    services.rebuild_all()
     assert services.refresh_title_similarity(x.pk) > 0
     similar = selectors.similar_titles(x)
     assert similar[0].title == y
     assert similar[0].mean_difference == 0
     assert similar[0].common_count == 6
-    assert similar[0].score == pytest.approx(6 / 16)  # (1 - 0 / 33.3) * 6 / (6 + 10)
-    assert z not in [s.title for s in similar]
+    # Title agreement: the correlation of the raters' residuals on X and on Y over the 6
+    # raters in common, times 6 / (6 + 100).
+    rx, ry = _residuals(x), _residuals(y)
+    cross = sum(rx[u] * ry[u] for u in rx)
+    rho = cross / math.sqrt(sum(r * r for r in rx.values()) * sum(r * r for r in ry.values()))
+    assert rho > 0.9
+    assert similar[0].score == pytest.approx(rho * 6 / 106)
+    assert z not in [s.title for s in similar]  # placed the opposite way: agreement 0
 
 
 def test_rebuild_fills_every_titles_list(pair_of_twins):

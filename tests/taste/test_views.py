@@ -7,10 +7,10 @@ from django.urls import reverse
 
 from catalog.models import TitleKind
 from ratings.services import rate
-from taste import services
+from taste import selectors, services
 from taste.models import ShownPrediction
 from tests.factories import GenreFactory, TitleFactory, UserFactory
-from tests.html import parse, select_one, texts
+from tests.html import parse, select, select_one, texts
 from tests.taste.conftest import give
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,11 @@ def test_title_page_shows_the_psi_with_a_bounded_number_of_queries(client, title
     small_count, small_html = title_page_queries(client, small_viewer, small_target)
     big_count, big_html = title_page_queries(client, big_viewer, big_target)
     assert "How is this worked out?" in small_html and "How is this worked out?" in big_html
-    assert "From 20 compatible raters" in big_html
+    small_n = len(selectors.probable_score(small_viewer, small_target).prediction.neighbours)
+    big_n = len(selectors.probable_score(big_viewer, big_target).prediction.neighbours)
+    assert 0 < small_n <= 3 < big_n <= 40
+    assert f"From {big_n} compatible raters" in big_html
+    assert f"From {small_n} compatible rater" in small_html
     assert small_count == big_count
     assert big_count <= 25
 
@@ -92,9 +96,32 @@ def test_psi_explanation_page_shows_the_arithmetic(client, titles):
     response = client.get(reverse("taste:psi-explain", args=[target.pk]))
     html = response.content.decode()
     assert response.status_code == 200
-    for text in ("Where raters place this title", "Weight × difference", "Back to a score"):
-        assert text in html
-    assert html.count('href="/taste/tci/p4_') == 4
+    psi = selectors.probable_score(viewer, target).prediction
+    terms = {
+        "term-title-offset": psi.title_offset,
+        "term-user-offset": psi.user_offset,
+        "term-neighbour-adjustment": psi.neighbour_adjustment,
+        "term-similar-adjustment": psi.similar_adjustment,
+        "term-percentile": psi.percentile,
+        "term-score": psi.score,
+        "term-spread": psi.spread,
+        "term-rank-key": psi.rank_key,
+    }
+    for element_id, value in terms.items():
+        shown = select_one(html, id=element_id).text.replace("−", "-")
+        assert f"{value:.2f}" in shown, element_id
+
+    def rows(table_id):
+        return select(select_one(select_one(html, "table", id=table_id), "tbody"), "tr")
+
+    neighbours = rows("neighbours-table")
+    assert len(neighbours) == len(psi.neighbours) > 0
+    first = psi.neighbours[0]
+    assert f"{first.agreement:.3f}" in neighbours[0].text
+    assert f"{first.residual:+.2f}".replace("-", "−") in neighbours[0].text
+    assert len(rows("smoothing-table")) == 3
+    assert len(rows("range-table")) == 2
+    assert html.count('href="/taste/tci/p4_') == len(psi.neighbours)
 
 
 def test_explanation_pages_need_sign_in_and_404_for_unknown_things(client, titles):
