@@ -85,9 +85,7 @@ def snapshot() -> dict:
             (s.title_id, s.similar_id): (s.score, s.mean_difference, s.common_count)
             for s in TitleSimilarity.objects.all()
         },
-        "titles": {
-            t.title_id: (t.offset, t.raters_count) for t in TitleTaste.objects.all()
-        },
+        "titles": {t.title_id: (t.offset, t.raters_count) for t in TitleTaste.objects.all()},
         "profiles": {
             p.user_id: (p.user_offset, p.ratings_count, p.compatible_count)
             for p in TasteProfile.objects.all()
