@@ -18,7 +18,7 @@ urlpatterns = [
     # have always been under (accounts:profile, catalog:title-detail, ...).
     path("", include((accounts_urls.urlpatterns + pages_urls.accounts_patterns, "accounts"))),
     path("", include((catalog_urls.urlpatterns + pages_urls.catalog_patterns, "catalog"))),
-    path("", include("ratings.urls")),
+    path("", include((pages_urls.ratings_patterns, "ratings"))),
     path("", include("collections_app.urls")),
     path("", include("taste.urls")),
     path("", include("moderation.urls")),

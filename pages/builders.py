@@ -60,14 +60,24 @@ def title_reviews_context(request: HttpRequest, title: Title) -> dict:
 
 
 def probable_score_card(user, title: Title, own_rating) -> dict:
-    """The "Your probable score" card: the viewer's PSI for a title (or "?" and why), or,
-    once they rated it (``own_rating``, already read), the PSI they had been shown.
+    """The "Your probable score" card: the viewer's PSI for a title with its likely range
+    (or "?" and why), or, once they rated it (``own_rating``, already read), the PSI they
+    had been shown and, while they cannot have PSIs yet, why ("Rate 5 more titles"),
+    counted afresh. The title page and the htmx answer to a rating build it alike.
 
     Reads only; the view records a PSI it shows (``psi.ok``). At most three queries."""
-    card = {"title": title, "user": user, "psi": None, "rated_score": None, "shown": None}
+    card = {
+        "title": title,
+        "user": user,
+        "psi": None,
+        "rated_score": None,
+        "shown": None,
+        "blocker": None,
+    }
     if user.is_authenticated and own_rating is not None:
         card["rated_score"] = own_rating.score
         card["shown"] = taste_selectors.shown_prediction(user, title)
+        card["blocker"] = taste_selectors.psi_blocker(user)
         return card
     card["psi"] = taste_selectors.probable_score(user, title)
     return card

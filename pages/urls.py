@@ -3,7 +3,9 @@
 config/urls.py puts ``catalog_patterns`` in the ``catalog`` namespace and
 ``accounts_patterns`` in the ``accounts`` namespace beside those apps' own URLs, so
 ``catalog:title-detail`` and ``accounts:profile`` keep working while catalog and
-accounts never import pages.
+accounts never import pages; ``ratings_patterns`` likewise keep ``ratings:rate`` and
+``ratings:unrate`` (the rating form's views redraw cards of the title page, so they live
+here).
 """
 
 from django.urls import path
@@ -29,4 +31,11 @@ catalog_patterns = [
 
 accounts_patterns = [
     path("u/<str:username>/", views.profile, name="profile"),
+]
+
+# Two segments after the title id: the title page owns titles/<pk>/<slug>/ and is included
+# first, so titles/<pk>/rate/ would resolve to a title page with slug "rate".
+ratings_patterns = [
+    path("titles/<int:pk>/rating/edit/", views.rate, name="rate"),
+    path("titles/<int:pk>/rating/delete/", views.unrate, name="unrate"),
 ]

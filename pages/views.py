@@ -1,15 +1,25 @@
 """Views of the pages that read several apps: they parse input, call the page's builder
 (pages.builders) and any write explicitly, and render."""
 
-from django.http import HttpResponseBadRequest
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST, require_safe
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import selectors as accounts_selectors
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
+from catalog.models import Title
 from core.http import canonical_redirect, safe_next
+from core.text import ordinal
 from pages import builders
+from ratings import scales
+from ratings import services as rating_services
+from ratings.forms import RatingForm, rating_form_for, rating_panel_context
+from ratings.selectors import viewer_rating
 from taste import services as taste_services
 
 # htmx targets of the profile that are rendered alone, and their partials.
@@ -38,14 +48,16 @@ def title_detail(request, pk: int, slug: str):
         context = builders.title_reviews_context(request, title)
         return render(request, "catalog/title_detail.html#reviews", context)
     context = builders.title_page_context(request, title)
-    psi = context["probable_score_card"]["psi"]
+    _record_shown(request.user, title, context["probable_score_card"])
+    return render(request, "catalog/title_detail.html", context)
+
+
+def _record_shown(user, title: Title, card: dict) -> None:
+    psi = card["psi"]
     if psi is not None and psi.ok:
         # Remembered so that, once the viewer rates the title, the page can say what was
         # predicted and the profile can measure how close the predictions came.
-        taste_services.record_shown_prediction(
-            request.user, title, psi.score, psi.prediction.percentile
-        )
-    return render(request, "catalog/title_detail.html", context)
+        taste_services.record_shown_prediction(user, title, psi.score, psi.prediction.percentile)
 
 
 @require_POST
@@ -94,3 +106,120 @@ def profile(request, username: str):
     if part:
         return render(request, f"accounts/profile.html#{part}", context)
     return render(request, "accounts/profile.html", context)
+
+
+# Rating a title --------------------------------------------------------------------------
+# The rating form's views live here, not in ratings, because saving a rating in place
+# redraws more of the title page than the rating panel: the average percentile and the
+# probable-score card (the PSI becomes "Your PSI was 78", the "Rate 6 more titles" count
+# moves), swapped out of band from the same response. Without JavaScript the POST
+# redirects to the title page, which rebuilds all of it. URL names stay ratings:rate and
+# ratings:unrate (config/urls.py puts ``ratings_patterns`` in that namespace).
+
+RATING_PAGE_TEMPLATE = "ratings/rate.html"
+RATING_PANEL_TEMPLATE = "ratings/_rating_panel.html"
+# The panel, then the cards of the title page it changed, swapped out of band.
+RATING_SAVED_TEMPLATE = "pages/_rating_saved.html"
+
+
+def _sign_in_first(request, title: Title) -> HttpResponse:
+    """Anonymous writes: a redirect to the sign-in page (htmx follows HX-Redirect)."""
+    if request.htmx:
+        response = HttpResponse("Sign in to rate titles.", status=403)
+        login = redirect_to_login(title.get_absolute_url())
+        response["HX-Redirect"] = login["Location"]
+        return response
+    return redirect_to_login(title.get_absolute_url())
+
+
+def _title_back_url(title: Title) -> str:
+    return f"{title.get_absolute_url()}#rating-panel"
+
+
+def _saved_summary(rating, title: Title, user) -> str:
+    score = scales.to_display(rating.score, scales.scale_of(user))
+    parts = [f"Saved your rating of {title.name}: {score}"]
+    if rating.percentile is not None:
+        parts.append(f", your {ordinal(rating.percentile)} percentile")
+    return "".join(parts) + "."
+
+
+def _average_summary(aggregate) -> str:
+    count = aggregate.ratings_count
+    noun = "rating" if count == 1 else "ratings"
+    if aggregate.avg_percentile is None:
+        return f"{count} total {noun}"
+    return f"Avg Percentile {floatformat(aggregate.avg_percentile, 2)}% from {count} total {noun}"
+
+
+def _saved_in_place(request, title: Title, rating, notice: str, average: str) -> HttpResponse:
+    """The htmx answer to a save or delete: the rating panel with its notice, and, out of
+    band, the title's average percentile and the probable-score card built afresh."""
+    user = request.user
+    card = builders.probable_score_card(user, title, rating)
+    _record_shown(user, title, card)
+    context = rating_panel_context(user, title, my_rating=rating, notice=notice)
+    context["average_summary"] = average
+    context["probable_score_card"] = {**card, "oob": True}
+    return render(request, RATING_SAVED_TEMPLATE, context)
+
+
+@require_http_methods(["GET", "POST"])
+def rate(request, pk: int):
+    """Create or change the viewer's rating of a title.
+
+    GET shows the form on a page of its own (the no-JavaScript edit page); POST saves.
+    """
+    title = get_object_or_404(Title, pk=pk)
+    if not request.user.is_authenticated:
+        return _sign_in_first(request, title)
+    scale = scales.scale_of(request.user)
+    if request.method == "GET":
+        my_rating = viewer_rating(request.user, title)
+        context = rating_panel_context(
+            request.user, title, form=rating_form_for(request.user, my_rating), my_rating=my_rating
+        )
+        return render(request, RATING_PAGE_TEMPLATE, {**context, "standalone": True})
+
+    form = RatingForm(request.POST, scale=scale)
+    if form.is_valid():
+        try:
+            rating = rating_services.rate(
+                request.user, title, form.cleaned_data["score"], form.cleaned_data["review"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            # rate() set the title's new aggregate on rating.title (the same object).
+            summary = _saved_summary(rating, title, request.user)
+            if request.htmx:
+                return _saved_in_place(
+                    request, title, rating, summary, _average_summary(rating.title)
+                )
+            messages.success(request, f"{summary} {_average_summary(rating.title)}.")
+            return redirect(_title_back_url(title))
+
+    context = rating_panel_context(request.user, title, form=form)
+    if request.htmx:
+        # htmx swaps only 2xx responses: the panel with its errors comes back as 200.
+        return render(request, RATING_PANEL_TEMPLATE, context)
+    return render(request, RATING_PAGE_TEMPLATE, {**context, "standalone": True}, status=400)
+
+
+@require_POST
+def unrate(request, pk: int):
+    """Delete the viewer's rating of a title."""
+    title = get_object_or_404(Title, pk=pk)
+    if not request.user.is_authenticated:
+        return _sign_in_first(request, title)
+    had_rating = viewer_rating(request.user, title) is not None
+    aggregate = rating_services.unrate(request.user, title)
+    notice = (
+        f"Deleted your rating of {title.name}."
+        if had_rating
+        else f"You had not rated {title.name}; nothing to delete."
+    )
+    if request.htmx:
+        return _saved_in_place(request, title, None, notice, _average_summary(aggregate))
+    messages.success(request, notice)
+    return redirect(_title_back_url(title))

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from taste import model
 from taste.model import (
     MIDDLE,
-    MIN_POSITION_SCORES,
     NEIGHBOUR_SHRINK,
     NEIGHBOURS,
     RANK_PENALTY,
@@ -41,9 +40,9 @@ from taste.model import (
     UNRELATED,
 )
 
-__all__ = ["MIDDLE", "MIN_POSITION_SCORES", "UNRELATED", "TCI_SHRINK"]
-
-# Soulmates page: a shrunk TCI at or above this is shown as distant.
+# A user's scores say something about order with at least 2 distinct scores (positions).
+MIN_POSITION_SCORES = model.MIN_POSITION_SCORES
+# Soulmates page: a TCI at or above this is shown greyed, as distant.
 TCI_CUTOFF = 30.0
 MIN_COMMON_FLOOR = 3
 MIN_COMMON_FRACTION = 0.1

@@ -203,6 +203,14 @@ class Prediction(models.Model):
     def rounded(self) -> int:
         return engine.rounded(self.score)
 
+    @property
+    def low_rounded(self) -> int:
+        return engine.rounded(self.low)
+
+    @property
+    def high_rounded(self) -> int:
+        return engine.rounded(self.high)
+
 
 class ShownPrediction(models.Model):
     """The PSI a user was last shown for a title before rating it; kept after they rate

@@ -47,9 +47,10 @@ TITLE_ROW, NEIGHBOUR_ROW, SIMILAR_ROW = 0, 1, 2
 # - kind 2: the best engine.SIMILAR_TITLES stored similar titles the user rated, with the
 #   user's position on it and its offset.
 # Columns: kind, title_id, other id, agreement, common, position, offset, W.
+# ``mates`` is MATERIALIZED: the planner otherwise rescans the pairs once per rater.
 PSI_TERMS_SQL = f"""
 WITH wanted AS ({{wanted}}),
-mates AS (
+mates AS MATERIALIZED (
     SELECT CASE WHEN user_a_id = %(user_id)s THEN user_b_id ELSE user_a_id END AS other,
            agreement, common_count
       FROM {PAIRS}
@@ -66,6 +67,7 @@ raters AS (
       JOIN {POSITIONS} AS r ON r.user_id = m.other
       JOIN wanted AS w ON w.title_id = r.title_id
       LEFT JOIN {PROFILES} AS p ON p.user_id = m.other
+     WHERE {{rater_filter}}
 ),
 alike AS (
     SELECT s.title_id, s.similar_id, s.score, mine.position,
@@ -90,8 +92,11 @@ SELECT {SIMILAR_ROW}, title_id, similar_id, score, 0, position, its_offset, 0.0
 """
 
 # The terms of the titles a page shows (one query for a whole list of titles).
+# (The title filter is repeated on the positions so that it reaches the indexes of both
+# branches of the view; a join to ``wanted`` alone does not.)
 PSI_TERMS_FOR_TITLES_SQL = PSI_TERMS_SQL.format(
-    wanted="SELECT unnest(%(title_ids)s::bigint[]) AS title_id"
+    wanted="SELECT unnest(%(title_ids)s::bigint[]) AS title_id",
+    rater_filter="r.title_id = ANY(%(title_ids)s)",
 )
 
 # The terms of every title the user has not rated and someone with a position has: the
@@ -101,7 +106,8 @@ PSI_TERMS_FOR_UNRATED_SQL = PSI_TERMS_SQL.format(
         f"SELECT tt.title_id FROM {TITLE_TASTE} AS tt WHERE tt.raters_count > 0 "
         f"AND NOT EXISTS (SELECT 1 FROM {RATINGS} AS mine "
         "WHERE mine.user_id = %(user_id)s AND mine.title_id = tt.title_id)"
-    )
+    ),
+    rater_filter="TRUE",
 )
 
 # Everything a PSI needs from the user's own ratings, in one row: whether they may have

@@ -280,6 +280,13 @@ class Soulmate:
     tci_shrunk: float | None = None
     agreement: float | None = None
 
+    @property
+    def shrunk_tci(self) -> float:
+        """The TCI the list is ranked by: shrunk towards 33.3 by the titles in common."""
+        if self.tci_shrunk is not None:
+            return self.tci_shrunk
+        return engine.shrunk_tci(self.tci, self.common_count)
+
 
 def soulmates_queryset(user) -> QuerySet[Compatibility]:
     """The user's compatibility rows, most compatible first: lowest TCI shrunk towards
@@ -357,6 +364,19 @@ class TciExplanation:
         if not self.shared or self.common < self.needed:
             return None
         return self.difference_sum / self.common
+
+    @property
+    def shrunk_tci(self) -> float | None:
+        """What soulmates are ranked by (``engine.shrunk_tci``)."""
+        return None if self.tci is None else engine.shrunk_tci(self.tci, self.common)
+
+    @property
+    def shrink(self) -> float:
+        return engine.TCI_SHRINK
+
+    @property
+    def unrelated(self) -> float:
+        return engine.UNRELATED
 
 
 def _positions(user) -> tuple[dict[int, tuple[int, int]], bool]:

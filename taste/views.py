@@ -26,6 +26,7 @@ def soulmates(request):
             "soulmates": selectors.as_soulmates(request.user, page.object_list),
             "profile": selectors.taste_profile(request.user),
             "tci_cutoff": engine.TCI_CUTOFF,
+            "shrink": engine.TCI_SHRINK,
         },
     )
 

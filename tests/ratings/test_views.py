@@ -92,10 +92,11 @@ def test_htmx_post_returns_panel_with_percentile_and_new_average(
 
     assert response.status_code == 200
     content = response.content.decode()
-    # The panel, then the title's average swapped out of band.
-    assert top_level(content) == ["section", "section"]
+    # The panel, then the title's average and the probable-score card swapped out of band.
+    assert top_level(content) == ["section", "section", "section"]
     assert select_one(content, "section", id="rating-panel")
     assert select_one(content, "section", id="avg-percentile").get("hx-swap-oob") == "true"
+    assert select_one(content, "section", id="probable-score").get("hx-swap-oob") == "true"
     assert "90th percentile" in content  # highest of 5 distinct: floor(100 * 4.5 / 5)
     assert "Avg Percentile 90.00% from 2 total ratings" in content
     assert "Saved your rating of Interview: 90, your 90th percentile." in content
@@ -263,7 +264,7 @@ def test_title_page_queries_stay_bounded_with_a_rating(
     rate(user, title, 73)
     signed_in.get(title.get_absolute_url())  # warm caches (session, content types)
     # The exact count, so that one more query per page is noticed (and fewer is noted here).
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = signed_in.get(title.get_absolute_url())
     assert response.status_code == 200
 

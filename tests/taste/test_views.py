@@ -46,8 +46,8 @@ def test_title_page_shows_the_psi_with_a_bounded_number_of_queries(client, title
     small_n = len(selectors.probable_score(small_viewer, small_target).prediction.neighbours)
     big_n = len(selectors.probable_score(big_viewer, big_target).prediction.neighbours)
     assert 0 < small_n <= 3 < big_n <= 40
-    assert f"From {big_n} compatible raters" in big_html
-    assert f"From {small_n} compatible rater" in small_html
+    assert f"from {big_n} compatible raters" in big_html
+    assert f"from {small_n} compatible rater" in small_html
     assert small_count == big_count
     assert big_count <= 25
 
