@@ -6,6 +6,7 @@ import pytest
 from catalog.models import Title
 from ratings.services import RatingInput, rate_many
 from taste import services
+from taste.models import Prediction
 from tests.factories import GenreFactory, TitleFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -51,8 +52,10 @@ def test_probable_score_explanation_soulmates_and_recommendations(page, login, s
     card.get_by_role("link", name="How is this worked out?").click()
     page.wait_for_url("**/taste/psi/**")
     assert page.locator(".psi-big").inner_text() == value
-    assert page.get_by_role("heading", name="2. Where your most compatible raters put it").count()
-    assert page.locator(".psi-table tbody tr").count() == 6  # close and near raters only
+    heading = "2. What the raters you agree with say beyond that"
+    assert page.get_by_role("heading", name=heading).count()
+    # Close and near raters only: the far ones' residuals go the other way (agreement 0).
+    assert page.locator("#neighbours-table tbody tr").count() == 6
     screenshot("taste-psi-explanation")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Soulmates").click()
@@ -70,7 +73,10 @@ def test_probable_score_explanation_soulmates_and_recommendations(page, login, s
     page.wait_for_url("**/recommendations/")
     cards = page.locator(".recommendation")
     assert cards.count() == 6
-    assert cards.first.inner_text().startswith("Interview")
+    # Ordered by rank key (q less the penalty for spread and little support), not by PSI.
+    ranked = Prediction.objects.filter(user=viewer).order_by("-rank_key")
+    assert cards.first.inner_text().startswith(ranked[0].title.name)
+    assert cards.nth(5).inner_text().startswith(ranked[5].title.name)
     screenshot("taste-recommendations")
     page.get_by_label("Genre").select_option("drama")
     page.get_by_role("button", name="Filter").click()
