@@ -13,12 +13,20 @@ median time of:
                    (their scores, then the title's best neighbours: two queries);
 - title page:      the whole title page GET with the PSI shown, and its query count;
 
-and the ratio of each to its demo-data figure measured in the same run. Nothing is
-asserted; this only prints.
+and the ratio of each to its demo-data figure measured in the same run.
 
-Databases (created once; the larger one takes a few minutes): BENCH_TASTE_DATABASE_URL
-if set (and the same name with "_x10"), else the server of DATABASE_URL with the names
-bench_taste and bench_taste_x10, else an embedded PostgreSQL under var/bench-pgdata.
+Then the whole rebuild: ``manage.py rebuild_taste`` (taste.rebuild, set-based) beside
+``manage.py recompute_percentiles`` on the same database in the same run, alternated
+REBUILD_REPEATS times (median), on the demo, on the x10 database and on a generated
+1-5 star database of 1,000,000 ratings by 10,000 users of 16,820 titles
+(bench/star_dataset.py, loaded once with COPY; skip it with --no-star). Printed as a
+table of seconds and of the rebuild / recompute_percentiles ratio, with the rebuild's
+peak memory. Nothing is asserted; this only prints.
+
+Databases (created once; the larger ones take a few minutes): BENCH_TASTE_DATABASE_URL
+if set (and the same name with "_x10" and "_star"), else the server of DATABASE_URL with
+the names bench_taste, bench_taste_x10 and bench_taste_star, else an embedded PostgreSQL
+under var/bench-pgdata.
 """
 
 from __future__ import annotations
@@ -43,18 +51,33 @@ PSI_REPEATS = 21
 PAGE_REPEATS = 11
 
 
-def _database_urls() -> tuple[str, str]:
+REBUILD_REPEATS = {"demo": 3, "x10": 3, "star": 1}
+STAR_SIZE = {"users": 10_000, "titles": 16_820, "ratings": 1_000_000}
+
+
+def _database_urls() -> tuple[str, str, str]:
     explicit = os.environ.get("BENCH_TASTE_DATABASE_URL")
     if explicit:
-        return explicit, with_database(explicit, f"{database_name(explicit)}_x10")
+        name = database_name(explicit)
+        return (
+            explicit,
+            with_database(explicit, f"{name}_x10"),
+            with_database(explicit, f"{name}_star"),
+        )
     server = server_url()
-    return with_database(server, "bench_taste"), with_database(server, "bench_taste_x10")
+    return (
+        with_database(server, "bench_taste"),
+        with_database(server, "bench_taste_x10"),
+        with_database(server, "bench_taste_star"),
+    )
 
 
 LARGE_ROLE = "--x10" in sys.argv[1:]
-DEMO_URL, LARGE_URL = _database_urls()
-ensure_database(LARGE_URL if LARGE_ROLE else DEMO_URL)
-os.environ["DATABASE_URL"] = LARGE_URL if LARGE_ROLE else DEMO_URL
+STAR_ROLE = "--star" in sys.argv[1:]
+DEMO_URL, LARGE_URL, STAR_URL = _database_urls()
+ROLE_URL = STAR_URL if STAR_ROLE else LARGE_URL if LARGE_ROLE else DEMO_URL
+ensure_database(ROLE_URL)
+os.environ["DATABASE_URL"] = ROLE_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("TASKS_IMMEDIATE", "1")
 os.environ.setdefault("HTTPS", "0")
@@ -72,15 +95,17 @@ settings.STORAGES = {
 }
 
 from django.core.management import call_command  # noqa: E402
+from django.core.management.base import OutputWrapper  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench.star_dataset import generate  # noqa: E402
 from catalog.models import Title  # noqa: E402
 from ratings.models import Rating  # noqa: E402
-from taste import selectors, services  # noqa: E402
+from taste import rebuild, selectors, services  # noqa: E402
 from taste.models import TasteChange  # noqa: E402
 
 
@@ -189,19 +214,103 @@ def measure() -> dict:
     }
 
 
-def main() -> None:
-    if LARGE_ROLE:
-        print(json.dumps(measure()))
+# The star set: users and titles in bulk, ratings with one COPY (import_ratings_dataset
+# rates user by user through the percentile service: right for real imports, minutes
+# too slow for a million rows), then recompute_percentiles sets percentiles/aggregates.
+STAR_RATINGS_COPY = "COPY ratings_rating (user_id, title_id, score, review, rated_at, updated_at, \
+review_hidden) FROM STDIN"
+
+
+def ensure_star_data() -> None:
+    call_command("migrate", verbosity=0)
+    if Rating.objects.exists():
+        TasteChange.objects.all().delete()
         return
-    demo = measure()
-    say("Measuring the larger database ...")
+    say(f"Loading the star set into {connection.settings_dict['NAME']} (once, minutes) ...")
+    started = time.perf_counter()
+    users, titles, stars = generate(**STAR_SIZE)
+    user_rows = [
+        User(username=f"star-{k:05d}", password="!") for k in range(1, STAR_SIZE["users"] + 1)
+    ]
+    user_ids = [u.pk for u in User.objects.bulk_create(user_rows, batch_size=2_000)]
+    title_rows = []
+    for k in range(1, STAR_SIZE["titles"] + 1):
+        title = Title(name=f"Star Dataset Film {k:05d}", year=1990, slug=f"star-film-{k:05d}")
+        title.refresh_search_fields()
+        title_rows.append(title)
+    title_ids = [t.pk for t in Title.objects.bulk_create(title_rows, batch_size=2_000)]
+    scores = (stars - 1) * 25
+    with connection.cursor() as cursor, cursor.copy(STAR_RATINGS_COPY) as copy:
+        for u, t, score in zip(users.tolist(), titles.tolist(), scores.tolist(), strict=True):
+            copy.write_row((user_ids[u - 1], title_ids[t - 1], score, "", "now", "now", False))
+    call_command("recompute_percentiles", verbosity=0, stdout=sys.stderr)
+    TasteChange.objects.all().delete()
+    say(f"... done in {time.perf_counter() - started:.0f}s")
+
+
+class _Quiet:
+    def write(self, text):
+        pass
+
+    def flush(self):
+        pass
+
+
+def measure_rebuild(repeats: int) -> dict:
+    """Median seconds of rebuild_taste and recompute_percentiles, alternated, and the
+    rebuild's peak memory (this process: read before the first rebuild and after)."""
+    quiet = OutputWrapper(_Quiet())
+    rebuilds, percentiles = [], []
+    before = rebuild.peak_memory_mb()
+    counts = {}
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call_command("recompute_percentiles", verbosity=0, stdout=quiet)
+        percentiles.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        counts = rebuild.rebuild(rebuild.Progress(say))
+        rebuilds.append(time.perf_counter() - started)
+    return {
+        "rebuild_s": statistics.median(rebuilds),
+        "percentiles_s": statistics.median(percentiles),
+        "peak_mb": rebuild.peak_memory_mb(),
+        "peak_before_mb": before,
+        "ratings": counts.get("ratings", 0),
+        "users": Rating.objects.values("user_id").distinct().count(),
+        "pairs": counts.get("pairs", 0),
+        "predictions": counts.get("predictions", 0),
+    }
+
+
+def _role(flag: str) -> dict:
     result = subprocess.run(
-        [sys.executable, __file__, "--x10"], capture_output=True, text=True, check=False
+        [sys.executable, __file__, flag], capture_output=True, text=True, check=False
     )
+    sys.stderr.write(result.stderr)
     if result.returncode:
-        sys.stderr.write(result.stderr)
-        raise SystemExit("the larger-database run failed")
-    large = json.loads(result.stdout.strip().splitlines()[-1])
+        raise SystemExit(f"the {flag} run failed")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    if STAR_ROLE:
+        ensure_star_data()
+        print(json.dumps({"rebuild": measure_rebuild(REBUILD_REPEATS["star"])}))
+        return
+    if LARGE_ROLE:
+        ensure_data()
+        rebuilt = measure_rebuild(REBUILD_REPEATS["x10"])
+        print(json.dumps({**measure(), "rebuild": rebuilt}))
+        return
+    ensure_data()
+    rebuilt = measure_rebuild(REBUILD_REPEATS["demo"])
+    demo = {**measure(), "rebuild": rebuilt}
+    say("Measuring the larger database ...")
+    large = _role("--x10")
+    star = None
+    if "--no-star" not in sys.argv[1:]:
+        say("Measuring the star set ...")
+        star = _role("--star")
 
     print(
         f"Taste bench: medians over {SAMPLE_USERS} median users (~{demo['user_ratings']:.0f} "
@@ -225,6 +334,21 @@ def main() -> None:
         ratio = large[key] / demo[key] if demo[key] else float("nan")
         print(f"{label:<34} {demo[key]:>10.1f} {large[key]:>10.1f} {ratio:>8.2f}x")
     print(f"PSI shown on the title page: demo {demo['psi_ok']}, x10 {large['psi_ok']}")
+    print()
+    print("Whole rebuild (median seconds; ratio = rebuild_taste / recompute_percentiles)")
+    print(
+        f"{'database':<10} {'ratings':>10} {'raters':>7} {'rebuild_taste':>14} "
+        f"{'recompute_pct':>14} {'ratio':>7} {'peak MB':>8} {'pairs':>10} {'PSIs':>10}"
+    )
+    runs = [("demo", demo["rebuild"]), ("x10", large["rebuild"])]
+    if star:
+        runs.append(("star 1M", star["rebuild"]))
+    for label, run in runs:
+        print(
+            f"{label:<10} {run['ratings']:>10,} {run['users']:>7,} {run['rebuild_s']:>14.1f} "
+            f"{run['percentiles_s']:>14.1f} {run['rebuild_s'] / run['percentiles_s']:>6.2f}x "
+            f"{run['peak_mb']:>8,.0f} {run['pairs']:>10,} {run['predictions']:>10,}"
+        )
 
 
 if __name__ == "__main__":
