@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import RatingScale, User
 from accounts.services import avatar_process
+from core.parsing import parse_int
 from ratings import scales
 
 
@@ -123,6 +124,7 @@ class ImportResolveForm(forms.Form):
         value = self.cleaned_data.get("title", "")
         if value in ("", "skip"):
             return None
-        if not value.isdigit():
+        title_id = parse_int(value, min=1)
+        if title_id is None:
             raise ValidationError("Choose one of the titles listed.")
-        return int(value)
+        return title_id

@@ -18,6 +18,7 @@ from accounts.forms import (
     SignUpForm,
 )
 from core.http import safe_next
+from core.parsing import parse_int
 
 
 def signup(request):
@@ -136,7 +137,7 @@ def _preview_url(batch, back: str, line: int | None = None) -> str:
     if tab not in selectors.PREVIEW_TABS:
         tab = importers.AMBIGUOUS
     url = reverse("accounts:import-preview", kwargs={"pk": batch.pk}) + f"?show={tab}"
-    if page.isdigit():
+    if parse_int(page, min=1):
         url += f"&page={page}"
     return url + (f"#import-line-{line}" if line else "#import-rows")
 

@@ -105,7 +105,8 @@ def from_input(value: str | int | float, scale: str) -> int:
         raise ValueError(
             f"“{value}” is not a number: enter a score from {info.minimum} to {info.maximum}."
         ) from None
-    if not number.is_finite():
+    if not number.is_finite() or not Decimal(info.minimum) <= number <= Decimal(info.maximum):
+        # Checked before any arithmetic: 9e999999 * 2 overflows the decimal context.
         raise ValueError(f"Enter a score from {info.minimum} to {info.maximum}.")
     if scale == HUNDRED:
         if number != number.to_integral_value() or not 0 <= number <= 100:
