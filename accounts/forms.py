@@ -1,6 +1,6 @@
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 
 from accounts.models import RatingScale, User
@@ -27,6 +27,21 @@ class SignUpForm(UserCreationForm):
                 "your password if you have forgotten it."
             )
         return email
+
+
+class SignInForm(AuthenticationForm):
+    """The sign-in form, refusing a username longer than the field before anything
+    (authentication, django-axes' record of the failure) sees it."""
+
+    def clean(self):
+        limit = User._meta.get_field(User.USERNAME_FIELD).max_length
+        username = self.cleaned_data.get("username") or ""
+        if len(username) > limit:
+            raise ValidationError(
+                f"A username has at most {limit} characters; check what you typed.",
+                code="username_too_long",
+            )
+        return super().clean()
 
 
 SCALE_HELP = {

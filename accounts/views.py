@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.views import LoginView
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
@@ -15,10 +16,23 @@ from accounts.forms import (
     ImportResolveForm,
     ImportUploadForm,
     SettingsForm,
+    SignInForm,
     SignUpForm,
 )
 from core.http import safe_next
 from core.parsing import parse_int
+
+
+class SignInView(LoginView):
+    """Django's sign-in page; a refused sign-in answers 400 with the form."""
+
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
 
 
 def signup(request):

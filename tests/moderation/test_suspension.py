@@ -32,7 +32,7 @@ def test_suspended_member_cannot_sign_in(client, suspended):
     response = client.post(
         reverse("accounts:login"), {"username": suspended.username, "password": PASSWORD}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert SESSION_KEY not in client.session
     assert "This account is suspended by the moderators" in response.content.decode()
 
@@ -41,7 +41,7 @@ def test_wrong_password_does_not_reveal_a_suspension(client, suspended):
     response = client.post(
         reverse("accounts:login"), {"username": suspended.username, "password": "wrong one"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert SESSION_KEY not in client.session
     # The same refusal as for anyone who mistypes a password, and nothing more.
     assert select_one(response, "ul", class_="errorlist").text == (
