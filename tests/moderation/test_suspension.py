@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.urls import reverse
 
 from catalog.models import Title
@@ -250,3 +251,14 @@ def test_the_admin_refuses_a_moderator_lifting_a_staff_suspension(
     assert is_suspended(suspended_staff)
     suspension.refresh_from_db()
     assert suspension.lifted_at is None
+
+
+def test_deleting_a_reported_rating_keeps_its_case(client, author, review, make_report):
+    report = make_report(review)
+    client.force_login(author)
+    response = client.post(reverse("ratings:unrate", kwargs={"pk": review.title_id}))
+    assert response.status_code == 302
+    connection.check_constraints()  # what the commit would check (deferred foreign keys)
+    report.case.refresh_from_db()
+    assert report.case.rating is None
+    assert not Rating.objects.filter(pk=review.pk).exists()
