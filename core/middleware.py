@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponseBadRequest
 
+from core.parsing import parse_int
+
 NUL = "\x00"
 
 
@@ -54,6 +56,14 @@ class AdminActionGuardMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         model_admin = getattr(view_func, "model_admin", None)
+        if model_admin is not None and (hierarchy := model_admin.date_hierarchy):
+            # Django's admin catches ValueError but not OverflowError for a huge year.
+            for part in ("year", "month", "day"):
+                value = request.GET.get(f"{hierarchy}__{part}")
+                if value is not None and parse_int(value, min=1, max=9999) is None:
+                    return HttpResponseBadRequest(
+                        f"“{value[:50]}” is not a {part}.", content_type="text/plain; charset=utf-8"
+                    )
         if (
             model_admin is None
             or request.method != "POST"

@@ -84,3 +84,11 @@ def test_an_admin_action_on_real_rows_still_works(staff_client, ann):
     )
     assert response.status_code == 200
     assert "<title>Delete multiple objects" in response.content.decode()
+
+
+@pytest.mark.parametrize("year", [str(2**63), "²", "abc"])
+def test_a_date_hierarchy_year_that_is_not_a_year_is_a_400(staff_client, year):
+    url = reverse("admin:moderation_report_changelist")
+    response = staff_client.get(url, {"created_at__year": year})
+    assert response.status_code == 400
+    assert response.content.decode() == f"“{year}” is not a year."
