@@ -1,10 +1,11 @@
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 
 from accounts.models import RatingScale, User
 from accounts.services import avatar_process
+from core.parsing import parse_int
 from ratings import scales
 
 
@@ -26,6 +27,21 @@ class SignUpForm(UserCreationForm):
                 "your password if you have forgotten it."
             )
         return email
+
+
+class SignInForm(AuthenticationForm):
+    """The sign-in form, refusing a username longer than the field before anything
+    (authentication, django-axes' record of the failure) sees it."""
+
+    def clean(self):
+        limit = User._meta.get_field(User.USERNAME_FIELD).max_length
+        username = self.cleaned_data.get("username") or ""
+        if len(username) > limit:
+            raise ValidationError(
+                f"A username has at most {limit} characters; check what you typed.",
+                code="username_too_long",
+            )
+        return super().clean()
 
 
 SCALE_HELP = {
@@ -123,8 +139,7 @@ class ImportResolveForm(forms.Form):
         value = self.cleaned_data.get("title", "")
         if value in ("", "skip"):
             return None
-        # ASCII digits only, and no longer than a bigint: "²" and 5,000 digits are
-        # refused here rather than by int() or the database.
-        if not (value.isascii() and value.isdecimal() and len(value) <= 18):
+        title_id = parse_int(value, min=1, max=2**63 - 1)
+        if title_id is None:
             raise ValidationError("Choose one of the titles listed.")
-        return int(value)
+        return title_id

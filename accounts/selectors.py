@@ -17,6 +17,7 @@ from accounts.models import ImportBatch, User
 from catalog.models import Genre, Title, TitleKind
 from collections_app.selectors import user_public_collections
 from core.charts import Bar, BarChart, ChartStyle, bar_chart
+from core.parsing import parse_int
 from core.sorting import Sorts
 from core.spreadsheet import csv_line
 from core.text import ordinal
@@ -182,13 +183,13 @@ class RatingFilters:
     def from_query(cls, query, default_compact: bool = False) -> RatingFilters:
         """Filters from a request's GET; unknown values are ignored rather than refused."""
         kind = query.get("kind", "")
-        year_text = query.get("year", "").strip()
+        year_text = query.get("year", "")
         view = query.get("view", "")
         return cls(
             sort=RATING_SORTS.parse(query.get("sort")),
             kind=kind if kind in TitleKind.values else "",
             genre=query.get("genre", "")[:60],
-            year=int(year_text) if year_text.isdigit() and 1870 <= int(year_text) <= 2100 else None,
+            year=parse_int(year_text, min=1870, max=2100),
             compact=view == "compact" if view in ("compact", "full") else default_compact,
         )
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -16,10 +17,24 @@ from accounts.forms import (
     ImportResolveForm,
     ImportUploadForm,
     SettingsForm,
+    SignInForm,
     SignUpForm,
 )
 from accounts.models import ImportBatch
 from core.http import safe_next
+from core.parsing import parse_int
+
+
+class SignInView(LoginView):
+    """Django's sign-in page; a refused sign-in answers 400 with the form."""
+
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
 
 
 def signup(request):
@@ -169,7 +184,7 @@ def _preview_url(batch, back: str, line: int | None = None) -> str:
     if tab not in selectors.PREVIEW_TABS:
         tab = importers.AMBIGUOUS
     url = reverse("accounts:import-preview", kwargs={"pk": batch.pk}) + f"?show={tab}"
-    if page.isascii() and page.isdecimal() and len(page) <= 6:
+    if parse_int(page, min=1):
         url += f"&page={page}"
     return url + (f"#import-line-{line}" if line else "#import-rows")
 

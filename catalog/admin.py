@@ -7,9 +7,10 @@ from catalog import services
 from catalog.forms import TitleAdminForm
 from catalog.models import Credit, Genre, Person, Title, WatchLink
 from catalog.selectors import title_search
+from core.widgets import SafeAutocompleteAdminMixin
 
 
-class CreditInline(admin.TabularInline):
+class CreditInline(SafeAutocompleteAdminMixin, admin.TabularInline):
     model = Credit
     extra = 1
     autocomplete_fields = ["person"]
@@ -119,7 +120,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Credit)
-class CreditAdmin(admin.ModelAdmin):
+class CreditAdmin(SafeAutocompleteAdminMixin, admin.ModelAdmin):
     list_display = ["person", "role", "title", "order", "character"]
     list_filter = ["role"]
     search_fields = ["person__name", "title__name", "character"]
@@ -129,7 +130,7 @@ class CreditAdmin(admin.ModelAdmin):
 
 
 @admin.register(WatchLink)
-class WatchLinkAdmin(admin.ModelAdmin):
+class WatchLinkAdmin(SafeAutocompleteAdminMixin, admin.ModelAdmin):
     formfield_overrides = URL_OVERRIDES
     list_display = ["title", "provider", "kind", "url"]
     list_filter = ["kind", "provider"]

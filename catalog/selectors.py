@@ -152,7 +152,7 @@ def trailer_embed_url(url: str) -> str:
     elif host == "youtu.be":
         video_id = parsed.path.strip("/").split("/")[0]
     elif host in ("vimeo.com", "player.vimeo.com"):
-        digits = [part for part in parsed.path.split("/") if part.isdigit()]
+        digits = [part for part in parsed.path.split("/") if part.isascii() and part.isdecimal()]
         return f"https://player.vimeo.com/video/{digits[0]}?autoplay=1" if digits else ""
     if _YOUTUBE_ID.match(video_id or ""):
         return f"https://www.youtube-nocookie.com/embed/{video_id}?autoplay=1&rel=0"

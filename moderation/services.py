@@ -406,7 +406,12 @@ def suspend(user, by, reason: str, case: Case | None = None) -> Suspension:
 
 @transaction.atomic
 def lift_suspension(user, by, reason: str = "") -> bool:
-    """End ``user``'s suspension. Returns False if they were not suspended."""
+    """End ``user``'s suspension. Returns False if they were not suspended.
+
+    Like suspending, lifting a staff member's suspension is for a superuser only.
+    """
+    if (user.is_staff or user.is_superuser) and not (by is not None and by.is_superuser):
+        raise PermissionDenied("Only a superuser can lift a staff member's suspension.")
     _lock_member(user)
     suspension = Suspension.objects.active().filter(user=user).first()
     if suspension is None:

@@ -115,9 +115,10 @@ def from_input(value: str | int | float, scale: str) -> int:
         if number != number.to_integral_value() or not 1 <= number <= 10:
             raise ValueError("Enter a whole number from 1 to 10.")
         return int(number) * 10
-    doubled = number * 2
-    if doubled != doubled.to_integral_value() or not Decimal("0.5") <= number <= 5:
+    # The range is checked before doubling: 9e999999 * 2 overflows the decimal context.
+    if not Decimal("0.5") <= number <= 5 or number * 2 != (number * 2).to_integral_value():
         raise ValueError("Enter a star rating from 0.5 to 5 in half stars (for example 3.5).")
+    doubled = number * 2
     return int(doubled) * 10
 
 

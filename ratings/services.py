@@ -39,7 +39,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from catalog.models import Title
@@ -435,11 +435,27 @@ def unrate_many(user, title_ids: Iterable[int]) -> int:
     return removed
 
 
+def _release_references(ratings) -> None:
+    """Do what on_delete=SET_NULL would for the rows the raw DELETE removes (moderation
+    cases and actions point at ratings); left alone, the deferred foreign keys fail
+    at commit."""
+    ids = list(ratings.values_list("pk", flat=True))
+    if not ids:
+        return
+    for relation in Rating._meta.related_objects:
+        if relation.on_delete is models.SET_NULL:
+            relation.related_model._base_manager.filter(
+                **{f"{relation.field.name}__in": ids}
+            ).update(**{relation.field.name: None})
+
+
 def _unrate_many(user, title_ids: Iterable[int]) -> tuple[int, dict[int, TitleAggregate]]:
     """unrate_many's work (inside its transaction): ratings deleted, new aggregates."""
     _lock_user(user.pk)
+    title_ids = [int(t) for t in title_ids]
+    _release_references(Rating.objects.filter(user_id=user.pk, title_id__in=title_ids))
     with connection.cursor() as cursor:
-        cursor.execute(DELETE_RATINGS_SQL, [user.pk, [int(t) for t in title_ids]])
+        cursor.execute(DELETE_RATINGS_SQL, [user.pk, title_ids])
         removed = cursor.fetchall()
     if not removed:
         return 0, {}
@@ -553,6 +569,7 @@ def _rate_many(user, entries: Iterable[RatingInput], *, limit_reviews: bool) -> 
 def delete_user_ratings(user) -> int:
     """Delete every rating of a user (before the user is deleted), fixing title aggregates."""
     _lock_user(user.pk)
+    _release_references(Rating.objects.filter(user_id=user.pk))
     with connection.cursor() as cursor:
         cursor.execute(DELETE_USER_RATINGS_SQL, [user.pk])
         removed = cursor.fetchall()

@@ -1,11 +1,13 @@
 import re
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog
 from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
 from tests.factories import UserFactory
+from tests.html import select_one
 
 pytestmark = pytest.mark.django_db
 
@@ -77,10 +79,33 @@ def test_login_and_logout(client):
     assert "_auth_user_id" not in client.session
 
 
+def test_a_failed_sign_in_answers_400_with_the_form(client):
+    UserFactory(username="hal")
+    response = client.post(reverse("accounts:login"), {"username": "hal", "password": "no"})
+    assert response.status_code == 400
+    assert select_one(response, "ul", class_="errorlist").text.startswith(
+        "Please enter a correct username and password."
+    )
+    assert select_one(response, "input", name="username").get("value") == "hal"
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_username_longer_than_the_field_is_refused_before_axes_sees_it(client):
+    response = client.post(reverse("accounts:login"), {"username": "u" * 300, "password": "x"})
+    assert response.status_code == 400
+    assert select_one(response, "ul", class_="errorlist").text == (
+        "A username has at most 150 characters; check what you typed."
+    )
+    assert not AccessAttempt.objects.exists()
+    assert not AccessFailureLog.objects.exists()
+
+
 def test_repeated_failed_sign_ins_show_the_lockout_page(client):
     UserFactory(username="jude")
-    for _ in range(5):
+    for attempt in range(1, 6):
         response = client.post(reverse("accounts:login"), {"username": "jude", "password": "no"})
+        # Refused with the form (400) until the fifth failure locks the account (429).
+        assert response.status_code == (429 if attempt == 5 else 400)
     response = client.post(reverse("accounts:login"), {"username": "jude", "password": PASSWORD})
     assert response.status_code == 429
     content = response.content.decode()

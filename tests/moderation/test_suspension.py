@@ -4,6 +4,8 @@ ratings still counted; reversible."""
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.contrib.messages import get_messages
+from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.urls import reverse
 
 from catalog.models import Title
@@ -32,7 +34,7 @@ def test_suspended_member_cannot_sign_in(client, suspended):
     response = client.post(
         reverse("accounts:login"), {"username": suspended.username, "password": PASSWORD}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert SESSION_KEY not in client.session
     assert "This account is suspended by the moderators" in response.content.decode()
 
@@ -41,7 +43,7 @@ def test_wrong_password_does_not_reveal_a_suspension(client, suspended):
     response = client.post(
         reverse("accounts:login"), {"username": suspended.username, "password": "wrong one"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert SESSION_KEY not in client.session
     # The same refusal as for anyone who mistypes a password, and nothing more.
     assert select_one(response, "ul", class_="errorlist").text == (
@@ -209,3 +211,54 @@ def test_profile_counts_no_reviews_for_a_suspended_member(suspended, review):
     counts = profile_counts(suspended)
     assert counts["ratings"] >= 1
     assert counts["reviews"] == 0
+
+
+@pytest.fixture
+def suspended_staff(db):
+    staff = UserFactory(username="editor", is_staff=True)
+    services.suspend(staff, UserFactory(username="root", is_superuser=True), "Compromised")
+    return staff
+
+
+def test_a_moderator_cannot_lift_a_staff_members_suspension(moderator, suspended_staff):
+    with pytest.raises(PermissionDenied, match="Only a superuser can lift"):
+        services.lift_suspension(suspended_staff, moderator, "Looks fine")
+    assert is_suspended(suspended_staff)
+    assert not ModerationAction.objects.filter(verb=Verb.LIFT_SUSPENSION).exists()
+
+
+def test_a_superuser_lifts_a_staff_members_suspension(suspended_staff):
+    root = UserFactory(username="chief", is_staff=True, is_superuser=True)
+    assert services.lift_suspension(suspended_staff, root, "Password changed")
+    assert not is_suspended(suspended_staff)
+
+
+def test_the_admin_refuses_a_moderator_lifting_a_staff_suspension(
+    moderator_client, suspended_staff
+):
+    suspension = Suspension.objects.get(user=suspended_staff)
+    url = reverse("admin:moderation_suspension_changelist")
+    response = moderator_client.post(
+        url,
+        {"action": "lift", "_selected_action": [suspension.pk], "apply": "yes", "reason": "Ok"},
+        follow=True,
+    )
+    messages = [str(message) for message in get_messages(response.wsgi_request)]
+    assert (
+        "Refused: Suspension of editor: Only a superuser can lift a staff member's "
+        "suspension." in messages
+    )
+    assert is_suspended(suspended_staff)
+    suspension.refresh_from_db()
+    assert suspension.lifted_at is None
+
+
+def test_deleting_a_reported_rating_keeps_its_case(client, author, review, make_report):
+    report = make_report(review)
+    client.force_login(author)
+    response = client.post(reverse("ratings:unrate", kwargs={"pk": review.title_id}))
+    assert response.status_code == 302
+    connection.check_constraints()  # what the commit would check (deferred foreign keys)
+    report.case.refresh_from_db()
+    assert report.case.rating is None
+    assert not Rating.objects.filter(pk=review.pk).exists()

@@ -104,6 +104,14 @@ def test_nonsense_filters_are_ignored_not_errors(client, member):
     assert len(_titles_in_order(response.content.decode())) == 6
 
 
+@pytest.mark.parametrize("year", ["²", "٣", "9" * 5_000, "2019.0"])
+def test_a_year_that_is_not_plain_digits_is_ignored(client, member, year):
+    # "²".isdigit() is True but int("²") fails; 5,000 digits pass int()'s limit.
+    response = _profile(client, year=year)
+    assert response.status_code == 200
+    assert len(_titles_in_order(response.content.decode())) == 6
+
+
 def test_compact_view_is_a_table_and_remembered_preference_is_the_default(client, member):
     content = _profile(client, view="compact").content.decode()
     assert select_one(content, "table", class_="ratings-table")

@@ -1,14 +1,17 @@
 import hashlib
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import Title
 from collections_app.models import Collection
 from moderation.models import Report
 from ratings.models import Rating
+from ratings.services import rate
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +59,20 @@ def test_seed_demo_is_realistic_and_a_second_run_changes_nothing():
         Collection.objects.count(),
         Report.objects.count(),
     ) == counts
+
+    # Nothing seeded counts as written in the last hour: a demo member with 20 or more
+    # reviews can review one more title straight away (the hourly limit is 20).
+    hour_ago = timezone.now() - timedelta(hours=1)
+    assert not Rating.objects.filter(updated_at__gte=hour_ago).exists()
+    prolific = (
+        User.objects.annotate(reviews=Count("ratings", filter=~Q(ratings__review="")))
+        .filter(reviews__gte=20)
+        .first()
+    )
+    assert prolific is not None
+    unrated = Title.objects.exclude(ratings__user=prolific).first()
+    rating = rate(prolific, unrated, 60, review="One more, straight after seeding.")
+    assert rating.review == "One more, straight after seeding."
 
 
 def test_seed_demo_if_empty_leaves_an_existing_catalog_alone():

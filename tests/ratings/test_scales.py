@@ -59,6 +59,11 @@ def test_from_input_converts_to_stored_score(value, scale, stored):
         ("3.3", "5", "half stars"),
         ("0", "5", "0.5 to 5"),
         ("nan", "5", "Enter a score"),
+        # Huge exponents: refused before any arithmetic (9e999999 * 2 overflows).
+        ("9e999999", "5", "0.5 to 5"),
+        ("-9e999999", "5", "0.5 to 5"),
+        ("9e999999", "10", "1 to 10"),
+        ("1e50", "100", "0 to 100"),
     ],
 )
 def test_from_input_rejects_bad_values_with_a_clear_message(value, scale, message):

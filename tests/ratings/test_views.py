@@ -273,3 +273,13 @@ def test_panel_explains_missing_percentile(signed_in, user, title):
     rate(user, title, 50)
     content = signed_in.get(title.get_absolute_url()).content.decode()
     assert "at least 5 different scores (you have 1 so far)" in content
+
+
+@pytest.mark.parametrize("score", ["9e999999", "-9e999999", "1e50"])
+def test_a_huge_exponent_on_the_star_scale_is_a_form_error(client, title, score):
+    member = UserFactory(username="stella", rating_scale="5")
+    client.force_login(member)
+    response = client.post(rate_url(title), {"score": score})
+    assert response.status_code == 400
+    assert "Enter a star rating from 0.5 to 5 in half stars" in response.content.decode()
+    assert not Rating.objects.filter(user=member).exists()

@@ -21,6 +21,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils.text import slugify
 
 from accounts.models import RatingScale, User
@@ -351,6 +352,9 @@ class Command(BaseCommand):
                 )
             if user.pk not in already_rated:
                 written += rate_many(user, entries)
+                # rate_many stamps updated_at with now; the hourly review limit reads it,
+                # so demo members would be blocked for an hour. Spread it like rated_at.
+                Rating.objects.filter(user=user).update(updated_at=F("rated_at"))
         return written
 
     @staticmethod
