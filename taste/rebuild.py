@@ -50,6 +50,7 @@ from taste.models import (
     TitleTaste,
 )
 from taste.services import (
+    DELETE_ALL_PENDING_SQL,
     DELETE_CHANGES_UNTIL_SQL,
     PAIRS_LOCK,
     PAIRS_LOCK_SQL,
@@ -666,7 +667,10 @@ def rebuild(progress: Progress | None = None) -> dict[str, int]:
     counts: dict[str, int] = {}
     with connection.cursor() as cursor:
         with transaction.atomic():
+            # A rebuild covers every change logged before it and every pending refresh
+            # (stuck ones included).
             cursor.execute(DELETE_CHANGES_UNTIL_SQL, [now])
+            cursor.execute(DELETE_ALL_PENDING_SQL)
         ratings = read_ratings(cursor)
         n_users, n_titles = len(ratings.user_ids), len(ratings.title_ids)
         counts["ratings"] = len(ratings.user)
