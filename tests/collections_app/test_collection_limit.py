@@ -1,15 +1,11 @@
 """The hourly collection limit is checked inside collection_create, under the owner lock."""
 
-import threading
-
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
 
 from collections_app import services
 from collections_app.models import Collection
-from tests.concurrency import wait_for_lock_waiters
+from tests.concurrency import race_behind_member_lock
 from tests.factories import TitleFactory, UserFactory
 
 
@@ -55,34 +51,13 @@ def test_concurrent_creations_at_the_limit_exactly_one_is_saved():
     owner = UserFactory()
     for n in range(9):
         services.collection_create(owner, f"List {n}")
-    outcomes: list[str] = []
-    errors: list[BaseException] = []
+    outcomes = race_behind_member_lock(
+        owner,
+        [
+            lambda: services.collection_create(owner, "Tenth"),
+            lambda: services.collection_create(owner, "Eleventh"),
+        ],
+    )
 
-    def create(name: str) -> None:
-        try:
-            services.collection_create(owner, name)
-            outcomes.append("saved")
-        except ValidationError as refusal:
-            outcomes.append(refusal.code)
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=create, args=(name,)) for name in ("Tenth", "Eleventh")]
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id FROM {get_user_model()._meta.db_table} WHERE id = %s FOR NO KEY UPDATE",
-                [owner.pk],
-            )
-        for thread in threads:
-            thread.start()
-        wait_for_lock_waiters(2)
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert not any(thread.is_alive() for thread in threads), "a creation hung"
-    assert errors == []
-    assert sorted(outcomes) == ["saved", "too_many_collections"]
+    assert outcomes == ["saved", "too_many_collections"]
     assert Collection.objects.filter(owner=owner).count() == 10

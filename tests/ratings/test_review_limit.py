@@ -1,15 +1,11 @@
 """The hourly review limit is checked inside rate(), under the user lock."""
 
-import threading
-
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
 
 from ratings.models import Rating
 from ratings.services import RatingInput, rate, rate_many
-from tests.concurrency import wait_for_lock_waiters
+from tests.concurrency import race_behind_member_lock
 from tests.factories import TitleFactory, UserFactory
 
 LIMIT_MESSAGE = (
@@ -71,34 +67,13 @@ def test_concurrent_20th_and_21st_reviews_exactly_one_is_saved():
         user, [RatingInput(t.pk, 40 + i, review=f"Review {i}") for i, t in enumerate(earlier)]
     )
     racing = TitleFactory.create_batch(2)
-    outcomes: list[str] = []
-    errors: list[BaseException] = []
+    outcomes = race_behind_member_lock(
+        user,
+        [
+            lambda title=title: rate(user, title, 90, review=f"New review of {title.pk}")
+            for title in racing
+        ],
+    )
 
-    def post(title) -> None:
-        try:
-            rate(user, title, 90, review=f"New review of {title.pk}")
-            outcomes.append("saved")
-        except ValidationError as refusal:
-            outcomes.append(refusal.code)
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post, args=(title,)) for title in racing]
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id FROM {get_user_model()._meta.db_table} WHERE id = %s FOR NO KEY UPDATE",
-                [user.pk],
-            )
-        for thread in threads:
-            thread.start()
-        wait_for_lock_waiters(2)
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert not any(thread.is_alive() for thread in threads), "a post hung"
-    assert errors == []
-    assert sorted(outcomes) == ["saved", "too_many_reviews"]
+    assert outcomes == ["saved", "too_many_reviews"]
     assert Rating.objects.filter(user=user).exclude(review="").count() == 20
