@@ -77,26 +77,40 @@ def title_compact_view(request, pk: int, slug: str):
     return redirect(safe_next(request, f"{title.get_absolute_url()}#title-reviews"))
 
 
-@require_safe
-def title_similar(request, pk: int, slug: str):
-    title, redirect_response = _canonical_title(request, pk, slug, "catalog:title-similar")
+def _title_section(request, pk: int, slug: str, view_name: str, template: str, partial: str, build):
+    """A lazily loaded section of the title page: its partial for htmx, a page of its own
+    without JavaScript."""
+    title, redirect_response = _canonical_title(request, pk, slug, view_name)
     if redirect_response:
         return redirect_response
-    context = builders.title_similar_context(title)
-    if request.htmx:
-        return render(request, "catalog/title_similar.html#similar", context)
-    return render(request, "catalog/title_similar.html", context)
+    context = build(title)
+    return render(request, f"{template}#{partial}" if request.htmx else template, context)
+
+
+@require_safe
+def title_similar(request, pk: int, slug: str):
+    return _title_section(
+        request,
+        pk,
+        slug,
+        "catalog:title-similar",
+        "catalog/title_similar.html",
+        "similar",
+        builders.title_similar_context,
+    )
 
 
 @require_safe
 def title_statistics(request, pk: int, slug: str):
-    title, redirect_response = _canonical_title(request, pk, slug, "catalog:title-statistics")
-    if redirect_response:
-        return redirect_response
-    context = builders.title_statistics_context(title)
-    if request.htmx:
-        return render(request, "catalog/title_statistics.html#statistics", context)
-    return render(request, "catalog/title_statistics.html", context)
+    return _title_section(
+        request,
+        pk,
+        slug,
+        "catalog:title-statistics",
+        "catalog/title_statistics.html",
+        "statistics",
+        builders.title_statistics_context,
+    )
 
 
 def profile(request, username: str):
