@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from accounts import services, tasks
 from accounts.models import ImportBatch
 from ratings.models import Rating
-from tests.factories import TitleFactory, UserFactory
+from tests.factories import TitleFactory
 from tests.html import select_one
 
 pytestmark = pytest.mark.django_db
@@ -25,26 +25,6 @@ pytestmark = pytest.mark.django_db
 def queue(settings):
     """Tasks go to the database queue, as in production (tests run them at once)."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-@pytest.fixture
-def member(client):
-    user = UserFactory(username="maud")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def post_file(client, tmp_path):
-    def post(name, content, plain_scale="100"):
-        path = tmp_path / name
-        path.write_text(content, encoding="utf-8", newline="")
-        with path.open("rb") as handle:
-            return client.post(
-                reverse("accounts:import"), {"file": handle, "plain_scale": plain_scale}
-            )
-
-    return post
 
 
 def _plain(rows: int) -> str:
@@ -66,13 +46,11 @@ def _run_queued():
         result.delete()
 
 
-def test_the_upload_request_only_stores_the_file_whatever_its_size(
-    client, member, queue, post_file
-):
+def test_the_upload_request_only_stores_the_file_whatever_its_size(client, member, queue, upload):
     counts = []
     for rows in (10, 100_000):
         with CaptureQueriesContext(connection) as queries:
-            response = post_file(f"plain-{rows}.csv", _plain(rows))
+            response = upload(f"plain-{rows}.csv", _plain(rows))
         counts.append(len(queries))
         batch = ImportBatch.objects.get(user=member, filename=f"plain-{rows}.csv")
         assert response.status_code == 302
@@ -90,11 +68,9 @@ def test_the_upload_request_only_stores_the_file_whatever_its_size(
     assert len(_queued(tasks.parse_import_task)) == 2
 
 
-def test_the_worker_parses_the_stored_file_and_the_preview_shows_it(
-    client, member, queue, post_file
-):
+def test_the_worker_parses_the_stored_file_and_the_preview_shows_it(client, member, queue, upload):
     TitleFactory(name="Film 3", year=2000)
-    post_file("plain.csv", _plain(10))
+    upload("plain.csv", _plain(10))
     batch = ImportBatch.objects.get(user=member)
     _run_queued()
     batch.refresh_from_db()
@@ -107,9 +83,9 @@ def test_the_worker_parses_the_stored_file_and_the_preview_shows_it(
 
 
 def test_progress_page_polls_while_parsing_and_reloads_when_done(
-    client, member, queue, post_file, django_assert_num_queries
+    client, member, queue, upload, django_assert_num_queries
 ):
-    post_file("plain.csv", _plain(30))
+    upload("plain.csv", _plain(30))
     batch = ImportBatch.objects.get(user=member)
     ImportBatch.objects.filter(pk=batch.pk).update(progress_done=12, progress_total=30)
     response = client.get(batch.get_absolute_url())
@@ -136,20 +112,20 @@ def test_progress_page_polls_while_parsing_and_reloads_when_done(
     assert select_one(client.get(batch.get_absolute_url()), "h1").text == "Check before importing"
 
 
-def test_a_second_upload_while_one_runs_is_refused(client, member, queue, post_file):
-    post_file("first.csv", _plain(5))
-    response = post_file("second.csv", _plain(5))
+def test_a_second_upload_while_one_runs_is_refused(client, member, queue, upload):
+    upload("first.csv", _plain(5))
+    response = upload("second.csv", _plain(5))
     assert response.status_code == 409
     assert "Another of your imports is still running" in response.text
     assert list(ImportBatch.objects.values_list("filename", flat=True)) == ["first.csv"]
 
 
 def test_a_stale_running_import_no_longer_blocks_and_is_marked_failed(
-    client, member, queue, post_file
+    client, member, queue, upload
 ):
-    post_file("first.csv", _plain(5))
+    upload("first.csv", _plain(5))
     ImportBatch.objects.update(updated_at=timezone.now() - timedelta(hours=1))
-    assert post_file("second.csv", _plain(5)).status_code == 302
+    assert upload("second.csv", _plain(5)).status_code == 302
     first = ImportBatch.objects.get(filename="first.csv")
     assert first.status == ImportBatch.Status.FAILED
     assert first.upload_data is None
@@ -157,10 +133,10 @@ def test_a_stale_running_import_no_longer_blocks_and_is_marked_failed(
 
 
 def test_confirming_queues_the_writing_which_the_worker_does_in_chunks(
-    client, member, queue, post_file, monkeypatch
+    client, member, queue, upload, monkeypatch
 ):
     titles = [TitleFactory(name=f"Film {n}", year=2000) for n in range(7)]
-    post_file("plain.csv", _plain(7))
+    upload("plain.csv", _plain(7))
     _run_queued()
     batch = ImportBatch.objects.get(user=member)
     response = client.post(reverse("accounts:import-confirm", kwargs={"pk": batch.pk}))
@@ -195,11 +171,11 @@ class _Killed(BaseException):
 
 
 def test_writing_goes_on_after_the_last_chunk_when_the_worker_died(
-    client, member, queue, post_file, monkeypatch
+    client, member, queue, upload, monkeypatch
 ):
     for n in range(7):
         TitleFactory(name=f"Film {n}", year=2000)
-    post_file("plain.csv", _plain(7))
+    upload("plain.csv", _plain(7))
     _run_queued()
     batch = ImportBatch.objects.get(user=member)
     tasks.import_confirm(batch)
@@ -225,8 +201,8 @@ def test_writing_goes_on_after_the_last_chunk_when_the_worker_died(
     assert Rating.objects.filter(user=member).count() == 7
 
 
-def test_cancelling_while_parsing_stops_the_worker(client, member, queue, post_file):
-    post_file("plain.csv", _plain(5))
+def test_cancelling_while_parsing_stops_the_worker(client, member, queue, upload):
+    upload("plain.csv", _plain(5))
     batch = ImportBatch.objects.get(user=member)
     response = client.post(reverse("accounts:import-cancel", kwargs={"pk": batch.pk}))
     assert response.status_code == 302
@@ -248,8 +224,8 @@ def test_old_batches_and_their_files_are_removed_after_a_day(member, queue):
     assert set(ImportBatch.objects.values_list("pk", flat=True)) == {fresh.pk, batch.pk}
 
 
-def test_a_file_the_worker_cannot_read_says_why_on_its_page(client, member, queue, post_file):
-    post_file("notes.csv", "what,is,this\n1,2,3\n")
+def test_a_file_the_worker_cannot_read_says_why_on_its_page(client, member, queue, upload):
+    upload("notes.csv", "what,is,this\n1,2,3\n")
     batch = ImportBatch.objects.get(user=member)
     _run_queued()
     response = client.get(batch.get_absolute_url())
@@ -277,10 +253,10 @@ def test_a_large_write_takes_at_most_ten_chunks(member, queue, monkeypatch):
 
 
 def test_the_confirm_request_neither_reads_the_rows_nor_writes_ratings(
-    client, member, queue, post_file
+    client, member, queue, upload
 ):
     TitleFactory(name="Film 1", year=2000)
-    post_file("plain.csv", _plain(3))
+    upload("plain.csv", _plain(3))
     _run_queued()
     batch = ImportBatch.objects.get(user=member)
     with CaptureQueriesContext(connection) as queries:

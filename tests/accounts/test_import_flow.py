@@ -30,33 +30,6 @@ def catalog():
     }
 
 
-@pytest.fixture
-def member(client):
-    user = UserFactory(username="maud")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def upload(client, tmp_path):
-    """upload(filename, text) posts a file written to disk; returns the response."""
-
-    def post(name, content, plain_scale="100", follow=False):
-        path = tmp_path / name
-        if isinstance(content, str):
-            path.write_text(content, encoding="utf-8", newline="")
-        else:
-            path.write_bytes(content)
-        with path.open("rb") as handle:
-            return client.post(
-                reverse("accounts:import"),
-                {"file": handle, "plain_scale": plain_scale},
-                follow=follow,
-            )
-
-    return post
-
-
 def _batch(user) -> ImportBatch:
     return ImportBatch.objects.filter(user=user).latest("created_at")
 

@@ -14,30 +14,10 @@ from collections_app.services import collection_create
 from ratings.models import Rating
 from ratings.services import rate
 from tests.accounts import samples
-from tests.factories import TitleFactory, UserFactory
+from tests.factories import TitleFactory
 from tests.html import select_one
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def member(client):
-    user = UserFactory(username="maud")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def upload(client, tmp_path):
-    def post(name, content, plain_scale="100"):
-        path = tmp_path / name
-        path.write_text(content, encoding="utf-8", newline="")
-        with path.open("rb") as handle:
-            return client.post(
-                reverse("accounts:import"), {"file": handle, "plain_scale": plain_scale}
-            )
-
-    return post
 
 
 def _batch(user) -> ImportBatch:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from PIL import Image
 
 from accounts.models import User
-from tests.factories import UserFactory, image_bytes
+from tests.factories import image_bytes
 from tests.html import select_one
 
 pytestmark = pytest.mark.django_db
@@ -27,13 +27,6 @@ def _form(**overrides):
     }
     data.update(overrides)
     return data
-
-
-@pytest.fixture
-def member(client):
-    user = UserFactory(username="maud")
-    client.force_login(user)
-    return user
 
 
 def test_settings_need_sign_in(client):
