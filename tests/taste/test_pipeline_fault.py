@@ -17,6 +17,7 @@ import time
 from collections import defaultdict
 from itertools import combinations
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -54,22 +55,26 @@ SELECT pid FROM pg_stat_activity
 """
 
 
+def connection_params() -> dict:
+    """The test database's libpq parameters, socket directory included (embedded server)."""
+    params = connection.get_connection_params()
+    keys = ("dbname", "user", "password", "host", "port")
+    return {key: params[key] for key in keys if params.get(key)}
+
+
 def database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    """A DATABASE_URL for subprocesses; a socket directory goes in the query string."""
+    params = connection_params()
+    password = f":{quote(params['password'])}" if "password" in params else ""
+    host = params.get("host", "")
+    if host.startswith("/"):
+        return f"postgres://{params['user']}{password}@/{params['dbname']}?host={quote(host)}"
+    port = f":{params['port']}" if "port" in params else ""
+    return f"postgres://{params['user']}{password}@{host}{port}/{params['dbname']}"
 
 
 def side_connection() -> psycopg.Connection:
-    db = connection.settings_dict
-    return psycopg.connect(
-        dbname=db["NAME"],
-        user=db["USER"],
-        password=db.get("PASSWORD") or None,
-        host=db["HOST"],
-        port=db["PORT"],
-        autocommit=True,
-    )
+    return psycopg.connect(**connection_params(), autocommit=True)
 
 
 class Worker:
