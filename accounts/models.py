@@ -9,6 +9,11 @@ __all__ = ["ImportBatch", "RatingScale", "User"]
 
 
 class User(AbstractUser):
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Everyone"
+        MEMBERS = "members", "Signed-in members"
+        PRIVATE = "private", "Only me"
+
     display_name = models.CharField(max_length=60, blank=True)
     bio = models.CharField(max_length=500, blank=True)
     avatar = models.ImageField(upload_to="avatars/", blank=True)
@@ -21,6 +26,11 @@ class User(AbstractUser):
     # moderation.services (same transaction), so that lower apps (ratings, collections)
     # filter on the row they already join instead of importing moderation.
     is_suspended = models.BooleanField(default=False, db_index=True, editable=False)
+    # Who may see the profile, ratings and diary. Private scores still count in
+    # averages and percentiles (as a suspended member's do); only the pages hide them.
+    visibility = models.CharField(
+        max_length=7, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
 
     def __str__(self) -> str:
         return self.username
@@ -28,6 +38,14 @@ class User(AbstractUser):
     @property
     def shown_name(self) -> str:
         return self.display_name or self.username
+
+    def is_visible_to(self, viewer) -> bool:
+        """May `viewer` (a user or AnonymousUser) see this member's profile and activity?"""
+        if viewer.is_authenticated and (viewer.pk == self.pk or viewer.is_staff):
+            return True
+        if self.visibility == self.Visibility.PUBLIC:
+            return True
+        return self.visibility == self.Visibility.MEMBERS and viewer.is_authenticated
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile", kwargs={"username": self.username})
