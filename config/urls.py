@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from accounts import urls as accounts_urls
+from core.http import serve_media
 from catalog import urls as catalog_urls
 from pages import urls as pages_urls
 
@@ -27,9 +27,5 @@ urlpatterns = [
 # Uploaded posters and avatars are served by the site itself so that a self-hosted
 # install needs no separate file server; a reverse proxy may take this over.
 urlpatterns += [
-    re_path(
-        rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$",
-        serve,
-        {"document_root": settings.MEDIA_ROOT},
-    ),
+    re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", serve_media),
 ]

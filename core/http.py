@@ -1,8 +1,10 @@
 """Redirect helpers shared by every app's views."""
 
-from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.static import serve
 
 
 def safe_next(request: HttpRequest, fallback: str = "") -> str:
@@ -43,3 +45,12 @@ def canonical_redirect(
         url = obj.get_absolute_url()
     query = request.META.get("QUERY_STRING", "")
     return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+
+
+def serve_media(request: HttpRequest, path: str):
+    """An uploaded file (poster, avatar), or 404. A name the file system refuses (too
+    long, say) is a file that is not there, not a server error."""
+    try:
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+    except OSError as error:
+        raise Http404("No such file.") from error
