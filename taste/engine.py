@@ -1,4 +1,4 @@
-"""The arithmetic of one probable score (PSI v2), in plain Python: the title page, its
+"""The arithmetic of one probable score (PSI), in plain Python: the title page, its
 explanation page and the stored PSIs of the recommendations page all call ``predict``.
 The formulas and parameters are those of ``taste.model`` (the set-based numpy version
 used by ``rebuild_all`` and ``evaluate_psi``); see its docstring for the model, step by step.

@@ -316,7 +316,7 @@ def evaluate(data: Ratings, folds: int = 5, seed: int = 1, progress=None) -> Rep
     fold_of = np.random.default_rng(seed).permutation(len(scores)) % folds
     relevant = model.positions(users, scores) >= RELEVANT_POSITION
 
-    psi = Errors("PSI v2")
+    psi = Errors("PSI")
     others = [Errors(name) for name in BASELINES]
     rankings = [Ranking(n) for n in ("PSI (rank key)", "most rated", "highest avg percentile")]
     reasons: dict[str, int] = {}

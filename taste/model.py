@@ -1,4 +1,4 @@
-"""PSI v2, set-based: the probable score kept in percentiles, with regularised offsets,
+"""PSI, set-based: the probable score kept in percentiles, with regularised offsets, taste factors,
 neighbours who agree with you beyond those offsets, titles like this one that you rated,
 a continuous mapping back to your own scale, a range and a confidence.
 

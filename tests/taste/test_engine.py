@@ -1,4 +1,4 @@
-"""The arithmetic of TCI and PSI v2 on small cases worked out by hand."""
+"""The arithmetic of TCI and PSI on small cases worked out by hand."""
 
 import numpy as np
 import pytest
