@@ -241,6 +241,9 @@ TASKS = {
 TASKS_MAX_ATTEMPTS = envint("TASKS_MAX_ATTEMPTS", 5)
 TASKS_RETRY_DELAY_SECONDS = envint("TASKS_RETRY_DELAY_SECONDS", 10)
 TASKS_STALE_SECONDS = envint("TASKS_STALE_SECONDS", 300)
+# The worker rebuilds every taste table (refitting the taste factors) after this many hours
+# of running, and again every as many hours; 0 turns it off (then run rebuild_taste by hand).
+TASTE_REBUILD_HOURS = envint("TASTE_REBUILD_HOURS", 24)
 
 # Security: strict defaults when DEBUG is off (manage.py check --deploy is clean).
 SESSION_COOKIE_HTTPONLY = True

@@ -1,15 +1,17 @@
-"""The arithmetic of one probable score (PSI v2), in plain Python: the title page, its
+"""The arithmetic of one probable score (PSI), in plain Python: the title page, its
 explanation page and the stored PSIs of the recommendations page all call ``predict``.
 The formulas and parameters are those of ``taste.model`` (the set-based numpy version
 used by ``rebuild_all`` and ``evaluate_psi``); see its docstring for the model, step by step.
 
 For user u and title t (percentiles on the 0..99 scale):
 
-- ``q = clip(MIDDLE + b_u + b_t + A_user + A_title, 0, 99)`` with your offset b_u, the
-  title's offset b_t, the neighbour adjustment ``A_user = sum w r / (sum w + 0.3)`` over the
-  100 raters of t you agree with most (w = agreement, r = their residual on t) and the
-  similar adjustment ``A_title = sum w r / (sum w + 1)`` over the 100 titles you rated most
-  similar to t (w = title agreement, r = your residual on that title);
+- ``q = clip(MIDDLE + b_u + b_t + F + A_user + A_title, 0, 99)`` with your offset b_u, the
+  title's offset b_t, the taste-factors term ``F = x_u . y_t`` (your 4 factors times the
+  title's), the neighbour adjustment ``A_user = sum w r' / (sum w + 1)`` over the 100
+  raters of t you agree with most (w = agreement, r' = their residual on t less their
+  factors times the title's) and the similar adjustment ``A_title = sum w r' / (sum w +
+  3)`` over the 100 titles you rated most similar to t (w = title agreement, r' = your
+  residual on that title less your factors times its);
 - the PSI reads your own scale (``Scale``) at q, smoothed: ``1/4 L(q-25) + 1/2 L(q) + 1/4
   L(q+25)``; the range is ``L(q - s) .. L(q + s)``; recommendations are ordered by
   ``rank_key = q - 30 s (1 - support)``.
@@ -135,6 +137,17 @@ class Scale:
 # One prediction ---------------------------------------------------------------------
 
 
+Factors = Sequence[float]
+
+
+def factor_product(a: Factors | None, b: Factors | None) -> float:
+    """``a . b``; 0 while either side has no factors yet (not computed, or a title
+    nobody with a position had rated at the last fit)."""
+    if not a or not b or len(a) != len(b):
+        return 0.0
+    return float(sum(x * y for x, y in zip(a, b, strict=True)))
+
+
 @dataclass(frozen=True)
 class Neighbour:
     """A rater of the title you agree with (agreement > 0)."""
@@ -144,7 +157,8 @@ class Neighbour:
     common: int
     position: float
     user_offset: float
-    residual: float  # position - MIDDLE - their offset - title offset
+    factor: float  # their factors . the title's
+    residual: float  # position - MIDDLE - their offset - title offset - factor
 
 
 @dataclass(frozen=True)
@@ -155,23 +169,49 @@ class SimilarRated:
     agreement: float
     position: float
     title_offset: float
-    residual: float  # your position - MIDDLE - your offset - its offset
+    factor: float  # your factors . its
+    residual: float  # your position - MIDDLE - your offset - its offset - factor
 
 
-def neighbour(user_id, agreement_, common, position, their_offset, title_offset) -> Neighbour:
+def neighbour(
+    user_id,
+    agreement_,
+    common,
+    position,
+    their_offset,
+    title_offset,
+    their_factors: Factors | None = None,
+    title_factors: Factors | None = None,
+) -> Neighbour:
+    factor = factor_product(their_factors, title_factors)
     return Neighbour(
         user_id,
         agreement_,
         common,
         position,
         their_offset,
-        position - MIDDLE - their_offset - title_offset,
+        factor,
+        position - MIDDLE - their_offset - title_offset - factor,
     )
 
 
-def similar_rated(title_id, agreement_, position, its_offset, user_offset) -> SimilarRated:
+def similar_rated(
+    title_id,
+    agreement_,
+    position,
+    its_offset,
+    user_offset,
+    its_factors: Factors | None = None,
+    your_factors: Factors | None = None,
+) -> SimilarRated:
+    factor = factor_product(your_factors, its_factors)
     return SimilarRated(
-        title_id, agreement_, position, its_offset, position - MIDDLE - user_offset - its_offset
+        title_id,
+        agreement_,
+        position,
+        its_offset,
+        factor,
+        position - MIDDLE - user_offset - its_offset - factor,
     )
 
 
@@ -181,6 +221,9 @@ class Prediction:
 
     title_offset: float
     user_offset: float
+    factor_adjustment: float = 0.0  # F = your factors . the title's
+    user_factors: tuple[float, ...] = ()
+    title_factors: tuple[float, ...] = ()
     neighbours: list[Neighbour] = field(default_factory=list)
     neighbour_weight_sum: float = 0.0
     neighbour_weighted_sum: float = 0.0
@@ -206,9 +249,17 @@ class Prediction:
 
     @property
     def deviation_sum(self) -> float:
-        """sum w (r - A_user)^2 over the neighbours, the numerator of the spread."""
-        a = self.neighbour_adjustment
-        return sum(n.agreement * (n.residual - a) ** 2 for n in self.neighbours)
+        """sum w (r - m)^2 over the neighbours, m their weighted mean residual: the
+        numerator of the spread."""
+        m = self.neighbour_mean
+        return sum(n.agreement * (n.residual - m) ** 2 for n in self.neighbours)
+
+    @property
+    def neighbour_mean(self) -> float:
+        """m = sum w r / sum w: what the neighbours say on average (0 without any)."""
+        if self.neighbour_weight_sum <= 0:
+            return 0.0
+        return self.neighbour_weighted_sum / self.neighbour_weight_sum
 
 
 def choose_neighbours(candidates: Sequence[Neighbour]) -> list[Neighbour]:
@@ -231,12 +282,20 @@ def predict(
     similar: Sequence[SimilarRated],
     scale: Scale,
     support_weight: float | None = None,
+    user_factors: Factors | None = None,
+    title_factors: Factors | None = None,
 ) -> Prediction:
     """A PSI and all its terms. ``neighbours`` are raters of the title you agree with,
     ``similar`` titles you rated like it (both chosen here, the best 100 of each);
     ``support_weight`` W defaults to the agreement summed over ``neighbours`` (pass it
     when only the best of many raters were read)."""
-    p = Prediction(title_offset=title_offset, user_offset=user_offset)
+    p = Prediction(
+        title_offset=title_offset,
+        user_offset=user_offset,
+        factor_adjustment=factor_product(user_factors, title_factors),
+        user_factors=tuple(user_factors or ()),
+        title_factors=tuple(title_factors or ()),
+    )
     p.neighbours = choose_neighbours(neighbours)
     p.neighbour_weight_sum = sum(n.agreement for n in p.neighbours)
     p.neighbour_weighted_sum = sum(n.agreement * n.residual for n in p.neighbours)
@@ -246,7 +305,12 @@ def predict(
     p.similar_weighted_sum = sum(s.agreement * s.residual for s in p.similar)
     p.similar_adjustment = p.similar_weighted_sum / (p.similar_weight_sum + SIMILAR_SHRINK)
     p.unclipped = (
-        MIDDLE + user_offset + title_offset + p.neighbour_adjustment + p.similar_adjustment
+        MIDDLE
+        + user_offset
+        + title_offset
+        + p.factor_adjustment
+        + p.neighbour_adjustment
+        + p.similar_adjustment
     )
     p.percentile = min(99.0, max(0.0, p.unclipped))
     if support_weight is None:

@@ -136,7 +136,9 @@ class Fold:
     pos: np.ndarray
     b_u: np.ndarray = None
     b_t: np.ndarray = None
-    R: np.ndarray = None
+    R: np.ndarray = None  # residuals less the taste factors (what the adjustments read)
+    x: np.ndarray = None  # taste factors per user
+    y: np.ndarray = None  # taste factors per title
     w_users: np.ndarray = None
     w_titles: np.ndarray = None
     raters: list = None
@@ -147,11 +149,14 @@ class Fold:
 
 
 def build(f: Fold) -> Fold:
-    """Offsets, agreements (kept under the site's rules), scale points."""
+    """Offsets, taste factors, agreements (kept under the site's rules), scale points."""
     f.b_u, f.b_t = model.offsets(f.users, f.titles, f.pos, f.n_users, f.n_titles)
     r = model.residuals(f.users, f.titles, f.pos, f.b_u, f.b_t)
-    f.R, mask = model.residual_matrix(f.users, f.titles, r, f.n_users, f.n_titles)
-    w, c = model.agreement(f.R, mask)
+    f.x, f.y = model.taste_factors(f.users, f.titles, r, f.n_users, f.n_titles)
+    R, mask = model.residual_matrix(f.users, f.titles, r, f.n_users, f.n_titles)
+    # agreements on the residuals; the adjustments on what the factors leave of them
+    f.R = np.where(mask > 0, R - f.x @ f.y.T, 0.0)
+    w, c = model.agreement(R, mask)
     n = np.bincount(f.users, minlength=f.n_users)
     need = np.maximum(
         engine.MIN_COMMON_FLOOR,
@@ -161,7 +166,7 @@ def build(f: Fold) -> Fold:
     )
     w[c < need] = 0.0
     f.w_users = w
-    wt, ct = model.agreement(f.R.T, mask.T)
+    wt, ct = model.agreement(R.T, mask.T)
     wt[ct < engine.SIMILAR_MIN_COMMON] = 0.0
     f.w_titles = model.top_k(wt, engine.SIMILAR_KEEP)
     f.raters = [np.flatnonzero(mask[:, t]) for t in range(f.n_titles)]
@@ -206,8 +211,9 @@ def percentiles_for(f: Fold, u: np.ndarray, t: np.ndarray):
             continue
         block = model.top_k(f.w_titles[np.ix_(t[idx], rated)], engine.SIMILAR_TITLES)
         a_title[idx] = model.adjustment(block, f.R[user, rated], engine.SIMILAR_SHRINK)[0]
-    q = np.clip(engine.MIDDLE + f.b_u[u] + f.b_t[t] + a_user + a_title, 0.0, 99.0)
-    spread, support, key = model.spread_and_rank(q, a_user, wsum, wr, wr2, w_all)
+    factor = model.factor_products(u, t, f.x, f.y)
+    q = np.clip(engine.MIDDLE + f.b_u[u] + f.b_t[t] + factor + a_user + a_title, 0.0, 99.0)
+    spread, support, key = model.spread_and_rank(q, wsum, wr, wr2, w_all)
     return q, spread, support, key
 
 
@@ -310,7 +316,7 @@ def evaluate(data: Ratings, folds: int = 5, seed: int = 1, progress=None) -> Rep
     fold_of = np.random.default_rng(seed).permutation(len(scores)) % folds
     relevant = model.positions(users, scores) >= RELEVANT_POSITION
 
-    psi = Errors("PSI v2")
+    psi = Errors("PSI")
     others = [Errors(name) for name in BASELINES]
     rankings = [Ranking(n) for n in ("PSI (rank key)", "most rated", "highest avg percentile")]
     reasons: dict[str, int] = {}

@@ -4,6 +4,7 @@ Pages read these tables; `taste.services` (run by the background worker) writes 
 """
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 
@@ -82,6 +83,8 @@ class TasteProfile(models.Model):
     ratings_updated_at = models.DateTimeField(null=True, blank=True)
     compatible_count = models.PositiveIntegerField(default=0)
     user_offset = models.FloatField(db_default=0.0)
+    # x_u (``taste.model`` step 2b): the user's taste factors; NULL until fitted.
+    factors = ArrayField(models.FloatField(), null=True, blank=True)
     computed_at = models.DateTimeField()
 
     def __str__(self) -> str:
@@ -149,6 +152,8 @@ class TitleTaste(models.Model):
         "catalog.Title", on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     offset = models.FloatField(db_default=0.0)
+    # y_t (``taste.model`` step 2b): the title's taste factors; NULL until fitted.
+    factors = ArrayField(models.FloatField(), null=True, blank=True)
     raters_count = models.PositiveIntegerField(db_default=0)
     computed_at = models.DateTimeField()
 
@@ -182,10 +187,10 @@ class TitleSimilarity(models.Model):
 class Prediction(models.Model):
     """A user's PSI for a title they have not rated, precomputed for the recommendations
     page (the title page computes its PSI live with the same arithmetic), with its terms:
-    ``percentile`` q = clip(49.5 + user_offset + title_offset + neighbour_adjustment +
-    similar_adjustment, 0, 99); ``score`` the PSI on 0-100; ``low``..``high`` its range;
-    ``spread`` s and ``support`` behind the range and ``rank_key`` = q - 30 s (1 - support),
-    the order of the recommendations."""
+    ``percentile`` q = clip(49.5 + user_offset + title_offset + factor_adjustment +
+    neighbour_adjustment + similar_adjustment, 0, 99); ``score`` the PSI on 0-100;
+    ``low``..``high`` its range; ``spread`` s and ``support`` behind the range and
+    ``rank_key`` = q - 30 s (1 - support), the order of the recommendations."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
@@ -194,6 +199,7 @@ class Prediction(models.Model):
     neighbours_count = models.PositiveSmallIntegerField()
     title_offset = models.FloatField(db_default=0.0)
     user_offset = models.FloatField(db_default=0.0)
+    factor_adjustment = models.FloatField(db_default=0.0)
     neighbour_adjustment = models.FloatField(db_default=0.0)
     similar_adjustment = models.FloatField(db_default=0.0)
     spread = models.FloatField(db_default=0.0)

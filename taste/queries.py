@@ -46,7 +46,8 @@ TITLE_ROW, NEIGHBOUR_ROW, SIMILAR_ROW = 0, 1, 2
 #   agreement summed over ALL raters of the title the user agrees with;
 # - kind 2: the best engine.SIMILAR_TITLES stored similar titles the user rated, with the
 #   user's position on it and its offset.
-# Columns: kind, title_id, other id, agreement, common, position, offset, W.
+# Columns: kind, title_id, other id, agreement, common, position, offset, W, factors (the
+# title's, the neighbour's or the similar title's taste factors; NULL or empty until fitted).
 # ``mates`` is MATERIALIZED: the planner otherwise rescans the pairs once per rater.
 PSI_TERMS_SQL = f"""
 WITH wanted AS ({{wanted}}),
@@ -58,7 +59,7 @@ mates AS MATERIALIZED (
 ),
 raters AS (
     SELECT r.title_id, m.other, m.agreement, m.common_count, r.position,
-           coalesce(p.user_offset, 0) AS their_offset,
+           coalesce(p.user_offset, 0) AS their_offset, p.factors AS their_factors,
            row_number() OVER (
                PARTITION BY r.title_id ORDER BY m.agreement DESC, m.common_count DESC, m.other
            ) AS rank,
@@ -71,7 +72,7 @@ raters AS (
 ),
 alike AS (
     SELECT s.title_id, s.similar_id, s.score, mine.position,
-           coalesce(tt."offset", 0) AS its_offset,
+           coalesce(tt."offset", 0) AS its_offset, tt.factors AS its_factors,
            row_number() OVER (PARTITION BY s.title_id ORDER BY s.score DESC, s.similar_id) AS rank
       FROM {SIMILAR} AS s
       JOIN wanted AS w ON w.title_id = s.title_id
@@ -79,15 +80,16 @@ alike AS (
       LEFT JOIN {TITLE_TASTE} AS tt ON tt.title_id = s.similar_id
      WHERE s.score > 0
 )
-SELECT {TITLE_ROW}, tt.title_id, 0, 0.0, tt.raters_count, 0, tt."offset", 0.0
+SELECT {TITLE_ROW}, tt.title_id, 0, 0.0, tt.raters_count, 0, tt."offset", 0.0, tt.factors
   FROM {TITLE_TASTE} AS tt JOIN wanted AS w ON w.title_id = tt.title_id
  WHERE tt.raters_count > 0
 UNION ALL
 SELECT {NEIGHBOUR_ROW}, title_id, other, agreement, common_count, position, their_offset,
-       support_weight
+       support_weight, their_factors
   FROM raters WHERE rank <= {engine.NEIGHBOURS}
 UNION ALL
-SELECT {SIMILAR_ROW}, title_id, similar_id, score, 0, position, its_offset, 0.0
+SELECT {SIMILAR_ROW}, title_id, similar_id, score, 0, position, its_offset, 0.0,
+       its_factors
   FROM alike WHERE rank <= {engine.SIMILAR_TITLES}
 """
 
@@ -111,11 +113,12 @@ PSI_TERMS_FOR_UNRATED_SQL = PSI_TERMS_SQL.format(
 )
 
 # Everything a PSI needs from the user's own ratings, in one row: whether they may have
-# one (count, distinct scores), the sorted scores their scale is drawn through, and their
-# offset (NULL until the worker first computed their taste).
+# one (count, distinct scores), the sorted scores their scale is drawn through, their
+# offset (NULL until the worker first computed their taste) and their taste factors.
 OWN_SCORES_SQL = f"""
 SELECT count(*), count(DISTINCT score), array_agg(score ORDER BY score),
-       (SELECT user_offset FROM {PROFILES} WHERE user_id = %(user_id)s)
+       (SELECT user_offset FROM {PROFILES} WHERE user_id = %(user_id)s),
+       (SELECT factors FROM {PROFILES} WHERE user_id = %(user_id)s)
   FROM {RATINGS} WHERE user_id = %(user_id)s
 """
 
@@ -123,12 +126,13 @@ SELECT count(*), count(DISTINCT score), array_agg(score ORDER BY score),
 @dataclass(frozen=True)
 class OwnScores:
     """What a user's own ratings say for PSI: how many, how many different scores, the
-    sorted scores, and the user's offset b_u (None while not computed)."""
+    sorted scores, the user's offset b_u (None while not computed) and taste factors."""
 
     ratings_count: int
     distinct_scores: int
     sorted_scores: list[int]
     user_offset: float | None = None
+    factors: tuple[float, ...] = ()
 
     @property
     def can_predict(self) -> bool:
@@ -146,8 +150,8 @@ def own_scores(user_id: int) -> OwnScores:
     """The user's own scores and offset, for PSI (one query)."""
     with connection.cursor() as cursor:
         cursor.execute(OWN_SCORES_SQL, {"user_id": user_id})
-        count, distinct, scores, offset = cursor.fetchone()
-    return OwnScores(count, distinct, list(scores or []), offset)
+        count, distinct, scores, offset, factors = cursor.fetchone()
+    return OwnScores(count, distinct, list(scores or []), offset, tuple(factors or ()))
 
 
 @dataclass
@@ -155,6 +159,7 @@ class Terms:
     """What one title's PSI is computed from (rows of PSI_TERMS_SQL)."""
 
     title_offset: float = 0.0
+    title_factors: tuple[float, ...] = ()
     raters_count: int = 0
     neighbours: list[tuple] = field(default_factory=list)
     similar: list[tuple] = field(default_factory=list)
@@ -164,15 +169,16 @@ class Terms:
 def terms_from_rows(rows) -> dict[int, Terms]:
     """{title id: terms} of the titles someone with a position rated."""
     by_title: dict[int, Terms] = defaultdict(Terms)
-    for kind, title_id, other, agreement, common, position, offset, support in rows:
+    for kind, title_id, other, agreement, common, position, offset, support, factors in rows:
         terms = by_title[title_id]
         if kind == TITLE_ROW:
             terms.title_offset, terms.raters_count = offset, common
+            terms.title_factors = tuple(factors or ())
         elif kind == NEIGHBOUR_ROW:
-            terms.neighbours.append((other, agreement, common, position, offset))
+            terms.neighbours.append((other, agreement, common, position, offset, factors))
             terms.support_weight = support
         else:
-            terms.similar.append((other, agreement, position, offset))
+            terms.similar.append((other, agreement, position, offset, factors))
     return {t: terms for t, terms in by_title.items() if terms.raters_count > 0}
 
 
@@ -195,17 +201,22 @@ def predict_from(own: OwnScores, terms: dict[int, Terms]) -> dict[int, engine.Pr
     if not own.can_predict or own.user_offset is None:
         return {}
     scale = own.scale
-    b_u = own.user_offset
+    b_u, x_u = own.user_offset, own.factors
     result = {}
     for title_id, t in terms.items():
-        b_t = t.title_offset
+        b_t, y_t = t.title_offset, t.title_factors
         result[title_id] = engine.predict(
             b_u,
             b_t,
-            [engine.neighbour(v, w, c, p, b_v, b_t) for v, w, c, p, b_v in t.neighbours],
-            [engine.similar_rated(j, w, p, b_j, b_u) for j, w, p, b_j in t.similar],
+            [
+                engine.neighbour(v, w, c, p, b_v, b_t, x_v, y_t)
+                for v, w, c, p, b_v, x_v in t.neighbours
+            ],
+            [engine.similar_rated(j, w, p, b_j, b_u, y_j, x_u) for j, w, p, b_j, y_j in t.similar],
             scale,
             support_weight=t.support_weight,
+            user_factors=x_u,
+            title_factors=y_t,
         )
     return result
 

@@ -8,7 +8,8 @@ everything is computed with ``taste.model``'s formulas over arrays, in blocks of
 memory stays bounded, then written back with binary COPY, one transaction per table:
 
 1. ratings -> positions (the stored percentile, or the fallback position of a user
-   without percentiles: ``taste_position``), offsets b_u and b_t, residuals;
+   without percentiles: ``taste_position``), offsets b_u and b_t, residuals, and the
+   taste factors x_u and y_t (``model.taste_factors``, vectorised ridge regressions);
 2. user pairs, in blocks of users against everyone: titles in common c, sum |p_u - p_v|,
    sum r_u r_v, sum r_u^2, sum r_v^2 over the titles both rated -> TCI, shrunk TCI and
    agreement. A pair is stored when it has ``engine.min_common`` titles in common and is
@@ -17,7 +18,8 @@ memory stays bounded, then written back with binary COPY, one transaction per ta
 3. title pairs, in blocks of titles: the same sums over raters in common -> each title's
    ``services.SIMILAR_KEEP`` best by title agreement (at least SIMILAR_MIN_COMMON raters);
 4. stored PSIs, in blocks of users: the neighbour and similar-title sums of
-   ``engine.predict`` for every (user, title) as sparse matrix products over the STORED
+   ``engine.predict`` (over the residuals less the taste factors, plus the factors term
+   x_u . y_t) for every (user, title) as sparse matrix products over the STORED
    pairs and similar titles (exactly what the per-user SQL reads), with the best-100 cut
    of ``engine.choose_neighbours``/``choose_similar`` applied where more than 100 qualify;
    each user keeps their PREDICTIONS_KEEP titles with the highest rank_key.
@@ -54,6 +56,8 @@ from taste.services import (
     DELETE_CHANGES_UNTIL_SQL,
     PAIRS_LOCK,
     PAIRS_LOCK_SQL,
+    SET_PROFILE_FACTORS_SQL,
+    SET_TITLE_TASTE_FACTORS_SQL,
     SIMILAR_KEEP,
     SIMILAR_MIN_COMMON,
 )
@@ -429,8 +433,9 @@ class Predictions:
 class Predictor:
     """Step 4 of the module docstring, for blocks of users."""
 
-    def __init__(self, ratings: Ratings, p, r, b_u, b_t, pairs: Pairs, similar: Similar):
-        self.ratings, self.b_u, self.b_t = ratings, b_u, b_t
+    def __init__(self, ratings: Ratings, p, r, b_u, b_t, x, y, pairs: Pairs, similar: Similar):
+        """``r``: the residuals less the taste factors (what the adjustments read)."""
+        self.ratings, self.b_u, self.b_t, self.x, self.y = ratings, b_u, b_t, x, y
         n_users, n_titles = len(ratings.user_ids), len(ratings.title_ids)
         self.n_users, self.n_titles = n_users, n_titles
         has = ~np.isnan(p)
@@ -552,10 +557,13 @@ class Predictor:
             swr[i, over] -= dwr
         a_user = wr / (wsum + engine.NEIGHBOUR_SHRINK)
         a_title = swr / (ssum + engine.SIMILAR_SHRINK)
+        factor = self.x[users] @ self.y.T
         q = np.clip(
-            engine.MIDDLE + self.b_u[users, None] + self.b_t[None, :] + a_user + a_title, 0, 99
+            engine.MIDDLE + self.b_u[users, None] + self.b_t[None, :] + factor + a_user + a_title,
+            0,
+            99,
         )
-        spread, support, rank_key = model.spread_and_rank(q, a_user, wsum, wr, wr2, w_all)
+        spread, support, rank_key = model.spread_and_rank(q, wsum, wr, wr2, w_all)
         # each user's best PREDICTIONS_KEEP titles they have not rated, by rank_key
         candidate = (self.raters[None, :] > 0) & (self.rated_any[users].toarray() == 0)
         keyed = np.where(candidate, rank_key, -np.inf)
@@ -585,6 +593,7 @@ class Predictor:
             "neighbours_count": np.minimum(count_n[rows, cols], engine.NEIGHBOURS),
             "title_offset": self.b_t[cols],
             "user_offset": self.b_u[users][rows],
+            "factor_adjustment": factor[rows, cols],
             "neighbour_adjustment": a_user[rows, cols],
             "similar_adjustment": a_title[rows, cols],
             "spread": s_kept,
@@ -683,6 +692,9 @@ def rebuild(progress: Progress | None = None) -> dict[str, int]:
         has = ~np.isnan(p)
         raters = np.bincount(ratings.title[has], minlength=n_titles)
         progress.line(f"offsets of {n_users:,} users and {n_titles:,} titles")
+        x, y = model.taste_factors(ratings.user, ratings.title, r, n_users, n_titles)
+        beyond_factors = r - model.factor_products(ratings.user, ratings.title, x, y)
+        progress.line(f"taste factors of {n_users:,} users and {n_titles:,} titles")
 
         fallback = ratings.fallback
         _replace(
@@ -704,6 +716,10 @@ def rebuild(progress: Progress | None = None) -> dict[str, int]:
                 "raters_count": ("int4", raters[rated]),
                 "computed_at": stamp,
             },
+        )
+        cursor.execute(
+            SET_TITLE_TASTE_FACTORS_SQL,
+            {"ids": ratings.title_ids[rated].tolist(), "flat": y[rated].ravel().tolist()},
         )
 
         pairs = user_pairs(ratings, p, r, progress)
@@ -737,6 +753,11 @@ def rebuild(progress: Progress | None = None) -> dict[str, int]:
                 },
             )
             counts["users"] = cursor.rowcount
+            fitted = np.bincount(ratings.user[has], minlength=n_users) > 0
+            cursor.execute(
+                SET_PROFILE_FACTORS_SQL,
+                {"ids": ratings.user_ids[fitted].tolist(), "flat": x[fitted].ravel().tolist()},
+            )
 
         similar = title_pairs(ratings, p, r, progress)
         counts["similar"] = _replace(
@@ -753,7 +774,7 @@ def rebuild(progress: Progress | None = None) -> dict[str, int]:
         )
         progress.line(f"stored {counts['similar']:,} similar-title rows")
 
-        found = Predictor(ratings, p, r, b_u, b_t, pairs, similar).all(progress)
+        found = Predictor(ratings, p, beyond_factors, b_u, b_t, x, y, pairs, similar).all(progress)
         columns = {
             "user_id": ("int8", ratings.user_ids[found.user]),
             "title_id": ("int8", ratings.title_ids[found.title]),

@@ -234,6 +234,8 @@ def psi_explanation(user, title: Title) -> PsiExplanation:
             "title_shrink": model.TITLE_SHRINK,
             "user_shrink": model.USER_SHRINK,
             "agreement_shrink": model.AGREEMENT_SHRINK,
+            "factors": model.FACTORS,
+            "factor_shrink": model.FACTOR_SHRINK,
             "smoothing": engine.SMOOTHING,
             "spread_prior": engine.SPREAD_PRIOR,
             "spread_prior_weight": engine.SPREAD_PRIOR_WEIGHT,

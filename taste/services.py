@@ -125,6 +125,51 @@ def refresh_user_offset(user_id: int) -> float:
     return offset
 
 
+# Taste factors (taste.model step 2b) -------------------------------------------------
+# The rebuild fits every user's and title's factors together; a refresh fits one side
+# against the other side's factors as stored (one ridge regression). Rows whose other side
+# has no factors yet count as zeros, which add nothing.
+
+# A user's residuals (their new offset is a parameter) and the factors of those titles.
+USER_FACTOR_ROWS_SQL = f"""
+SELECT m.position - {engine.MIDDLE} - %(offset)s - coalesce(tt."offset", 0), tt.factors
+  FROM {POSITIONS} AS m JOIN {TITLE_TASTE} AS tt ON tt.title_id = m.title_id
+ WHERE m.user_id = %(user_id)s AND cardinality(tt.factors) = {model.FACTORS}
+"""
+# A title's raters' residuals and their factors.
+TITLE_FACTOR_ROWS_SQL = f"""
+SELECT m.position - {engine.MIDDLE} - coalesce(p.user_offset, 0) - tt."offset", p.factors
+  FROM {POSITIONS} AS m
+  JOIN {PROFILES} AS p ON p.user_id = m.user_id
+  JOIN {TITLE_TASTE} AS tt ON tt.title_id = m.title_id
+ WHERE m.title_id = %(title_id)s AND cardinality(p.factors) = {model.FACTORS}
+"""
+SET_TITLE_FACTORS_SQL = f"UPDATE {TITLE_TASTE} SET factors = %s WHERE title_id = %s"
+
+
+def _fitted(rows) -> list[float] | None:
+    """The factors fitted to (residual, other side's factors) rows; None without rows
+    (nothing fitted yet: the term stays 0)."""
+    if not rows:
+        return None
+    residuals = [row[0] for row in rows]
+    return model.fit_factors([row[1] for row in rows], residuals).tolist()
+
+
+def user_factors(user_id: int, user_offset: float) -> list[float] | None:
+    """The user's taste factors against the titles' factors as stored."""
+    with connection.cursor() as cursor:
+        cursor.execute(USER_FACTOR_ROWS_SQL, {"user_id": user_id, "offset": user_offset})
+        return _fitted(cursor.fetchall())
+
+
+def refresh_title_factors(title_id: int) -> None:
+    """The title's taste factors against its raters' factors as stored."""
+    with connection.cursor() as cursor:
+        cursor.execute(TITLE_FACTOR_ROWS_SQL, {"title_id": title_id})
+        cursor.execute(SET_TITLE_FACTORS_SQL, [_fitted(cursor.fetchall()), title_id])
+
+
 # Compatibility ----------------------------------------------------------------------
 
 # One user's pair sums with everyone sharing enough titles: a self-join of positions on
@@ -279,6 +324,7 @@ PREDICTION_COLUMNS = (
     "score",
     "title_offset",
     "user_offset",
+    "factor_adjustment",
     "neighbour_adjustment",
     "similar_adjustment",
     "spread",
@@ -334,6 +380,8 @@ def refresh_user_taste(user_id: int) -> tuple[int, int]:
         return (0, 0)
     refresh_positions([user_id])
     offset = refresh_user_offset(user_id)
+    factors = user_factors(user_id, offset)
+    TasteProfile.objects.filter(user_id=user_id).update(factors=factors)
     compatible = refresh_user_compatibility(user_id, offset)
     predicted = refresh_user_predictions(user_id)
     stats = Rating.objects.filter(user_id=user_id).values_list("updated_at", flat=True)
@@ -398,6 +446,7 @@ def refresh_title_similarity(title_id: int) -> int:
         if not Title.objects.filter(pk=title_id).exists():
             return 0
         refresh_title_offsets([title_id])
+        refresh_title_factors(title_id)
         cursor.execute(TITLE_PAIRS_SQL, {"title_id": title_id})
         rows = [
             (other, engine.agreement(cross, mine, theirs, common), difference, common)
@@ -436,6 +485,15 @@ INSERT INTO {PROFILES} (user_id, user_offset, ratings_count, compatible_count, c
 SELECT u, b, 0, 0, %(now)s FROM unnest(%(users)s::bigint[], %(offsets)s::float8[]) AS x(u, b)
 ON CONFLICT (user_id) DO UPDATE SET user_offset = EXCLUDED.user_offset
 """
+# Factors of many rows at once: ``flat`` holds FACTORS numbers per id, in id order.
+SET_FACTORS_SQL = f"""
+UPDATE {{table}} AS target
+   SET factors = (%(flat)s::float8[])[(x.i - 1) * {model.FACTORS} + 1 : x.i * {model.FACTORS}]
+  FROM unnest(%(ids)s::bigint[]) WITH ORDINALITY AS x(id, i)
+ WHERE target.{{key}} = x.id
+"""
+SET_PROFILE_FACTORS_SQL = SET_FACTORS_SQL.format(table=PROFILES, key="user_id")
+SET_TITLE_TASTE_FACTORS_SQL = SET_FACTORS_SQL.format(table=TITLE_TASTE, key="title_id")
 
 
 def _rebuild_tables(cursor, now) -> dict[str, int]:
@@ -466,6 +524,11 @@ def _rebuild_tables(cursor, now) -> dict[str, int]:
     )
     cursor.execute(
         PROFILE_OFFSETS_SQL, {"now": now, "users": user_ids.tolist(), "offsets": b_u.tolist()}
+    )
+    x, y = model.taste_factors(users, titles, r, n_users, n_titles)
+    cursor.execute(SET_PROFILE_FACTORS_SQL, {"ids": user_ids.tolist(), "flat": x.ravel().tolist()})
+    cursor.execute(
+        SET_TITLE_TASTE_FACTORS_SQL, {"ids": title_ids.tolist(), "flat": y.ravel().tolist()}
     )
     counts["titles"] = n_titles
 

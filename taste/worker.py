@@ -34,7 +34,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from taste import tasks
+from taste import rebuild, tasks
 from taste.models import PendingRefresh, TasteChange
 
 logger = logging.getLogger("taste.worker")
@@ -227,18 +227,29 @@ class ReliableWorker(Worker):
 class Upkeep:
     """What the worker does besides tasks, on a timetable: dispatch the change log every
     ``poll`` seconds, sweep (take back tasks of dead workers, queue stranded refreshes)
-    every ``sweep`` seconds, prune finished task rows every hour. ``tick`` does what is
-    due; a failure is logged and tried again at the next tick."""
+    every ``sweep`` seconds, prune finished task rows every hour, and rebuild every taste
+    table every ``rebuild_every`` seconds of uptime (0: never), which refits the taste
+    factors that refreshes only fit one side at a time. ``tick`` does what is due; a
+    failure is logged and tried again at the next tick."""
 
     settle: float
     sweep: float
     clock: Callable[[], float] = time.monotonic
     prune: Callable[[], None] = prune_task_results
+    rebuild_every: float = 0.0
+    rebuild_tables: Callable[[], object] = rebuild.rebuild
     next_sweep: float = 0.0
     next_prune: float = 0.0
+    # Counted from the first tick, so that a worker restarting in a loop never rebuilds.
+    next_rebuild: float | None = None
 
     def tick(self) -> None:
         now = self.clock()
+        if self.next_rebuild is None:
+            self.next_rebuild = now + self.rebuild_every
+        if self.rebuild_every and now >= self.next_rebuild:
+            self.next_rebuild = now + self.rebuild_every
+            self._guarded("rebuild the taste tables", self.rebuild_tables)
         self._guarded("dispatch taste changes", self.dispatch)
         if now >= self.next_sweep:
             self.next_sweep = now + self.sweep

@@ -30,7 +30,7 @@ def test_evaluate_psi_prints_psi_and_baselines_and_a_last_summary_line(titles):
     call_command("evaluate_psi", "--folds", "3", "--seed", "4", stdout=out)
     text = out.getvalue()
     for name in (
-        "PSI v2", "global mean", "title mean", "user mean", "user mean + title offset",
+        "PSI", "global mean", "title mean", "user mean", "user mean + title offset",
         "user KNN, mean-centred (k=40)", "PSI (rank key)", "most rated", "highest avg percentile",
     ):  # fmt: skip
         assert f"\n{name} " in text
@@ -44,8 +44,8 @@ def test_evaluate_psi_prints_psi_and_baselines_and_a_last_summary_line(titles):
     rmse, mae, coverage, ndcg, popular = (float(g) for g in found.groups())
     assert 0 < mae <= rmse < 100 and coverage == 1.0  # everyone has 16+ training ratings
     assert 0 <= ndcg <= 1 and 0 <= popular <= 1
-    psi_row = next(line for line in text.splitlines() if line.startswith("PSI v2 "))
-    assert psi_row.split()[2:4] == [f"{rmse:.3f}", f"{mae:.3f}"]
+    psi_row = next(line for line in text.splitlines() if line.startswith("PSI "))
+    assert psi_row.split()[1:3] == [f"{rmse:.3f}", f"{mae:.3f}"]
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The arithmetic of TCI and PSI v2 on small cases worked out by hand."""
+"""The arithmetic of TCI and PSI on small cases worked out by hand."""
 
 import numpy as np
 import pytest
@@ -117,17 +117,20 @@ def test_prediction_terms_by_hand_add_up_to_q():
     p = engine.predict(3.0, 4.0, neighbours, similar, scale)
     # Residuals: 80 - 49.5 + 2 - 4 = 28.5; 40 - 49.5 - 4 = -13.5; mine 70 - 49.5 - 3 - 1 = 16.5.
     assert [n.residual for n in p.neighbours] == pytest.approx([28.5, -13.5])
-    a_user = (0.2 * 28.5 - 0.1 * 13.5) / (0.3 + 0.3)
-    a_title = 0.05 * 16.5 / (0.05 + 1)
-    assert p.neighbour_adjustment == pytest.approx(a_user)  # 7.25
+    a_user = (0.2 * 28.5 - 0.1 * 13.5) / (0.3 + 1)
+    a_title = 0.05 * 16.5 / (0.05 + 3)
+    assert p.neighbour_adjustment == pytest.approx(a_user)  # 3.35
     assert p.similar_adjustment == pytest.approx(a_title)
     q = 49.5 + 3 + 4 + a_user + a_title
     assert p.percentile == pytest.approx(q)
     assert p.percentile == pytest.approx(
         49.5 + p.user_offset + p.title_offset + p.neighbour_adjustment + p.similar_adjustment
     )
-    # Spread: sqrt((0.2 (28.5 - A)^2 + 0.1 (-13.5 - A)^2 + 0.3 x 25^2) / (0.3 + 0.3)).
-    spread = ((0.2 * (28.5 - a_user) ** 2 + 0.1 * (13.5 + a_user) ** 2 + 187.5) / 0.6) ** 0.5
+    assert p.factor_adjustment == 0  # no taste factors fitted yet: the term is 0
+    # Spread around the neighbours' weighted mean m = (0.2 x 28.5 - 0.1 x 13.5) / 0.3 = 14.5:
+    # sqrt((0.2 (28.5 - m)^2 + 0.1 (-13.5 - m)^2 + 0.3 x 25^2) / (0.3 + 0.3)).
+    assert p.neighbour_mean == pytest.approx(14.5)
+    spread = ((0.2 * 14**2 + 0.1 * 28**2 + 187.5) / 0.6) ** 0.5
     assert p.spread == pytest.approx(spread)
     support = 0.3 / (0.3 + 0.5)
     assert p.support == pytest.approx(support)
@@ -135,6 +138,25 @@ def test_prediction_terms_by_hand_add_up_to_q():
     # On this scale L(q) = q + 5 between 5 and 95.
     assert p.score == pytest.approx(0.25 * (q - 20) + 0.5 * (q + 5) + 0.25 * min(100, q + 30))
     assert (p.low, p.high) == pytest.approx((q - spread + 5, min(100, q + spread + 5)))
+
+
+def test_taste_factors_add_their_product_and_leave_the_rest_to_the_adjustments():
+    scale = Scale.of(list(range(10, 101, 10)))
+    title = (2.0, 1.0, 0.0, 0.0)
+    mine = (0.5, 0.0, 0.0, 1.0)
+    rater = engine.neighbour(1, 0.2, 20, 80, -2.0, 4.0, (1.0, 2.0, 0.0, 0.0), title)
+    alike = engine.similar_rated(9, 0.05, 70, 1.0, 3.0, (1.0, 0.0, 0.0, 1.0), mine)
+    p = engine.predict(3.0, 4.0, [rater], [alike], scale, user_factors=mine, title_factors=title)
+    # F = 0.5 x 2 = 1; the rater's factors . the title's = 2 + 2 = 4, so their residual is
+    # 80 - 49.5 + 2 - 4 - 4 = 24.5; mine on the similar title: 70 - 49.5 - 3 - 1 - 1.5 = 15.
+    assert p.factor_adjustment == pytest.approx(1.0)
+    assert p.neighbours[0].factor == pytest.approx(4.0)
+    assert p.neighbours[0].residual == pytest.approx(24.5)
+    assert p.similar[0].residual == pytest.approx(15.0)
+    a_user, a_title = 0.2 * 24.5 / (0.2 + 1), 0.05 * 15 / (0.05 + 3)
+    assert p.percentile == pytest.approx(49.5 + 3 + 4 + 1 + a_user + a_title)
+    # Missing or mismatched factors count as none.
+    assert engine.factor_product(None, title) == 0 == engine.factor_product((1.0,), title)
 
 
 def test_neighbours_are_the_largest_agreements_and_support_counts_them_all():

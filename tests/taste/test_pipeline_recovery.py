@@ -336,6 +336,26 @@ def test_upkeep_dispatches_every_tick_sweeps_and_prunes_on_schedule(database_que
     assert pruned == [0.0, 3600.0]
 
 
+def test_upkeep_rebuilds_after_each_period_of_uptime_never_at_start(database_queue):
+    clock = [500.0]
+    rebuilt = []
+    upkeep = worker.Upkeep(
+        settle=0,
+        sweep=30,
+        prune=lambda: None,
+        clock=lambda: clock[0],
+        rebuild_every=3600,
+        rebuild_tables=lambda: rebuilt.append(clock[0]),
+    )
+    for moment in (500.0, 4099.0, 4100.0, 4200.0, 7700.0):
+        clock[0] = moment
+        upkeep.tick()
+    assert rebuilt == [4100.0, 7700.0]
+    never = worker.Upkeep(settle=0, sweep=30, prune=lambda: None, rebuild_tables=rebuilt.clear)
+    never.tick()
+    assert rebuilt == [4100.0, 7700.0]
+
+
 def test_upkeep_logs_a_failure_and_goes_on(database_queue, monkeypatch, caplog):
     upkeep = worker.Upkeep(settle=0, sweep=30, prune=lambda: None)
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from django.db import connection
 
 from ratings.services import rate
 from taste import engine, model, selectors, services
@@ -72,15 +73,20 @@ def test_psi_terms_by_hand_add_up_to_q_and_read_the_users_scale(scene):
     p = psi.prediction
     b_u, b_v, b_t = _offset(u), _offset(v), TitleTaste.objects.get(title=x).offset
     assert (p.user_offset, p.title_offset) == pytest.approx((b_u, b_t))
+    # The taste factors the rebuild fitted: F = x_u . y_X, and V's part of X's residual.
+    x_u, x_v = (np.array(TasteProfile.objects.get(user=m).factors) for m in (u, v))
+    y_x = np.array(TitleTaste.objects.get(title=x).factors)
+    assert len(x_u) == len(y_x) == 4
+    assert p.factor_adjustment == pytest.approx(x_u @ y_x) and p.factor_adjustment != 0
     # Only V agrees with U; W's tastes are opposite.
     weight = selectors.tci_between(u, v).agreement
     assert [n.user_id for n in p.neighbours] == [v.pk]
-    residual = 90 - 49.5 - b_v - b_t
+    residual = 90 - 49.5 - b_v - b_t - x_v @ y_x
     assert p.neighbours[0].residual == pytest.approx(residual)
-    assert p.neighbour_adjustment == pytest.approx(weight * residual / (weight + 0.3))
+    assert p.neighbour_adjustment == pytest.approx(weight * residual / (weight + 1))
     # X shares only 2 raters with any title: no similar title is kept (3 needed).
     assert p.similar == [] and p.similar_adjustment == 0
-    q = 49.5 + b_u + b_t + p.neighbour_adjustment
+    q = 49.5 + b_u + b_t + x_u @ y_x + p.neighbour_adjustment
     assert p.percentile == pytest.approx(q)
     # U's scores 10..100 once each sit at 5, 15, ..., 95: L(q) = q + 5 there, 100 above.
     line = lambda at: min(100, max(10, at + 5))  # noqa: E731
@@ -94,8 +100,9 @@ def test_stored_prediction_for_recommendations_matches_the_live_one(scene):
     stored = Prediction.objects.get(user=u, title=x)
     live = selectors.probable_score(u, x).prediction
     for term in (
-        "percentile", "score", "title_offset", "user_offset", "neighbour_adjustment",
-        "similar_adjustment", "spread", "support", "low", "high", "rank_key",
+        "percentile", "score", "title_offset", "user_offset", "factor_adjustment",
+        "neighbour_adjustment", "similar_adjustment", "spread", "support", "low", "high",
+        "rank_key",
     ):  # fmt: skip
         assert getattr(stored, term) == pytest.approx(getattr(live, term)), term
     assert stored.neighbours_count == 1
@@ -190,3 +197,49 @@ def test_shown_psi_is_kept_after_rating_and_feeds_accuracy(scene):
     assert accuracy.count == 1
     assert accuracy.mean_difference == pytest.approx(7)
     assert accuracy.within_5 == 0 and accuracy.within_10 == 1
+
+
+def _positions(where: str, value: int) -> list[tuple[int, int, float]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT user_id, title_id, position FROM taste_position WHERE {where} = %s", [value]
+        )
+        return cursor.fetchall()
+
+
+def _ridge(rows: list[tuple[np.ndarray, float]]) -> np.ndarray:
+    """(sum y y' + 200 I)^-1 sum y r, by hand."""
+    gram = 200 * np.eye(4) + sum(np.outer(y, y) for y, _ in rows)
+    return np.linalg.solve(gram, sum(y * r for y, r in rows))
+
+
+def test_a_refresh_fits_one_side_of_the_taste_factors_against_the_other(scene, titles):
+    u, v, w, x = scene
+    offset = {m.pk: _offset(m) for m in (u, v, w)}
+    stored = TasteProfile.objects.get(user=u).factors
+    services.refresh_user_taste(u.pk)  # nothing changed: the rebuild's last step fit users
+    assert TasteProfile.objects.get(user=u).factors == pytest.approx(stored)
+
+    rate(u, titles[12], 100)
+    services.refresh_title_similarity(titles[12].pk)
+    services.refresh_user_taste(u.pk)
+    taste = {t.title_id: t for t in TitleTaste.objects.all()}
+    offset[u.pk] = _offset(u)
+    expected = _ridge(
+        [
+            (np.array(taste[t].factors), p - 49.5 - offset[u.pk] - taste[t].offset)
+            for _, t, p in _positions("user_id", u.pk)
+            if taste[t].factors
+        ]
+    )
+    assert TasteProfile.objects.get(user=u).factors == pytest.approx(expected.tolist())
+    assert not np.allclose(expected, stored)
+
+    # A title's refresh fits its factors against its raters' (V and W rated X).
+    factors = {m.pk: np.array(TasteProfile.objects.get(user=m).factors) for m in (v, w)}
+    services.refresh_title_similarity(x.pk)
+    b_x = TitleTaste.objects.get(title=x).offset
+    expected = _ridge(
+        [(factors[m], p - 49.5 - offset[m] - b_x) for m, _, p in _positions("title_id", x.pk)]
+    )
+    assert TitleTaste.objects.get(title=x).factors == pytest.approx(expected.tolist())

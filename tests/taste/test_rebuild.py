@@ -27,6 +27,7 @@ PREDICTION_FIELDS = (
     "neighbours_count",
     "title_offset",
     "user_offset",
+    "factor_adjustment",
     "neighbour_adjustment",
     "similar_adjustment",
     "spread",
@@ -85,9 +86,12 @@ def snapshot() -> dict:
             (s.title_id, s.similar_id): (s.score, s.mean_difference, s.common_count)
             for s in TitleSimilarity.objects.all()
         },
-        "titles": {t.title_id: (t.offset, t.raters_count) for t in TitleTaste.objects.all()},
+        "titles": {
+            t.title_id: (t.offset, t.raters_count, *(t.factors or ()))
+            for t in TitleTaste.objects.all()
+        },
         "profiles": {
-            p.user_id: (p.user_offset, p.ratings_count, p.compatible_count)
+            p.user_id: (p.user_offset, p.ratings_count, p.compatible_count, *(p.factors or ()))
             for p in TasteProfile.objects.all()
         },
         "fallback": {

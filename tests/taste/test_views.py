@@ -100,6 +100,7 @@ def test_psi_explanation_page_shows_the_arithmetic(client, titles):
     terms = {
         "term-title-offset": psi.title_offset,
         "term-user-offset": psi.user_offset,
+        "term-factors": psi.factor_adjustment,
         "term-neighbour-adjustment": psi.neighbour_adjustment,
         "term-similar-adjustment": psi.similar_adjustment,
         "term-percentile": psi.percentile,
@@ -114,6 +115,11 @@ def test_psi_explanation_page_shows_the_arithmetic(client, titles):
     def rows(table_id):
         return select(select_one(select_one(html, "table", id=table_id), "tbody"), "tr")
 
+    factors = rows("factors-table")
+    assert len(psi.user_factors) == len(psi.title_factors) == 4
+    assert [f"{x:+.2f}".replace("-", "−") for x in psi.user_factors] == [
+        cell.text for cell in select(factors[0], "td")
+    ]
     neighbours = rows("neighbours-table")
     assert len(neighbours) == len(psi.neighbours) > 0
     first = psi.neighbours[0]

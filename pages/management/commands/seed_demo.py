@@ -35,6 +35,7 @@ from moderation.services import grant_moderator
 from moderation.services import report as report_item
 from ratings.models import Rating
 from ratings.services import RatingInput, rate_many
+from taste.rebuild import rebuild as rebuild_taste
 
 FILMS_CSV = Path(__file__).resolve().parents[2] / "demo_data" / "films.csv"
 SEED = 20071024
@@ -229,6 +230,10 @@ class Command(BaseCommand):
         report(f"Collections created: {self.load_collections(rng, people, titles)}")
         self.load_admin()
         report(f"Reports for the moderation queue: {self.load_reports(people)}")
+        # Every taste table at once (taste factors included, which the worker's per-member
+        # refreshes only fit one side at a time); the queued refreshes are then covered.
+        counts = rebuild_taste()
+        report(f"Taste: {counts['pairs']} compatible pairs, {counts['predictions']} PSIs")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
 
     # Catalog -------------------------------------------------------------------------

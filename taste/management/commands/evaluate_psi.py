@@ -55,6 +55,7 @@ class Command(BaseCommand):
         say(
             f"Parameters: title_shrink={model.TITLE_SHRINK:g} "
             f"user_shrink={model.USER_SHRINK:g} agreement_shrink={model.AGREEMENT_SHRINK:g} "
+            f"factors={model.FACTORS} factor_shrink={model.FACTOR_SHRINK:g} "
             f"neighbours={engine.NEIGHBOURS} neighbour_shrink={engine.NEIGHBOUR_SHRINK:g} "
             f"similar_titles={engine.SIMILAR_TITLES} similar_shrink={engine.SIMILAR_SHRINK:g} "
             f"smoothing={engine.SMOOTHING:g} rank_penalty={engine.RANK_PENALTY:g} "

@@ -1,8 +1,8 @@
 """The background worker: django-tasks-db's worker loop made reliable (``taste.worker``:
 it survives a lost database connection, tries failed tasks again with backoff and takes
 back the tasks of a worker that died), plus a thread that queues taste refreshes for
-the rating-change log every few seconds, sweeps for stranded work and prunes finished
-task rows every hour.
+the rating-change log every few seconds, sweeps for stranded work, prunes finished
+task rows every hour and rebuilds every taste table every TASTE_REBUILD_HOURS of uptime.
 
     python manage.py run_worker [--settle 3] [--poll 2] [--sweep 30] [db_worker options]
 """
@@ -10,6 +10,7 @@ task rows every hour.
 import os
 import threading
 
+from django.conf import settings
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
@@ -75,7 +76,9 @@ class Command(DbWorkerCommand):
             worker_id=worker_id,
             excluded_queue_names=exclude_queues.split(",") if exclude_queues else [],
         )
-        upkeep = Upkeep(settle=settle, sweep=sweep)
+        upkeep = Upkeep(
+            settle=settle, sweep=sweep, rebuild_every=settings.TASTE_REBUILD_HOURS * 3600
+        )
         stop = threading.Event()
 
         def upkeep_forever() -> None:
