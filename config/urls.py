@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from accounts import urls as accounts_urls
-from core.http import serve_media
 from catalog import urls as catalog_urls
+from core.http import serve_media
 from pages import urls as pages_urls
 
 admin.site.site_header = "Movie Ratings administration"
