@@ -31,6 +31,7 @@ from django.db import (
     transaction,
 )
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult, get_date_max
 
@@ -137,13 +138,17 @@ def reclaim_stale_tasks(now: datetime | None = None) -> list[str]:
 
 
 def prune_task_results() -> None:
-    """Delete finished task rows older than a day (django-tasks-db's own command)."""
+    """Delete finished task rows older than a day (django-tasks-db's own command), then
+    run the other apps' hourly clean-ups named in ``settings.WORKER_HOURLY_JOBS`` (named
+    there, not imported here: they belong to apps above this one, e.g. old imports)."""
     call_command(
         "prune_db_task_results",
         "--queue-name=*",
         f"--min-age-days={PRUNE_MIN_AGE_DAYS}",
         verbosity=0,
     )
+    for job in settings.WORKER_HOURLY_JOBS:
+        import_string(job)()
 
 
 class ReliableWorker(Worker):

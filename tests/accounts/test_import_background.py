@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from accounts import services, tasks
 from accounts.models import ImportBatch
 from ratings.models import Rating
+from taste import worker
 from tests.factories import TitleFactory
 from tests.html import select_one
 
@@ -222,6 +223,16 @@ def test_old_batches_and_their_files_are_removed_after_a_day(member, queue):
     assert ImportBatch.objects.count() == 3  # the upload only stores
     _run_queued()
     assert set(ImportBatch.objects.values_list("pk", flat=True)) == {fresh.pk, batch.pk}
+
+
+def test_the_workers_hourly_clean_up_removes_old_batches_without_any_upload(member):
+    old = ImportBatch.objects.create(user=member, status="applied", upload_data=b"x")
+    fresh = ImportBatch.objects.create(user=member, status="pending")
+    ImportBatch.objects.filter(pk=old.pk).update(
+        updated_at=timezone.now() - timedelta(days=1, minutes=1)
+    )
+    worker.prune_task_results()  # what Upkeep runs every hour
+    assert list(ImportBatch.objects.values_list("pk", flat=True)) == [fresh.pk]
 
 
 def test_a_file_the_worker_cannot_read_says_why_on_its_page(client, member, queue, upload):
