@@ -225,7 +225,7 @@ def test_old_batches_and_their_files_are_removed_after_a_day(member, queue):
     assert set(ImportBatch.objects.values_list("pk", flat=True)) == {fresh.pk, batch.pk}
 
 
-def test_the_workers_hourly_clean_up_removes_old_batches_without_any_upload(member):
+def test_the_workers_hourly_clean_up_removes_old_batches_without_any_upload(member, queue):
     old = ImportBatch.objects.create(user=member, status="applied", upload_data=b"x")
     fresh = ImportBatch.objects.create(user=member, status="pending")
     ImportBatch.objects.filter(pk=old.pk).update(
