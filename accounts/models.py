@@ -31,6 +31,8 @@ class User(AbstractUser):
     visibility = models.CharField(
         max_length=7, choices=Visibility.choices, default=Visibility.PUBLIC
     )
+    # The watchlist is its owner's alone unless this is set; then it follows visibility.
+    watchlist_public = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.username
