@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -25,7 +26,7 @@ from catalog.models import Title
 from collections_app.models import Collection
 from collections_app.services import collection_add_title, collection_create
 from ratings.models import Rating
-from ratings.services import RatingInput, rate_many_within_limits
+from ratings.services import RatingInput, delete_user_ratings, rate_many_within_limits
 
 AVATAR_SIZE = 400
 
@@ -58,10 +59,19 @@ def profile_update(
     prefers_compact: bool,
     avatar: ContentFile | None = None,
     remove_avatar: bool = False,
+    visibility: str | None = None,
+    watchlist_public: bool | None = None,
 ) -> User:
-    """Save a member's settings. A new avatar replaces (and deletes) the old file."""
+    """Save a member's settings. A new avatar replaces (and deletes) the old file.
+    ``visibility`` and ``watchlist_public`` left at None keep their saved values."""
     if rating_scale not in RatingScale.values:
         raise ValidationError(f"Unknown rating scale {rating_scale!r}.", code="bad_scale")
+    if visibility is not None and visibility not in User.Visibility.values:
+        raise ValidationError(f"Unknown visibility {visibility!r}.", code="bad_visibility")
+    if visibility is not None:
+        user.visibility = visibility
+    if watchlist_public is not None:
+        user.watchlist_public = watchlist_public
     old_avatar = user.avatar.name if user.avatar else ""
     user.display_name = " ".join(display_name.split())
     user.bio = bio.strip()
@@ -71,7 +81,17 @@ def profile_update(
         user.avatar.save(f"{user.pk}-{avatar.name}", avatar, save=False)
     elif remove_avatar:
         user.avatar = ""
-    user.save(update_fields=["display_name", "bio", "rating_scale", "prefers_compact", "avatar"])
+    user.save(
+        update_fields=[
+            "display_name",
+            "bio",
+            "rating_scale",
+            "prefers_compact",
+            "avatar",
+            "visibility",
+            "watchlist_public",
+        ]
+    )
     new_avatar = user.avatar.name if user.avatar else ""
     if old_avatar and old_avatar != new_avatar:
         storage = user.avatar.storage
@@ -518,3 +538,32 @@ def import_batch_cancel(batch: ImportBatch) -> None:
 def import_batch_delete(batch: ImportBatch) -> None:
     """Remove an import that could not be read (the upload page says why instead)."""
     ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.FAILED).delete()
+
+
+# Leaving ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def account_delete(*, user: User) -> None:
+    """Delete a member and everything that is theirs, in one transaction.
+
+    Their ratings go first through the percentile service (every title they rated gets
+    its count and average adjusted; their percentiles vanish with them). The database
+    cascade then removes their watchlist, viewings, collections (with their items),
+    imports, taste rows (pairs, stored and shown PSIs, profile), reports they filed and
+    suspensions; receivers clear their taste change-log entries (taste.models) and keep
+    the moderation actions about or by them, naming them "deleted member"
+    (moderation.models). Sign-in attempts recorded under their username go too, and the
+    avatar file once the transaction commits. Used by the member's own
+    /account/delete/ and by the admin.
+    """
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    delete_user_ratings(user)
+    avatar = user.avatar.name if user.avatar else ""
+    storage = user.avatar.storage
+    AccessAttempt.objects.filter(username=user.username).delete()
+    AccessLog.objects.filter(username=user.username).delete()
+    AccessFailureLog.objects.filter(username=user.username).delete()
+    user.delete()
+    if avatar:
+        transaction.on_commit(lambda: storage.delete(avatar))

@@ -38,9 +38,7 @@ class WatchlistFilters:
 
     @property
     def active(self) -> bool:
-        return bool(
-            self.kind or self.genre or self.year_min or self.year_max or self.provider
-        )
+        return bool(self.kind or self.genre or self.year_min or self.year_max or self.provider)
 
 
 def watchlist_entries(member, filters: WatchlistFilters | None = None) -> list[WatchlistEntry]:

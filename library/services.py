@@ -147,6 +147,10 @@ def viewings_create_many(*, user, entries: Iterable[ViewingInput], replace: bool
     if replace and rows:
         existing = Viewing.objects.filter(user_id=user.pk, title_id__in=title_ids)
         days = {(row.title_id, row.watched_on) for row in rows}
-        stale = [v.pk for v in existing.only("title_id", "watched_on") if (v.title_id, v.watched_on) in days]
+        stale = [
+            v.pk
+            for v in existing.only("title_id", "watched_on")
+            if (v.title_id, v.watched_on) in days
+        ]
         Viewing.objects.filter(pk__in=stale).delete()
     return len(Viewing.objects.bulk_create(rows, batch_size=1000))

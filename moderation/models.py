@@ -10,7 +10,12 @@ new case, so each case is one round of reports and one decision.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.urls import reverse
+
+# What the audit log and the queue show for a member whose account was deleted.
+DELETED_MEMBER = "deleted member"
 
 DETAILS_MAX_LENGTH = 1000
 REASON_MAX_LENGTH = 1000
@@ -291,3 +296,12 @@ class HiddenCollection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.collection} (hidden)"
+
+
+@receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="moderation_user_pre_delete")
+def keep_actions_of_deleted_member(sender, instance, **kwargs):
+    """The audit log keeps what a deleted member did, as "deleted member" (the foreign
+    keys to them are set to NULL by the database cascade; the name kept as text goes
+    too). Connected here, with the models, so every deletion path (the member's own,
+    the admin's) runs it without a function-level import."""
+    ModerationAction.objects.filter(actor_id=instance.pk).update(actor_name=DELETED_MEMBER)

@@ -54,7 +54,7 @@ def title_reviews_context(request: HttpRequest, title: Title) -> dict:
     return {
         "title": title,
         "reviews_page": rating_selectors.title_page_ratings(
-            title, sort, request.GET.get("reviews_page")
+            title, sort, request.GET.get("reviews_page"), viewer=request.user
         ),
         "review_sort": sort,
         "review_sorts": rating_selectors.REVIEW_SORTS.choices,
