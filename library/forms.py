@@ -1,4 +1,5 @@
 from django import forms
+from django.forms.utils import ErrorDict
 from django.utils import timezone
 
 from library.models import NOTE_MAX_LENGTH
@@ -33,9 +34,16 @@ class ViewingForm(forms.Form):
         return value
 
 
-def rating_viewing_form(data=None) -> ViewingForm:
-    """The "log a viewing" part of a rating form: only read when ``log`` is ticked."""
-    form = ViewingForm(data, prefix="viewing")
-    if data is not None and not data.get("viewing-log"):
-        form.fields["watched_on"].required = False
-    return form
+class RatingViewingForm(ViewingForm):
+    """The "log a viewing" part of a rating form: its fields are read only when ``log``
+    is ticked (an untouched date field never stops a rating)."""
+
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound and not self.cleaned_data.get("log"):
+            self._errors = ErrorDict()
+            self.cleaned_data = {"log": False}
+
+
+def rating_viewing_form(data=None) -> RatingViewingForm:
+    return RatingViewingForm(data, prefix="viewing")

@@ -20,7 +20,7 @@ def watchlisted_among(context, titles_or_items):
     user = context["request"].user
     if not user.is_authenticated:
         return set()
-    ids = [entry.pk if isinstance(entry, Title) else entry.title_id for entry in titles_or_items]
+    ids = [entry.pk if isinstance(entry, Title) else entry.title.pk for entry in titles_or_items]
     return selectors.watchlisted_ids(user, ids)
 
 

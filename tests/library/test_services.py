@@ -97,9 +97,7 @@ def test_note_is_trimmed_and_limited():
 
 def test_viewing_delete_only_removes_ones_own():
     owner, other, title = UserFactory(), UserFactory(), TitleFactory()
-    viewing = services.viewing_create(
-        user=owner, title=title, watched_on=datetime.date(2020, 1, 1)
-    )
+    viewing = services.viewing_create(user=owner, title=title, watched_on=datetime.date(2020, 1, 1))
     assert services.viewing_delete(user=other, viewing_id=viewing.pk) is False
     assert services.viewing_delete(user=owner, viewing_id=viewing.pk) is True
     assert not Viewing.objects.exists()
