@@ -35,6 +35,13 @@ class UserAdmin(BaseUserAdmin):
         for user in queryset.order_by("pk"):
             account_delete(user=user)
 
+    def get_deleted_objects(self, objs, request):
+        """The summary of what goes, without asking for delete permission on the rows
+        that go with the account (reports, read-only in their own admin): whoever may
+        delete a member deletes them whole, as the member can themselves."""
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(admin.ModelAdmin):
