@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
-from django.db.models.functions import TruncMonth, TruncYear
+from django.db.models.functions import TruncMonth
 
 from catalog.models import Genre, Title, WatchKind, WatchLink
 from library.models import Viewing, WatchlistEntry
@@ -179,30 +179,27 @@ class ViewingStats:
 
 def viewing_stats(member, months: int = 12) -> ViewingStats:
     """Viewings in all, rewatches, distinct titles, per year and for the last ``months``
-    months with any viewing (three queries)."""
-    totals = Viewing.objects.filter(user_id=member.pk).aggregate(
-        total=Count("id"),
-        rewatches=Count("id", filter=Q(rewatch=True)),
-        titles=Count("title", distinct=True),
-    )
-    per_year = (
-        Viewing.objects.filter(user_id=member.pk)
-        .annotate(year=TruncYear("watched_on"))
-        .values("year")
-        .annotate(n=Count("id"))
-        .order_by("year")
-    )
-    per_month = (
+    months with any viewing (two queries: per month, then the distinct titles)."""
+    rows = list(
         Viewing.objects.filter(user_id=member.pk)
         .annotate(month=TruncMonth("watched_on"))
         .values("month")
-        .annotate(n=Count("id"))
-        .order_by("-month")[:months]
+        .annotate(n=Count("id"), rewatches=Count("id", filter=Q(rewatch=True)))
+        .order_by("month")
     )
+    per_year: dict[int, int] = {}
+    for row in rows:
+        year = _as_date(row["month"]).year
+        per_year[year] = per_year.get(year, 0) + row["n"]
+    titles = 0
+    if rows:
+        titles = Viewing.objects.filter(user_id=member.pk).aggregate(
+            n=Count("title", distinct=True)
+        )["n"]
     return ViewingStats(
-        totals["total"],
-        totals["rewatches"],
-        totals["titles"],
-        [(_as_date(row["year"]).year, row["n"]) for row in per_year],
-        [(_as_date(row["month"]), row["n"]) for row in reversed(list(per_month))],
+        sum(row["n"] for row in rows),
+        sum(row["rewatches"] for row in rows),
+        titles,
+        sorted(per_year.items()),
+        [(_as_date(row["month"]), row["n"]) for row in rows[-months:]],
     )

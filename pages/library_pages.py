@@ -87,8 +87,9 @@ def watchlist_filters(query) -> library_selectors.WatchlistFilters:
 
 def watchlist_context(request: HttpRequest, member) -> dict:
     """A member's watchlist: every entry's probable score for the viewer (with its range),
-    sorted and filtered, one page of rows with their streaming services. Eight queries
-    at most, whatever the length of the list."""
+    sorted and filtered, one page of rows with their streaming services. Six queries
+    (one more with a filter, for the unfiltered total), whatever the length of the list
+    (tests/library/test_query_counts.py)."""
     viewer = request.user
     filters = watchlist_filters(request.GET)
     sort = WATCHLIST_SORTS.parse(request.GET.get("sort"))
@@ -116,7 +117,7 @@ def watchlist_context(request: HttpRequest, member) -> dict:
 
 def diary_context(request: HttpRequest, member) -> dict:
     """A member's diary: one page of viewings grouped by month, each month with its
-    counts, and the totals (six queries)."""
+    counts, and the totals (three queries)."""
     page = library_selectors.diary_page(member, request.GET.get("page"))
     counts = library_selectors.diary_month_counts(member)
     return {
