@@ -25,6 +25,8 @@ from catalog.images import open_checked_image
 from catalog.models import Title
 from collections_app.models import Collection
 from collections_app.services import collection_add_title, collection_create
+from library.models import WatchlistEntry
+from library.services import ViewingInput, viewings_create_many, watchlist_add_many
 from ratings.models import Rating
 from ratings.services import RatingInput, delete_user_ratings, rate_many_within_limits
 
@@ -226,7 +228,10 @@ def import_batch_parse(batch_id: int) -> dict:
         return {"batch": batch_id, "skipped": True}
     try:
         parsed = importers.parse_upload(
-            bytes(batch.upload_data or b""), settings.MAX_IMPORT_BYTES, batch.plain_scale
+            bytes(batch.upload_data or b""),
+            settings.MAX_IMPORT_BYTES,
+            batch.plain_scale,
+            filename=batch.filename,
         )
     except importers.ImportFileError as error:
         _fail(batch_id, parsing, str(error))
@@ -313,10 +318,11 @@ def import_batch_resolve(batch: ImportBatch, line: int, title_id: int | None) ->
 
 def _latest_per_title(rows: list[dict]) -> dict[int, dict]:
     """One row per title: the most recently rated (a diary lists rewatches), or the last
-    in the file when dates are equal or missing."""
+    in the file when dates are equal or missing. Diary lines without a rating (viewings
+    only) are left out."""
     chosen: dict[int, dict] = {}
     for row in rows:
-        if row["status"] != importers.MATCHED:
+        if row["status"] != importers.MATCHED or row.get("score") is None:
             continue
         current = chosen.get(row["title_id"])
         if current is None or (row.get("rated_at") or "") >= (current.get("rated_at") or ""):
@@ -360,7 +366,14 @@ def import_batch_write(batch_id: int) -> dict:
     if batch is None:
         return {"batch": batch_id, "skipped": True}
     try:
-        result = _write_list(batch) if batch.is_list else _write_ratings(batch)
+        if batch.is_list:
+            result = _write_list(batch)
+        elif batch.is_watchlist:
+            result = _write_watchlist(batch)
+        else:
+            result = _write_ratings(batch)
+            if result is not None and batch.is_diary:
+                result = _write_viewings(batch, result)
     except ValidationError as error:
         done = ImportBatch.objects.filter(pk=batch_id).values_list("progress_done", flat=True)
         written = next(iter(done), 0)
@@ -449,6 +462,91 @@ def _write_ratings(batch: ImportBatch) -> dict | None:
             if not _save_step(batch, result, done):
                 transaction.set_rollback(True)
                 return None
+    return result
+
+
+def _write_viewings(batch: ImportBatch, result: dict) -> dict | None:
+    """A Letterboxd diary keeps every line: one viewing each (with its rewatch mark),
+    after the ratings. Viewings of the same title on the same day as a line are
+    replaced, so importing the file again does not double them."""
+    if "viewings" in result:
+        return result
+    existing = set(
+        Title.objects.filter(
+            pk__in={row["title_id"] for row in batch.rows if row["status"] == importers.MATCHED}
+        ).values_list("pk", flat=True)
+    )
+    entries = [
+        ViewingInput(
+            title_id=row["title_id"],
+            watched_on=datetime.fromisoformat(row["rated_at"]).date(),
+            rewatch=bool(row.get("rewatch")),
+        )
+        for row in batch.rows
+        if row["status"] == importers.MATCHED
+        and row.get("rated_at")
+        and row["title_id"] in existing
+    ]
+    # A date of tomorrow passes the file's check (time zones) but is no viewing yet.
+    entries = [entry for entry in entries if entry.watched_on <= timezone.localdate()]
+    with transaction.atomic():
+        result = {
+            **result,
+            "viewings": viewings_create_many(user=batch.user, entries=entries, replace=True),
+        }
+        if not _save_step(batch, result, result.get("written", 0)):
+            transaction.set_rollback(True)
+            return None
+    return result
+
+
+def _write_watchlist(batch: ImportBatch) -> dict | None:
+    """A Letterboxd or IMDb watchlist: every matched title goes on the watchlist (with
+    the date it was added there), except titles the member has rated, which are
+    reported, not added."""
+    chosen: dict[int, dict] = {}
+    for row in batch.rows:
+        if row["status"] == importers.MATCHED:
+            chosen.setdefault(row["title_id"], row)
+    existing = set(Title.objects.filter(pk__in=chosen).values_list("pk", flat=True))
+    rated = set(
+        Rating.objects.filter(user=batch.user, title_id__in=existing).values_list(
+            "title_id", flat=True
+        )
+    )
+    listed = set(
+        WatchlistEntry.objects.filter(user=batch.user, title_id__in=existing).values_list(
+            "title_id", flat=True
+        )
+    )
+    todo = sorted(existing - rated - listed)
+    with transaction.atomic():
+        added = watchlist_add_many(
+            user=batch.user,
+            entries=[
+                (
+                    title_id,
+                    datetime.fromisoformat(chosen[title_id]["rated_at"])
+                    if chosen[title_id].get("rated_at")
+                    else None,
+                )
+                for title_id in todo
+            ],
+        )
+        result = {
+            "added": added,
+            "already_listed": len(listed - rated),
+            "already_rated": len(rated),
+            "already_rated_rows": [
+                [chosen[title_id]["line"], chosen[title_id].get("title_label") or ""]
+                for title_id in sorted(rated, key=lambda t: chosen[t]["line"])[:SKIPPED_SHOWN]
+            ],
+            "missing_titles": len(chosen) - len(existing),
+            "not_imported": batch.counts.get("total", 0) - len(chosen),
+        }
+        if not _save_step(batch, result, len(chosen)):
+            transaction.set_rollback(True)
+            return None
     return result
 
 

@@ -304,6 +304,14 @@ def _plural(count: int, word: str) -> str:
 
 def _result_message(batch) -> str:
     result = batch.result
+    if batch.is_watchlist:
+        message = f"Added {_plural(result['added'], 'title')} to your watchlist."
+        if result.get("already_rated"):
+            message += (
+                f" {_plural(result['already_rated'], 'title')} you have rated already "
+                "were not added (listed on this page)."
+            )
+        return message
     if batch.is_list:
         if result.get("collection_skipped"):
             return f"No collection was created: {result['skipped_reason']}"
@@ -319,6 +327,8 @@ def _result_message(batch) -> str:
             f" {_plural(result['reviews_skipped'], 'review')} left out: you reached the "
             "hourly review limit (the scores are saved)."
         )
+    if batch.is_diary:
+        message += f" Logged {_plural(result.get('viewings', 0), 'viewing')} in your diary."
     return message
 
 
