@@ -284,7 +284,9 @@ def test_unmatched_rows_download_as_csv_with_reasons(client, member, catalog, up
     assert "attachment" in response["Content-Disposition"]
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert lines[0] == "Line,Title,Year,IMDb ID,Score,Date,Review,Reason"
-    assert lines[1] == "4,Unknown Film,1980,,,2021-06-01,,No title with this name and year in the catalog"
+    assert lines[1] == (
+        "4,Unknown Film,1980,,,2021-06-01,,No title with this name and year in the catalog"
+    )
     assert len(lines) == 2
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (export files have long lines, kept as the sites write them)
 """Letterboxd watchlist.csv and IMDb watchlist imports (with the preview; titles already
 rated are reported, not added) and the Letterboxd diary keeping every entry."""
 
