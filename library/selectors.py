@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
 from catalog.models import Genre, Title, WatchKind, WatchLink
+from core.charts import Bar, BarChart, ChartStyle, bar_chart
 from library.models import Viewing, WatchlistEntry
 
 VIEWINGS_PER_PAGE = 100
@@ -168,6 +169,21 @@ def title_viewings(user, title) -> list[Viewing]:
     )
 
 
+# The profile's diary charts: counts over the bars (as the profile's rating charts).
+VIEWING_CHART = ChartStyle(
+    width=520,
+    height=200,
+    top=24,
+    right=0,
+    bottom=30,
+    left=34,
+    bar_share=0.72,
+    label_gap=22,
+    scale="max",
+    show_values=True,
+)
+
+
 @dataclass
 class ViewingStats:
     total: int
@@ -175,6 +191,23 @@ class ViewingStats:
     titles: int
     per_year: list[tuple[int, int]]
     per_month: list[tuple[datetime.date, int]]
+
+    @property
+    def year_chart(self) -> BarChart:
+        bars = [Bar(str(year), n) for year, n in self.per_year[-20:]]
+        every = 1 if len(bars) <= 8 else 2 if len(bars) <= 14 else 4
+        return bar_chart(
+            "viewings-per-year", "Viewings per year", bars, unit="viewing",
+            style=VIEWING_CHART, label_every=every,
+        )  # fmt: skip
+
+    @property
+    def month_chart(self) -> BarChart:
+        bars = [Bar(month.strftime("%b %y"), n) for month, n in self.per_month]
+        return bar_chart(
+            "viewings-per-month", "Viewings per month", bars, unit="viewing",
+            style=VIEWING_CHART, label_every=1 if len(bars) <= 6 else 2,
+        )  # fmt: skip
 
 
 def viewing_stats(member, months: int = 12) -> ViewingStats:

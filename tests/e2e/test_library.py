@@ -87,6 +87,12 @@ def test_watchlist_diary_export_and_leaving(page, login, screenshot, browser, li
     expect(page.locator(".diary-entry")).to_contain_text("Heat")
     screenshot("library-diary-desktop")
 
+    # The profile's diary statistics.
+    page.goto("/u/leaving/")
+    expect(page.get_by_test_id("viewings-total")).to_have_text("1")
+    expect(page.get_by_test_id("rewatches-total")).to_have_text("1")
+    screenshot("library-profile-desktop")
+
     # Export everything.
     page.goto("/account/import/")
     with page.expect_download() as download_info:
