@@ -24,7 +24,8 @@ from moderation.selectors import target_for
 from ratings.models import Rating
 from ratings.services import rate
 from taste import services as taste_services
-from taste.models import ChangeKind, PendingRefresh, TasteChange
+from taste import tasks as taste_tasks
+from taste.models import ChangeKind, PendingRefresh, TasteChange, TasteProfile
 from tests.factories import TitleFactory, UserFactory
 from tests.taste.conftest import give
 
@@ -161,3 +162,14 @@ def test_admin_deletion_uses_the_same_service(client, leaving):
     assert Title.objects.get(pk=titles[0].pk).ratings_count == 1
     assert ModerationAction.objects.get(verb="dismiss").actor_name == "deleted member"
     call_command("check_percentiles")
+
+
+def test_a_refresh_queued_before_the_deletion_does_nothing():
+    """A taste refresh of the member queued before they left finds no account and ends
+    cleanly (no failed task, no row written for the gone member)."""
+    member = UserFactory()
+    give(member, {TitleFactory(): 10 * i for i in range(1, 6)})
+    pk = member.pk
+    account_delete(user=member)
+    assert taste_tasks.refresh_user_taste_task.call(pk) == {"user_id": pk, "deleted": True}
+    assert not TasteProfile.objects.filter(user_id=pk).exists()
