@@ -307,10 +307,7 @@ def soulmates_queryset(user) -> QuerySet[Compatibility]:
         rows = rows.exclude(Q(user_a=user) & Q(user_b__visibility=private)).exclude(
             Q(user_b=user) & Q(user_a__visibility=private)
         )
-    return (
-        rows.select_related("user_a", "user_b")
-        .order_by("tci_shrunk", "-common_count", "pk")
-    )
+    return rows.select_related("user_a", "user_b").order_by("tci_shrunk", "-common_count", "pk")
 
 
 def as_soulmates(user, rows) -> list[Soulmate]:
