@@ -2,6 +2,7 @@
 collections and profile; importing it into a fresh account restores everything."""
 
 import csv
+import hashlib
 import datetime
 import io
 import json
@@ -11,6 +12,7 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
+from accounts.export import export_zip_chunks
 from accounts.models import User
 from accounts.site_import import account_import_zip
 from collections_app.models import Collection
@@ -232,3 +234,24 @@ def test_bad_lines_are_named_and_the_rest_imports(client):
     assert response.status_code == 400
     assert "future" in response.content.decode()
     assert not Viewing.objects.exists()
+
+
+def test_export_is_written_piece_by_piece():
+    """Streamed, not built in memory: a large diary comes out in many small pieces."""
+    member = UserFactory()
+    titles = TitleFactory.create_batch(20)
+    Viewing.objects.bulk_create(
+        Viewing(
+            user=member,
+            title=titles[i % 20],
+            watched_on=datetime.date(2000, 1, 1) + datetime.timedelta(days=i),
+            note=hashlib.sha256(str(i).encode()).hexdigest(),  # compresses little
+        )
+        for i in range(6000)
+    )
+    pieces = [piece for piece in export_zip_chunks(member) if piece]
+    total = sum(len(piece) for piece in pieces)
+    assert len(pieces) >= 4
+    assert max(len(piece) for piece in pieces) < total / 2
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(pieces)))
+    assert len(archive.read("diary.csv").decode().splitlines()) == 6001
