@@ -2,8 +2,8 @@
 collections and profile; importing it into a fresh account restores everything."""
 
 import csv
-import hashlib
 import datetime
+import hashlib
 import io
 import json
 import zipfile
