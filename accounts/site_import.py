@@ -2,7 +2,8 @@
 another instance: ratings (through the percentile service), the diary, the watchlist,
 collections with their positions and notes, and the profile settings.
 
-Titles are found by IMDb id, else by exact name and year (ignoring case); lines whose
+Read in the request (each file at most MAX_ROWS lines, as any import). Titles are
+found by IMDb id, else by exact name and year (ignoring case); lines whose
 title this instance does not have, and lines that cannot be read, are counted and
 named in the result, the rest is written. Imports count toward the hourly limits like
 every import (reviews, collections). A file over MAX_IMPORT_BYTES, one that is not a
@@ -27,6 +28,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts import export
 from accounts.importers import ImportFileError
+from accounts.importers.parsing import MAX_ROWS
 from accounts.models import RatingScale, User
 from accounts.services import profile_update
 from catalog.models import Title
@@ -125,10 +127,20 @@ def _rows(content: bytes | None, name: str) -> list[dict]:
     except UnicodeDecodeError:
         raise ImportFileError(f"{name} in the ZIP is not UTF-8 text.") from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    return [
-        {key: unescape_cell(value or "") for key, value in row.items() if key is not None}
-        for row in reader
-    ]
+    rows = []
+    try:
+        for row in reader:
+            if len(rows) >= MAX_ROWS:
+                raise ImportFileError(
+                    f"{name} in the ZIP has more than {MAX_ROWS:,} lines, more than one "
+                    "import takes; it is read in the request, so it is refused whole."
+                )
+            rows.append(
+                {key: unescape_cell(value or "") for key, value in row.items() if key is not None}
+            )
+    except csv.Error as error:
+        raise ImportFileError(f"{name} in the ZIP cannot be read as CSV ({error}).") from None
+    return rows
 
 
 class _Titles:

@@ -255,3 +255,16 @@ def test_export_is_written_piece_by_piece():
     assert max(len(piece) for piece in pieces) < total / 2
     archive = zipfile.ZipFile(io.BytesIO(b"".join(pieces)))
     assert len(archive.read("diary.csv").decode().splitlines()) == 6001
+
+
+def test_a_zip_with_too_many_lines_is_refused_whole(client, monkeypatch):
+    monkeypatch.setattr("accounts.site_import.MAX_ROWS", 3)
+    member = UserFactory()
+    client.force_login(member)
+    title = TitleFactory(name="Known", year=2001)
+    profile = json.dumps({"format": "movie-ratings-export", "version": 1})
+    watchlist = "Title,Year,IMDb ID,Added at\n" + "Known,2001,,\n" * 4
+    response = _upload(client, _zip({"profile.json": profile, "watchlist.csv": watchlist}))
+    assert response.status_code == 400
+    assert "watchlist.csv in the ZIP has more than 3 lines" in response.content.decode()
+    assert not WatchlistEntry.objects.filter(title=title).exists()
