@@ -85,6 +85,16 @@ def watchlist_filters(query) -> library_selectors.WatchlistFilters:
     )
 
 
+# Why a viewer has no probable score at all (the same for every title): said once.
+BLOCKING = (taste_selectors.FEW_RATINGS, taste_selectors.NO_PERCENTILES)
+
+
+def _psi_blocker(viewer, psis: dict):
+    if not psis:
+        return taste_selectors.psi_blocker(viewer)
+    return next((psi for psi in psis.values() if psi.status in BLOCKING), None)
+
+
 def watchlist_context(request: HttpRequest, member) -> dict:
     """A member's watchlist: every entry's probable score for the viewer (with its range),
     sorted and filtered, one page of rows with their streaming services. Six queries
@@ -110,7 +120,7 @@ def watchlist_context(request: HttpRequest, member) -> dict:
         "filters": filters,
         "options": library_selectors.watchlist_filter_options(member),
         "kinds": TitleKind.choices,
-        "psi_blocker": None if psis else taste_selectors.psi_blocker(viewer),
+        "psi_blocker": _psi_blocker(viewer, psis),
         "total": library_selectors.watchlist_count(member) if filters.active else len(rows),
     }
 

@@ -246,3 +246,14 @@ def test_title_page_lists_viewings_and_logs_one(client, member):
     bad = client.post(reverse("library:viewing-log", args=[title.pk]), {"watched_on": "soon"})
     assert bad.status_code == 400 and "Enter a date like 2024-03-12." in bad.content.decode()
     assert Viewing.objects.count() == 3
+
+
+def test_watchlist_says_once_why_there_are_no_probable_scores(client, member):
+    services.watchlist_add(user=member, title=TitleFactory(name="Alpha"))
+    html = client.get(reverse("library:watchlist")).content.decode()
+    assert "Rate 10 more titles to get probable scores" in html
+    client.logout()
+    owner = UserFactory(username="pub", watchlist_public=True)
+    services.watchlist_add(user=owner, title=TitleFactory(name="Beta"))
+    html = client.get(reverse("library:member-watchlist", args=["pub"])).content.decode()
+    assert "Sign in and rate at least 10 titles to get a probable score." in html
