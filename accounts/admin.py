@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.models import ImportBatch, User
+from accounts.services import account_delete
 
 
 @admin.register(User)
@@ -9,10 +10,37 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (
         (
             "Profile",
-            {"fields": ("display_name", "bio", "avatar", "rating_scale", "prefers_compact")},
+            {
+                "fields": (
+                    "display_name",
+                    "bio",
+                    "avatar",
+                    "rating_scale",
+                    "prefers_compact",
+                    "visibility",
+                    "watchlist_public",
+                )
+            },
         ),
     )
     list_display = ("username", "email", "display_name", "is_staff", "is_active", "date_joined")
+
+    # Moderators' and admins' deletions go through the member's own path
+    # (accounts.services.account_delete): ratings through the percentile service, the
+    # rest by cascade, moderation records kept as "deleted member".
+    def delete_model(self, request, obj):
+        account_delete(user=obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset.order_by("pk"):
+            account_delete(user=user)
+
+    def get_deleted_objects(self, objs, request):
+        """The summary of what goes, without asking for delete permission on the rows
+        that go with the account (reports, read-only in their own admin): whoever may
+        delete a member deletes them whole, as the member can themselves."""
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
 
 
 @admin.register(ImportBatch)

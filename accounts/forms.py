@@ -65,19 +65,31 @@ class SettingsForm(forms.ModelForm):
         label="Rating scale",
     )
 
+    visibility = forms.ChoiceField(
+        choices=User.Visibility.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        label="Who can see your profile, ratings and diary",
+    )
+
     class Meta:
         model = User
-        fields = ("display_name", "bio", "rating_scale", "prefers_compact")
+        fields = ("display_name", "bio", "rating_scale", "prefers_compact", "watchlist_public")
         labels = {
             "display_name": "Display name",
             "bio": "About you",
             "prefers_compact": "Show lists of ratings in compact view",
+            "watchlist_public": "Show my watchlist on my profile (to the same people)",
         }
         help_texts = {
             "display_name": "Shown instead of your username; leave blank to use the username.",
             "bio": "A line or two for your profile page (up to 500 characters).",
         }
         widgets = {"bio": forms.Textarea(attrs={"rows": 3, "maxlength": 500})}
+
+    def clean_visibility(self) -> str:
+        """A form posted without the choice (an old page) keeps the saved setting."""
+        return self.cleaned_data.get("visibility") or self.instance.visibility
 
     def clean_avatar(self):
         upload = self.cleaned_data.get("avatar")
@@ -103,8 +115,8 @@ PLAIN_SCALE_CHOICES = [
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
-        label="Ratings file (CSV)",
-        widget=forms.FileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
+        label="Ratings file (CSV), or this site's full export (ZIP)",
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv,text/plain,.zip,application/zip"}),
     )
     plain_scale = forms.ChoiceField(
         choices=PLAIN_SCALE_CHOICES,
@@ -143,3 +155,21 @@ class ImportResolveForm(forms.Form):
         if title_id is None:
             raise ValidationError("Choose one of the titles listed.")
         return title_id
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError("That is not your password; nothing was deleted.")
+        return password

@@ -2,7 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
 
-from accounts.importers.parsing import FORMAT_LABELS
+from accounts.importers.parsing import FORMAT_LABELS, LETTERBOXD_DIARY, WATCHLIST_FORMATS
 from ratings.scales import RatingScale
 
 __all__ = ["ImportBatch", "RatingScale", "User"]
@@ -31,6 +31,8 @@ class User(AbstractUser):
     visibility = models.CharField(
         max_length=7, choices=Visibility.choices, default=Visibility.PUBLIC
     )
+    # The watchlist is its owner's alone unless this is set; then it follows visibility.
+    watchlist_public = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.username
@@ -113,6 +115,14 @@ class ImportBatch(models.Model):
     @property
     def is_list(self) -> bool:
         return self.format == "letterboxd_list"
+
+    @property
+    def is_watchlist(self) -> bool:
+        return self.format in WATCHLIST_FORMATS
+
+    @property
+    def is_diary(self) -> bool:
+        return self.format == LETTERBOXD_DIARY
 
     @property
     def is_running(self) -> bool:

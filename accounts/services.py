@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -24,8 +25,10 @@ from catalog.images import open_checked_image
 from catalog.models import Title
 from collections_app.models import Collection
 from collections_app.services import collection_add_title, collection_create
+from library.models import WatchlistEntry
+from library.services import ViewingInput, viewings_create_many, watchlist_add_many
 from ratings.models import Rating
-from ratings.services import RatingInput, rate_many_within_limits
+from ratings.services import RatingInput, delete_user_ratings, rate_many_within_limits
 
 AVATAR_SIZE = 400
 
@@ -58,10 +61,19 @@ def profile_update(
     prefers_compact: bool,
     avatar: ContentFile | None = None,
     remove_avatar: bool = False,
+    visibility: str | None = None,
+    watchlist_public: bool | None = None,
 ) -> User:
-    """Save a member's settings. A new avatar replaces (and deletes) the old file."""
+    """Save a member's settings. A new avatar replaces (and deletes) the old file.
+    ``visibility`` and ``watchlist_public`` left at None keep their saved values."""
     if rating_scale not in RatingScale.values:
         raise ValidationError(f"Unknown rating scale {rating_scale!r}.", code="bad_scale")
+    if visibility is not None and visibility not in User.Visibility.values:
+        raise ValidationError(f"Unknown visibility {visibility!r}.", code="bad_visibility")
+    if visibility is not None:
+        user.visibility = visibility
+    if watchlist_public is not None:
+        user.watchlist_public = watchlist_public
     old_avatar = user.avatar.name if user.avatar else ""
     user.display_name = " ".join(display_name.split())
     user.bio = bio.strip()
@@ -71,7 +83,17 @@ def profile_update(
         user.avatar.save(f"{user.pk}-{avatar.name}", avatar, save=False)
     elif remove_avatar:
         user.avatar = ""
-    user.save(update_fields=["display_name", "bio", "rating_scale", "prefers_compact", "avatar"])
+    user.save(
+        update_fields=[
+            "display_name",
+            "bio",
+            "rating_scale",
+            "prefers_compact",
+            "avatar",
+            "visibility",
+            "watchlist_public",
+        ]
+    )
     new_avatar = user.avatar.name if user.avatar else ""
     if old_avatar and old_avatar != new_avatar:
         storage = user.avatar.storage
@@ -206,7 +228,10 @@ def import_batch_parse(batch_id: int) -> dict:
         return {"batch": batch_id, "skipped": True}
     try:
         parsed = importers.parse_upload(
-            bytes(batch.upload_data or b""), settings.MAX_IMPORT_BYTES, batch.plain_scale
+            bytes(batch.upload_data or b""),
+            settings.MAX_IMPORT_BYTES,
+            batch.plain_scale,
+            filename=batch.filename,
         )
     except importers.ImportFileError as error:
         _fail(batch_id, parsing, str(error))
@@ -293,10 +318,11 @@ def import_batch_resolve(batch: ImportBatch, line: int, title_id: int | None) ->
 
 def _latest_per_title(rows: list[dict]) -> dict[int, dict]:
     """One row per title: the most recently rated (a diary lists rewatches), or the last
-    in the file when dates are equal or missing."""
+    in the file when dates are equal or missing. Diary lines without a rating (viewings
+    only) are left out."""
     chosen: dict[int, dict] = {}
     for row in rows:
-        if row["status"] != importers.MATCHED:
+        if row["status"] != importers.MATCHED or row.get("score") is None:
             continue
         current = chosen.get(row["title_id"])
         if current is None or (row.get("rated_at") or "") >= (current.get("rated_at") or ""):
@@ -340,7 +366,14 @@ def import_batch_write(batch_id: int) -> dict:
     if batch is None:
         return {"batch": batch_id, "skipped": True}
     try:
-        result = _write_list(batch) if batch.is_list else _write_ratings(batch)
+        if batch.is_list:
+            result = _write_list(batch)
+        elif batch.is_watchlist:
+            result = _write_watchlist(batch)
+        else:
+            result = _write_ratings(batch)
+            if result is not None and batch.is_diary:
+                result = _write_viewings(batch, result)
     except ValidationError as error:
         done = ImportBatch.objects.filter(pk=batch_id).values_list("progress_done", flat=True)
         written = next(iter(done), 0)
@@ -432,6 +465,91 @@ def _write_ratings(batch: ImportBatch) -> dict | None:
     return result
 
 
+def _write_viewings(batch: ImportBatch, result: dict) -> dict | None:
+    """A Letterboxd diary keeps every line: one viewing each (with its rewatch mark),
+    after the ratings. Viewings of the same title on the same day as a line are
+    replaced, so importing the file again does not double them."""
+    if "viewings" in result:
+        return result
+    existing = set(
+        Title.objects.filter(
+            pk__in={row["title_id"] for row in batch.rows if row["status"] == importers.MATCHED}
+        ).values_list("pk", flat=True)
+    )
+    entries = [
+        ViewingInput(
+            title_id=row["title_id"],
+            watched_on=datetime.fromisoformat(row["rated_at"]).date(),
+            rewatch=bool(row.get("rewatch")),
+        )
+        for row in batch.rows
+        if row["status"] == importers.MATCHED
+        and row.get("rated_at")
+        and row["title_id"] in existing
+    ]
+    # A date of tomorrow passes the file's check (time zones) but is no viewing yet.
+    entries = [entry for entry in entries if entry.watched_on <= timezone.localdate()]
+    with transaction.atomic():
+        result = {
+            **result,
+            "viewings": viewings_create_many(user=batch.user, entries=entries, replace=True),
+        }
+        if not _save_step(batch, result, result.get("written", 0)):
+            transaction.set_rollback(True)
+            return None
+    return result
+
+
+def _write_watchlist(batch: ImportBatch) -> dict | None:
+    """A Letterboxd or IMDb watchlist: every matched title goes on the watchlist (with
+    the date it was added there), except titles the member has rated, which are
+    reported, not added."""
+    chosen: dict[int, dict] = {}
+    for row in batch.rows:
+        if row["status"] == importers.MATCHED:
+            chosen.setdefault(row["title_id"], row)
+    existing = set(Title.objects.filter(pk__in=chosen).values_list("pk", flat=True))
+    rated = set(
+        Rating.objects.filter(user=batch.user, title_id__in=existing).values_list(
+            "title_id", flat=True
+        )
+    )
+    listed = set(
+        WatchlistEntry.objects.filter(user=batch.user, title_id__in=existing).values_list(
+            "title_id", flat=True
+        )
+    )
+    todo = sorted(existing - rated - listed)
+    with transaction.atomic():
+        added = watchlist_add_many(
+            user=batch.user,
+            entries=[
+                (
+                    title_id,
+                    datetime.fromisoformat(chosen[title_id]["rated_at"])
+                    if chosen[title_id].get("rated_at")
+                    else None,
+                )
+                for title_id in todo
+            ],
+        )
+        result = {
+            "added": added,
+            "already_listed": len(listed - rated),
+            "already_rated": len(rated),
+            "already_rated_rows": [
+                [chosen[title_id]["line"], chosen[title_id].get("title_label") or ""]
+                for title_id in sorted(rated, key=lambda t: chosen[t]["line"])[:SKIPPED_SHOWN]
+            ],
+            "missing_titles": len(chosen) - len(existing),
+            "not_imported": batch.counts.get("total", 0) - len(chosen),
+        }
+        if not _save_step(batch, result, len(chosen)):
+            transaction.set_rollback(True)
+            return None
+    return result
+
+
 def _write_list(batch: ImportBatch) -> dict | None:
     rows = sorted(
         (row for row in batch.rows if row["status"] == importers.MATCHED),
@@ -518,3 +636,32 @@ def import_batch_cancel(batch: ImportBatch) -> None:
 def import_batch_delete(batch: ImportBatch) -> None:
     """Remove an import that could not be read (the upload page says why instead)."""
     ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.FAILED).delete()
+
+
+# Leaving ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def account_delete(*, user: User) -> None:
+    """Delete a member and everything that is theirs, in one transaction.
+
+    Their ratings go first through the percentile service (every title they rated gets
+    its count and average adjusted; their percentiles vanish with them). The database
+    cascade then removes their watchlist, viewings, collections (with their items),
+    imports, taste rows (pairs, stored and shown PSIs, profile), reports they filed and
+    suspensions; receivers clear their taste change-log entries (taste.models) and keep
+    the moderation actions about or by them, naming them "deleted member"
+    (moderation.models). Sign-in attempts recorded under their username go too, and the
+    avatar file once the transaction commits. Used by the member's own
+    /account/delete/ and by the admin.
+    """
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    delete_user_ratings(user)
+    avatar = user.avatar.name if user.avatar else ""
+    storage = user.avatar.storage
+    AccessAttempt.objects.filter(username=user.username).delete()
+    AccessLog.objects.filter(username=user.username).delete()
+    AccessFailureLog.objects.filter(username=user.username).delete()
+    user.delete()
+    if avatar:
+        transaction.on_commit(lambda: storage.delete(avatar))

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts import importers, selectors, services, tasks
+from accounts import export, importers, selectors, services, site_import, tasks
 from accounts.forms import (
+    AccountDeleteForm,
     ImportConfirmForm,
     ImportResolveForm,
     ImportUploadForm,
@@ -72,6 +73,8 @@ def account_settings(request):
             prefers_compact=data["prefers_compact"],
             avatar=data.get("avatar"),
             remove_avatar=data.get("remove_avatar", False),
+            visibility=data["visibility"],
+            watchlist_public=data["watchlist_public"],
         )
         messages.success(request, "Your settings are saved.")
         return redirect("accounts:settings")
@@ -80,6 +83,41 @@ def account_settings(request):
         user.refresh_from_db()
     return render(
         request, "accounts/settings.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@never_cache
+@login_required
+def export_all(request):
+    """Everything the member put on the site, as one ZIP streamed while it is written."""
+    stamp = timezone.now().strftime("%Y-%m-%d")
+    response = StreamingHttpResponse(
+        export.export_zip_chunks(request.user), content_type="application/zip"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="movie-ratings-{request.user.username}-{stamp}.zip"'
+    )
+    return response
+
+
+@never_cache
+@login_required
+def account_delete(request):
+    """Delete one's own account, after a summary of what goes and the password."""
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        username = request.user.username
+        services.account_delete(user=request.user)
+        logout(request)
+        messages.success(
+            request, f"The account {username} and everything in it are deleted. Goodbye."
+        )
+        return redirect("home")
+    return render(
+        request,
+        "accounts/account_delete.html",
+        {"form": form, "summary": selectors.account_summary(request.user)},
+        status=400 if form.errors else 200,
     )
 
 
@@ -105,10 +143,13 @@ def import_upload(request):
     status = 400
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        data = upload.read()
+        if site_import.is_zip(data):
+            return _import_site_export(request, form, data)
         try:
             batch = tasks.import_start(
                 request.user,
-                data=upload.read(),
+                data=data,
                 filename=upload.name,
                 plain_scale=form.cleaned_data["plain_scale"],
             )
@@ -130,6 +171,25 @@ def import_upload(request):
         {"form": form, "recent": recent, "max_mb": settings.MAX_IMPORT_BYTES // 1048576},
         status=status if form.errors else 200,
     )
+
+
+def _import_site_export(request, form, data: bytes) -> HttpResponse:
+    """A ZIP from /account/export/: restored at once (accounts.site_import)."""
+    try:
+        result = site_import.account_import_zip(request.user, data)
+    except importers.ImportFileError as error:
+        form.add_error("file", str(error))
+        recent = selectors.member_recent_imports(request.user)
+        context = {
+            "form": form,
+            "recent": recent,
+            "max_mb": settings.MAX_IMPORT_BYTES // 1048576,
+        }
+        return render(request, "accounts/import.html", context, status=400)
+    messages.success(request, result.summary)
+    for problem in result.problems:
+        messages.warning(request, problem)
+    return redirect("accounts:import")
 
 
 @login_required
@@ -244,6 +304,14 @@ def _plural(count: int, word: str) -> str:
 
 def _result_message(batch) -> str:
     result = batch.result
+    if batch.is_watchlist:
+        message = f"Added {_plural(result['added'], 'title')} to your watchlist."
+        if result.get("already_rated"):
+            message += (
+                f" {_plural(result['already_rated'], 'title')} you have rated already "
+                "were not added (listed on this page)."
+            )
+        return message
     if batch.is_list:
         if result.get("collection_skipped"):
             return f"No collection was created: {result['skipped_reason']}"
@@ -259,6 +327,8 @@ def _result_message(batch) -> str:
             f" {_plural(result['reviews_skipped'], 'review')} left out: you reached the "
             "hourly review limit (the scores are saved)."
         )
+    if batch.is_diary:
+        message += f" Logged {_plural(result.get('viewings', 0), 'viewing')} in your diary."
     return message
 
 

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "catalog",
     "ratings",
     "collections_app",
+    "library",
     "taste",
     "moderation",
     "pages",

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from accounts import urls as accounts_urls
 from catalog import urls as catalog_urls
 from core.http import serve_media
+from library import urls as library_urls
 from pages import urls as pages_urls
 
 admin.site.site_header = "Movie Ratings administration"
@@ -20,6 +21,7 @@ urlpatterns = [
     path("", include((catalog_urls.urlpatterns + pages_urls.catalog_patterns, "catalog"))),
     path("", include((pages_urls.ratings_patterns, "ratings"))),
     path("", include("collections_app.urls")),
+    path("", include((library_urls.urlpatterns + pages_urls.library_patterns, "library"))),
     path("", include("taste.urls")),
     path("", include("moderation.urls")),
 ]

@@ -29,6 +29,7 @@ from collections_app.models import Collection
 from moderation import selectors, services
 from moderation.forms import ActionReasonForm
 from moderation.models import (
+    DELETED_MEMBER,
     Case,
     CaseStatus,
     HiddenCollection,
@@ -47,7 +48,7 @@ TEXT_IN_LIST = 280
 
 def _user_link(user) -> str:
     if user is None:
-        return "–"
+        return DELETED_MEMBER
     return format_html(
         '<a href="{}">{}</a>', reverse("admin:accounts_user_change", args=[user.pk]), user
     )
@@ -408,15 +409,19 @@ class ReportAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 @admin.register(ModerationAction)
 class ModerationActionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ("created_at", "actor_name", "verb", "target", "subject", "reason_excerpt")
+    list_display = ("created_at", "actor_name", "verb", "target", "subject_name", "reason_excerpt")
     list_filter = ("verb", "created_at")
     search_fields = ("actor_name", "target_label", "subject__username", "reason")
     list_select_related = ("subject", "case")
     date_hierarchy = "created_at"
-    fields = ("created_at", "actor_name", "verb", "target", "subject", "reason")
+    fields = ("created_at", "actor_name", "verb", "target", "subject_name", "reason")
     readonly_fields = fields
     list_per_page = 100
     show_full_result_count = False
+
+    @admin.display(description="Member", ordering="subject__username")
+    def subject_name(self, action: ModerationAction) -> str:
+        return str(action.subject) if action.subject_id else DELETED_MEMBER
 
     @admin.display(description="Item", ordering="target_label")
     def target(self, action: ModerationAction) -> str:

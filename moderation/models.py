@@ -9,8 +9,14 @@ new case, so each case is one round of reports and one decision.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Replace
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.urls import reverse
+
+# What the audit log and the queue show for a member whose account was deleted.
+DELETED_MEMBER = "deleted member"
 
 DETAILS_MAX_LENGTH = 1000
 REASON_MAX_LENGTH = 1000
@@ -291,3 +297,26 @@ class HiddenCollection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.collection} (hidden)"
+
+
+@receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="moderation_user_pre_delete")
+def keep_actions_of_deleted_member(sender, instance, **kwargs):
+    """The audit log keeps what a deleted member did, as "deleted member" (the foreign
+    keys to them are set to NULL by the database cascade; the name kept as text goes
+    too). Connected here, with the models, so every deletion path (the member's own,
+    the admin's) runs it without a function-level import."""
+    ModerationAction.objects.filter(actor_id=instance.pk).update(actor_name=DELETED_MEMBER)
+    # The item labels name the author ("Review by ann on Heat"): name nobody instead.
+    name = instance.username
+    renames = [
+        (f"Review by {name} on ", f"Review by {DELETED_MEMBER} on "),
+        (f"” by {name}", f"” by {DELETED_MEMBER}"),
+        (f"Profile of {name}", f"Profile of {DELETED_MEMBER}"),
+    ]
+    for old, new in renames:
+        Case.objects.filter(author_id=instance.pk, label__contains=old).update(
+            label=Replace("label", Value(old), Value(new))
+        )
+        ModerationAction.objects.filter(subject_id=instance.pk, target_label__contains=old).update(
+            target_label=Replace("target_label", Value(old), Value(new))
+        )

@@ -16,6 +16,9 @@ from collections_app.templatetags.collections_tags import (
     add_to_collection_context,
     title_collections_context,
 )
+from library import selectors as library_selectors
+from library.forms import rating_viewing_form
+from pages.library_pages import title_library_context
 from ratings import scales
 from ratings import selectors as rating_selectors
 from ratings.forms import rating_panel_context
@@ -51,7 +54,7 @@ def title_reviews_context(request: HttpRequest, title: Title) -> dict:
     return {
         "title": title,
         "reviews_page": rating_selectors.title_page_ratings(
-            title, sort, request.GET.get("reviews_page")
+            title, sort, request.GET.get("reviews_page"), viewer=request.user
         ),
         "review_sort": sort,
         "review_sorts": rating_selectors.REVIEW_SORTS.choices,
@@ -99,7 +102,11 @@ def title_page_context(request: HttpRequest, title: Title) -> dict:
         "trailer_embed": catalog_selectors.trailer_embed_url(title.trailer_url),
         "viewer_rating": own_rating,
         "probable_score_card": probable_score_card(user, title, own_rating),
-        "rating_panel": rating_panel_context(user, title, my_rating=own_rating),
+        "rating_panel": {
+            **rating_panel_context(user, title, my_rating=own_rating),
+            "viewing_form": rating_viewing_form(),
+        },
+        "library": title_library_context(user, title),
         "add_to_collection": add_to_collection_context(
             request, title, next_url=request.get_full_path()
         ),
@@ -156,4 +163,6 @@ def profile_context(request: HttpRequest, member: User, part: str | None = None)
             context["tci_pair"] = taste_selectors.tci_between(viewer, member)
         if counts["ratings"]:
             context["prediction_accuracy"] = taste_selectors.prediction_accuracy(member)
+        context["viewing_stats"] = library_selectors.viewing_stats(member)
+        context["watchlist_shown"] = library_selectors.watchlist_visible_to(member, viewer)
     return context

@@ -10,7 +10,7 @@ here).
 
 from django.urls import path
 
-from pages import views
+from pages import library_pages, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -38,4 +38,12 @@ accounts_patterns = [
 ratings_patterns = [
     path("titles/<int:pk>/rating/edit/", views.rate, name="rate"),
     path("titles/<int:pk>/rating/delete/", views.unrate, name="unrate"),
+]
+
+# The watchlist and diary pages read taste and accounts beside library: built here, named
+# in the ``library`` namespace with library's own URLs (config/urls.py).
+library_patterns = [
+    path("watchlist/", library_pages.my_watchlist, name="watchlist"),
+    path("u/<str:username>/watchlist/", library_pages.member_watchlist, name="member-watchlist"),
+    path("u/<str:username>/diary/", library_pages.member_diary, name="diary"),
 ]

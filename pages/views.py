@@ -4,7 +4,8 @@
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.db import transaction
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -15,7 +16,10 @@ from catalog import services as catalog_services
 from catalog.models import Title
 from core.http import canonical_redirect, safe_next
 from core.text import ordinal
+from library import services as library_services
+from library.forms import rating_viewing_form
 from pages import builders
+from pages.library_pages import title_library_context
 from ratings import scales
 from ratings import services as rating_services
 from ratings.forms import RatingForm, rating_form_for, rating_panel_context
@@ -115,6 +119,9 @@ def title_statistics(request, pk: int, slug: str):
 
 def profile(request, username: str):
     member = accounts_selectors.member_by_username(username)
+    if not member.is_visible_to(request.user):
+        # Members only, or private: to others the profile does not exist.
+        raise Http404("No member with that name.")
     part = PROFILE_PARTS.get(request.htmx.target) if request.htmx else None
     context = builders.profile_context(request, member, part=part)
     if part:
@@ -166,16 +173,40 @@ def _average_summary(aggregate) -> str:
     return f"Avg Percentile {floatformat(aggregate.avg_percentile, 2)}% from {count} total {noun}"
 
 
-def _saved_in_place(request, title: Title, rating, notice: str, average: str) -> HttpResponse:
-    """The htmx answer to a save or delete: the rating panel with its notice, and, out of
-    band, the title's average percentile and the probable-score card built afresh."""
+def _saved_in_place(
+    request, title: Title, rating, notice: str, average: str, watchlist_undo: bool = False
+) -> HttpResponse:
+    """The htmx answer to a save or delete: the rating panel with its notice (and an
+    "Undo" when the rating took the title off the watchlist), and, out of band, the
+    title's average percentile, the probable-score card and the watchlist and diary
+    card built afresh."""
     user = request.user
     card = builders.probable_score_card(user, title, rating)
     _record_shown(user, title, card)
     context = rating_panel_context(user, title, my_rating=rating, notice=notice)
     context["average_summary"] = average
     context["probable_score_card"] = {**card, "oob": True}
+    context["viewing_form"] = rating_viewing_form()
+    context["watchlist_undo"] = watchlist_undo
+    context["library"] = title_library_context(user, title)
     return render(request, RATING_SAVED_TEMPLATE, context)
+
+
+def _rate_and_log(user, title: Title, rating_data: dict, viewing_data: dict):
+    """Save the rating, log the viewing ticked beside it, and take the title off the
+    watchlist, all or nothing. Returns (rating, viewing or None, taken off the list)."""
+    with transaction.atomic():
+        rating = rating_services.rate(user, title, rating_data["score"], rating_data["review"])
+        viewing = None
+        if viewing_data.get("log"):
+            viewing = library_services.viewing_create(
+                user=user,
+                title=title,
+                watched_on=viewing_data["watched_on"],
+                rewatch=viewing_data["rewatch"],
+            )
+        removed = library_services.watchlist_remove(user=user, title=title)
+    return rating, viewing, removed
 
 
 @require_http_methods(["GET", "POST"])
@@ -193,27 +224,43 @@ def rate(request, pk: int):
         context = rating_panel_context(
             request.user, title, form=rating_form_for(request.user, my_rating), my_rating=my_rating
         )
+        context["viewing_form"] = rating_viewing_form()
         return render(request, RATING_PAGE_TEMPLATE, {**context, "standalone": True})
 
     form = RatingForm(request.POST, scale=scale)
-    if form.is_valid():
+    viewing_form = rating_viewing_form(request.POST)
+    forms_valid = form.is_valid()
+    if viewing_form.is_valid() and forms_valid:
         try:
-            rating = rating_services.rate(
-                request.user, title, form.cleaned_data["score"], form.cleaned_data["review"]
+            rating, viewing, removed = _rate_and_log(
+                request.user, title, form.cleaned_data, viewing_form.cleaned_data
             )
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
             # rate() set the title's new aggregate on rating.title (the same object).
             summary = _saved_summary(rating, title, request.user)
+            if viewing is not None:
+                summary += f" Logged your viewing of {viewing.watched_on:%d %b %Y}."
             if request.htmx:
                 return _saved_in_place(
-                    request, title, rating, summary, _average_summary(rating.title)
+                    request,
+                    title,
+                    rating,
+                    summary,
+                    _average_summary(rating.title),
+                    watchlist_undo=removed,
                 )
             messages.success(request, f"{summary} {_average_summary(rating.title)}.")
+            if removed:
+                messages.info(
+                    request,
+                    f"{title.name} is off your watchlist now; “+ Watchlist” below puts it back.",
+                )
             return redirect(_title_back_url(title))
 
     context = rating_panel_context(request.user, title, form=form)
+    context["viewing_form"] = viewing_form
     if request.htmx:
         # htmx swaps only 2xx responses: the panel with its errors comes back as 200.
         return render(request, RATING_PANEL_TEMPLATE, context)

@@ -13,6 +13,18 @@ class RatingQuerySet(models.QuerySet):
     def with_review(self):
         return self.exclude(review="")
 
+    def shown_to(self, viewer):
+        """Ratings whose rater lets ``viewer`` see them (User.visibility: everyone,
+        signed-in members, only themselves; staff see all). The same rule as
+        User.is_visible_to, in SQL; hidden ratings still count in every average."""
+        if viewer.is_authenticated and viewer.is_staff:
+            return self
+        allowed = ["public", "members"] if viewer.is_authenticated else ["public"]
+        shown = Q(user__visibility__in=allowed)
+        if viewer.is_authenticated:
+            shown |= Q(user_id=viewer.pk)
+        return self.filter(shown)
+
 
 class Rating(models.Model):
     """One user's score for one title. Written only through ratings.services."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
 from django.db.models import Count, F, QuerySet
@@ -48,6 +49,7 @@ def home_recent_reviews(limit: int = 8) -> QuerySet[Rating]:
     return (
         Rating.objects.visible()
         .with_review()
+        .shown_to(AnonymousUser())
         .select_related("user", "title")
         .order_by("-rated_at")[:limit]
     )
@@ -63,11 +65,13 @@ REVIEW_SORTS = Sorts(
 )
 
 
-def title_page_ratings(title: Title, sort: str, page_number) -> Page:
-    """One page of a title's ratings and reviews with their raters (two queries)."""
+def title_page_ratings(title: Title, sort: str, page_number, viewer=None) -> Page:
+    """One page of a title's ratings and reviews with their raters (two queries), leaving
+    out those of raters who do not let ``viewer`` see them (Rating.objects.shown_to)."""
     ordering = REVIEW_SORTS.order_by(sort)
     ratings = (
         Rating.objects.filter(title=title)
+        .shown_to(viewer or AnonymousUser())
         .select_related("user")
         .only(
             "id",

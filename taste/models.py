@@ -7,6 +7,8 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 
 from taste import engine
 
@@ -252,3 +254,13 @@ class ShownPrediction(models.Model):
     @property
     def rounded(self) -> int:
         return engine.rounded(self.score)
+
+
+@receiver(post_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="taste_user_post_delete")
+def forget_deleted_user(sender, instance, **kwargs):
+    """A deleted member leaves no row behind: the change log's and the pending markers'
+    entries for them go with the account (their ratings' title changes stay, so the
+    titles they rated are refreshed). Here rather than in a signals module so that no
+    function-level import is needed to connect it (models are loaded with the app)."""
+    TasteChange.objects.filter(kind=ChangeKind.USER, object_id=instance.pk).delete()
+    PendingRefresh.objects.filter(kind=ChangeKind.USER, object_id=instance.pk).delete()

@@ -162,6 +162,9 @@ class ExplainedNeighbour:
     user: object
     neighbour: engine.Neighbour
     is_position: bool = False  # a fallback position, not a percentile
+    # False when the rater hides their ratings from the viewer (User.visibility): their
+    # numbers still explain the PSI, their name is not shown.
+    shown: bool = True
 
     @property
     def weighted_residual(self) -> float:
@@ -255,7 +258,12 @@ def psi_explanation(user, title: Title) -> PsiExplanation:
         )
     )
     explanation.neighbours = [
-        ExplainedNeighbour(users[n.user_id], n, n.user_id in positions)
+        ExplainedNeighbour(
+            users[n.user_id],
+            n,
+            n.user_id in positions,
+            shown=users[n.user_id].is_visible_to(user),
+        )
         for n in prediction.neighbours
         if n.user_id in users
     ]
@@ -293,11 +301,15 @@ class Soulmate:
 def soulmates_queryset(user) -> QuerySet[Compatibility]:
     """The user's compatibility rows, most compatible first: lowest TCI shrunk towards
     the unrelated 33.3 by the titles in common (3 shared at TCI 5 come after 30 at 8)."""
-    return (
-        Compatibility.objects.filter(Q(user_a=user) | Q(user_b=user))
-        .select_related("user_a", "user_b")
-        .order_by("tci_shrunk", "-common_count", "pk")
-    )
+    rows = Compatibility.objects.filter(Q(user_a=user) | Q(user_b=user))
+    if not user.is_staff:
+        # The signed-in viewer sees everyone but those who keep their ratings to
+        # themselves (User.visibility "private"): they are not listed at all.
+        private = "private"
+        rows = rows.exclude(Q(user_a=user) & Q(user_b__visibility=private)).exclude(
+            Q(user_b=user) & Q(user_a__visibility=private)
+        )
+    return rows.select_related("user_a", "user_b").order_by("tci_shrunk", "-common_count", "pk")
 
 
 def as_soulmates(user, rows) -> list[Soulmate]:

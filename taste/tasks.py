@@ -17,6 +17,7 @@ arrow points one way (tasks -> services).
 import uuid
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
@@ -31,8 +32,12 @@ RECOMMENDATIONS_MAX_AGE = timedelta(hours=6)
 
 @task()
 def refresh_user_taste_task(user_id: int) -> dict:
-    """Recompute one user's TCIs and the PSIs of the titles they have not rated."""
+    """Recompute one user's TCIs and the PSIs of the titles they have not rated; nothing
+    for an account deleted since the task was queued."""
     generation = services.refresh_generation(ChangeKind.USER, user_id)
+    if not get_user_model().objects.filter(pk=user_id).exists():
+        finish_refresh(ChangeKind.USER, user_id, generation)
+        return {"user_id": user_id, "deleted": True}
     compatible, predicted = services.refresh_user_taste(user_id)
     finish_refresh(ChangeKind.USER, user_id, generation)
     return {"user_id": user_id, "compatible": compatible, "predicted": predicted}

@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
@@ -35,6 +36,8 @@ def soulmates(request):
 @login_required
 def tci_explain(request, username: str):
     other = get_object_or_404(get_user_model(), username=username)
+    if not other.is_visible_to(request.user):
+        raise Http404("No member with that name.")
     if other.pk == request.user.pk:
         return render(request, "taste/tci_self.html", status=200)
     return render(

@@ -23,7 +23,9 @@ from core.spreadsheet import unescape_cell
 LETTERBOXD = "letterboxd"
 LETTERBOXD_DIARY = "letterboxd_diary"
 LETTERBOXD_LIST = "letterboxd_list"
+LETTERBOXD_WATCHLIST = "letterboxd_watchlist"
 IMDB = "imdb"
+IMDB_WATCHLIST = "imdb_watchlist"
 CRITICKER = "criticker"
 SITE = "site"
 PLAIN = "plain"
@@ -32,7 +34,9 @@ FORMAT_LABELS = {
     LETTERBOXD: "Letterboxd ratings or reviews",
     LETTERBOXD_DIARY: "Letterboxd diary",
     LETTERBOXD_LIST: "Letterboxd list",
+    LETTERBOXD_WATCHLIST: "Letterboxd watchlist",
     IMDB: "IMDb ratings",
+    IMDB_WATCHLIST: "IMDb watchlist",
     CRITICKER: "Criticker export",
     SITE: "Movie Ratings export",
     PLAIN: "Plain CSV",
@@ -40,6 +44,8 @@ FORMAT_LABELS = {
 
 # The columns of this site's own export (accounts.selectors.EXPORT_HEADER uses these).
 SITE_HEADER = ["Title", "Year", "IMDb ID", "Score", "Percentile", "Rated date", "Review"]
+# Files that fill the watchlist: no scores; the date is when the title was added.
+WATCHLIST_FORMATS = (LETTERBOXD_WATCHLIST, IMDB_WATCHLIST)
 
 MAX_ROWS = 100_000
 # ratings.services refuses longer reviews; a longer one is cut rather than the row lost.
@@ -90,6 +96,8 @@ class ParsedRow:
     review: str = ""
     position: int | None = None
     note: str = ""
+    # A Letterboxd diary line: watched before (the date is rated_at's day).
+    rewatch: bool = False
     error: str = ""
     warning: str = ""
 
@@ -205,8 +213,9 @@ def _plain_columns(header: list[str]) -> dict[str, int]:
     return found
 
 
-def detect_format(text: str) -> str:
-    """The format of a file from its first lines, or ImportFileError naming its columns."""
+def detect_format(text: str, filename: str = "") -> str:
+    """The format of a file from its first lines (and, for Letterboxd's files without
+    ratings, its name), or ImportFileError naming its columns."""
     first_line = text.lstrip().split("\n", 1)[0].strip()
     if re.match(r"^\"?Letterboxd list export v\d+", first_line):
         return LETTERBOXD_LIST
@@ -214,12 +223,16 @@ def detect_format(text: str) -> str:
     keys = {_key(h) for h in header}
     if {"const", "your rating"} <= keys:
         return IMDB
+    if {"const", "created"} <= keys:
+        return IMDB_WATCHLIST
     if "letterboxd uri" in keys:
         if "rating" not in keys:
-            raise ImportFileError(
-                "This Letterboxd file has no Rating column (watched.csv or watchlist.csv?). "
-                "Upload ratings.csv, reviews.csv or diary.csv from your Letterboxd export."
-            )
+            if "watched" in filename.casefold():
+                raise ImportFileError(
+                    "Letterboxd's watched.csv has no ratings. Upload ratings.csv, "
+                    "reviews.csv or diary.csv, or watchlist.csv for your watchlist."
+                )
+            return LETTERBOXD_WATCHLIST
         return LETTERBOXD_DIARY if "rewatch" in keys and "review" not in keys else LETTERBOXD
     if {"score", "film name"} <= keys:
         return CRITICKER
@@ -409,22 +422,57 @@ def _header_index(header: list[str]) -> dict[str, int]:
     return {_key(h): i for i, h in enumerate(header)}
 
 
-def _parse_letterboxd(records) -> list[ParsedRow]:
+def _parse_letterboxd(records, diary: bool = False) -> list[ParsedRow]:
+    """Ratings, reviews or diary lines. A diary keeps every line (a viewing each, with
+    its rewatch mark); a diary line without a rating is a viewing only."""
     header, body = records[0][1], records[1:]
     col = _header_index(header)
     rows = []
     for line, fields in body:
         date = _get(fields, col.get("watched date")) or _get(fields, col.get("date"))
+        score_text = _get(fields, col.get("rating"))
+        row = _row(
+            line,
+            name=_get(fields, col.get("name")),
+            year=_get(fields, col.get("year")),
+            score_text=score_text,
+            score_parser=_letterboxd_score if score_text or not diary else None,
+            date_text=date,
+            # Letterboxd writes reviews with a little HTML (<i>, <b>, <br />).
+            review=strip_tags(_get(fields, col.get("review")).replace("<br />", "\n")),
+        )
+        row.rewatch = diary and _get(fields, col.get("rewatch")).casefold() == "yes"
+        rows.append(row)
+    return rows
+
+
+def _parse_letterboxd_watchlist(records) -> list[ParsedRow]:
+    col = _header_index(records[0][1])
+    return [
+        _row(
+            line,
+            name=_get(fields, col.get("name")),
+            year=_get(fields, col.get("year")),
+            date_text=_get(fields, col.get("date")),
+        )
+        for line, fields in records[1:]
+    ]
+
+
+def _parse_imdb_watchlist(records) -> list[ParsedRow]:
+    col = _header_index(records[0][1])
+    rows = []
+    for line, fields in records[1:]:
+        name = _get(fields, col.get("title"))
+        original = _get(fields, col.get("original title"))
         rows.append(
             _row(
                 line,
-                name=_get(fields, col.get("name")),
+                name=name,
+                alt_name=original if original != name else "",
                 year=_get(fields, col.get("year")),
-                score_text=_get(fields, col.get("rating")),
-                score_parser=_letterboxd_score,
-                date_text=date,
-                # Letterboxd writes reviews with a little HTML (<i>, <b>, <br />).
-                review=strip_tags(_get(fields, col.get("review")).replace("<br />", "\n")),
+                imdb_id=parse_imdb_id(_get(fields, col.get("const")), _get(fields, col.get("url"))),
+                date_text=_get(fields, col.get("created")),
             )
         )
     return rows
@@ -565,15 +613,20 @@ SCALE_SUFFIX = {"100": "", "10": "/10", "5": "★"}
 SCALE_LABELS = {"100": "0-100", "10": "0-10", "5": "0-5 stars"}
 
 
-def parse_text(text: str, plain_scale: str = "100") -> ParsedFile:
+def parse_text(text: str, plain_scale: str = "100", filename: str = "") -> ParsedFile:
     """Detect the format of a decoded file and parse every row."""
-    fmt = detect_format(text)
+    fmt = detect_format(text, filename)
     if fmt == LETTERBOXD_LIST:
         parsed = _parse_letterboxd_list(text)
     else:
         records = _csv_rows(text)
         if fmt in (LETTERBOXD, LETTERBOXD_DIARY):
-            parsed = ParsedFile(fmt, _parse_letterboxd(records), "0.5-5 stars", "★")
+            diary = fmt == LETTERBOXD_DIARY
+            parsed = ParsedFile(fmt, _parse_letterboxd(records, diary), "0.5-5 stars", "★")
+        elif fmt == LETTERBOXD_WATCHLIST:
+            parsed = ParsedFile(fmt, _parse_letterboxd_watchlist(records), "")
+        elif fmt == IMDB_WATCHLIST:
+            parsed = ParsedFile(fmt, _parse_imdb_watchlist(records), "")
         elif fmt == IMDB:
             parsed = ParsedFile(fmt, _parse_imdb(records), "1-10", "/10")
         elif fmt == CRITICKER:
@@ -596,6 +649,8 @@ def parse_text(text: str, plain_scale: str = "100") -> ParsedFile:
     return parsed
 
 
-def parse_upload(data: bytes, max_bytes: int, plain_scale: str = "100") -> ParsedFile:
+def parse_upload(
+    data: bytes, max_bytes: int, plain_scale: str = "100", filename: str = ""
+) -> ParsedFile:
     """Parse uploaded bytes; ImportFileError says what is wrong with the file."""
-    return parse_text(decode_upload(data, max_bytes), plain_scale)
+    return parse_text(decode_upload(data, max_bytes), plain_scale, filename)

@@ -14,13 +14,13 @@ pytestmark = pytest.mark.django_db
 
 
 def _export(client) -> tuple:
-    response = client.get(reverse("accounts:export"))
+    response = client.get(reverse("accounts:export-ratings"))
     body = b"".join(response.streaming_content)
     return response, body
 
 
 def test_export_needs_sign_in(client):
-    assert client.get(reverse("accounts:export")).status_code == 302
+    assert client.get(reverse("accounts:export-ratings")).status_code == 302
 
 
 def test_export_streams_a_csv_of_all_my_ratings(client):

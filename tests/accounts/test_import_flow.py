@@ -118,8 +118,9 @@ def test_existing_ratings_are_kept_unless_replacing_is_asked(client, member, cat
 def test_diary_keeps_the_latest_rating_of_a_rewatched_film(client, member, catalog, upload):
     upload("diary.csv", samples.LETTERBOXD_DIARY)
     batch = _batch(member)
-    assert batch.counts["matched"] == 2
-    assert batch.counts["invalid"] == 1
+    # The Heat line has no rating: a viewing only.
+    assert batch.counts["matched"] == 3
+    assert batch.counts["invalid"] == 0
     _confirm(client, batch)
     rating = Rating.objects.get(user=member)
     assert rating.score == 90
@@ -283,7 +284,9 @@ def test_unmatched_rows_download_as_csv_with_reasons(client, member, catalog, up
     assert "attachment" in response["Content-Disposition"]
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert lines[0] == "Line,Title,Year,IMDb ID,Score,Date,Review,Reason"
-    assert lines[1].startswith("4,Unknown Film,1980,,,2021-06-01,,No score")
+    assert lines[1] == (
+        "4,Unknown Film,1980,,,2021-06-01,,No title with this name and year in the catalog"
+    )
     assert len(lines) == 2
 
 

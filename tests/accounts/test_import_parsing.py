@@ -60,16 +60,19 @@ def test_letterboxd_reviews_keep_text_without_html_and_flag_unrated_rows(write):
     assert heat.error == "No score"
 
 
-def test_letterboxd_diary_is_detected_and_rows_without_rating_are_invalid(write):
+def test_letterboxd_diary_is_detected_and_rows_without_rating_are_viewings(write):
     parsed = parse_upload(write("diary.csv", samples.LETTERBOXD_DIARY), LIMIT)
     assert parsed.format == LETTERBOXD_DIARY
     assert [row.score for row in parsed.rows] == [70, 90, None]
-    assert parsed.rows[2].error == "No score"
+    assert [row.error for row in parsed.rows] == ["", "", ""]
+    assert [row.rewatch for row in parsed.rows] == [False, True, False]
 
 
 def test_letterboxd_watched_file_is_refused_with_advice(write):
-    with pytest.raises(ImportFileError, match="no Rating column.*ratings.csv"):
-        parse_upload(write("watched.csv", samples.LETTERBOXD_WATCHED), LIMIT)
+    with pytest.raises(ImportFileError, match="watched.csv has no ratings.*ratings.csv"):
+        parse_upload(
+            write("watched.csv", samples.LETTERBOXD_WATCHED), LIMIT, filename="watched.csv"
+        )
 
 
 def test_imdb_export_current_form_reads_ids_original_titles_and_tenths(write):

@@ -14,6 +14,7 @@ at the end of the run (tests/fuzz/conftest.py).
 
 from __future__ import annotations
 
+import datetime
 import logging
 import random
 import re
@@ -35,6 +36,8 @@ from accounts.models import ImportBatch, User
 from catalog.models import Title
 from collections_app import services as collections
 from collections_app.models import Collection, CollectionItem
+from library import services as library_services
+from library.models import Viewing, WatchlistEntry
 from moderation import services as moderation
 from moderation.selectors import target_for
 from ratings.models import Rating
@@ -122,6 +125,13 @@ def world(client):
     moderation.report(carol, target_for(Rating.objects.get(user=bob, title=titles[5])), "spam")
     ann_batch = _upload(client, ann)
     carol_batch = _upload(client, carol)
+    viewings = [
+        library_services.viewing_create(
+            user=member, title=titles[2], watched_on=datetime.date(2020, 2, 2), note="Seen"
+        )
+        for member in (carol, ann)
+    ]
+    library_services.watchlist_add(user=ann, title=titles[3])
 
     # Fodder, created last: the admin's object ids point at it (the newest of each model),
     # so that a superuser's admin edits and deletions never touch ann's or bob's things.
@@ -152,6 +162,7 @@ def world(client):
         carol_public=carol_public,
         ann_batch=ann_batch,
         carol_batch=carol_batch,
+        viewings=viewings,
         ann_rating=Rating.objects.get(user=ann, title=titles[0]),
         # Ids taken now: the member's own items may be removed during the walk.
         collections_and_items=[
@@ -191,6 +202,12 @@ def real_kwargs(pattern, w) -> list[dict]:
         "title-collections": [{"title_pk": title.pk}],
         "title-add": [{"title_pk": title.pk}],
         "tci-explain": [{"username": "ann"}, {"username": "carol"}],
+        "watchlist-add": [{"title_id": title.pk}],
+        "watchlist-remove": [{"title_id": w.titles[3].pk}],
+        "viewing-log": [{"title_id": title.pk}],
+        "viewing-delete": [{"pk": viewing.pk} for viewing in w.viewings],
+        "member-watchlist": [{"username": "ann"}, {"username": "carol"}],
+        "diary": [{"username": "ann"}, {"username": "carol"}],
         "psi-explain": [{"title_id": title.pk}],
         "report": [
             {"kind": "review", "pk": w.ann_rating.pk},
@@ -266,6 +283,14 @@ def snapshot(users, *, ignore=frozenset()) -> dict:
             ),
             "batches": list(
                 ImportBatch.objects.filter(user=user).order_by("id").values("id", "status")
+            ),
+            "viewings": list(
+                Viewing.objects.filter(user=user)
+                .order_by("id")
+                .values("id", "title_id", "watched_on", "rewatch", "note")
+            ),
+            "watchlist": list(
+                WatchlistEntry.objects.filter(user=user).order_by("title_id").values("title_id")
             ),
         }
     return state

@@ -43,7 +43,8 @@ def test_htmx_rating_of_a_fifth_title_updates_the_count_still_needed(client, fou
 
     response = client.post(rate_url(fifth), {"score": "50", "review": ""}, **HTMX)
 
-    assert top_level(response) == ["section", "section", "section"]
+    # The rating panel, the probable-score card and the watchlist & diary card.
+    assert top_level(response) == ["section", "section", "section", "section"]
     after = card(response)
     assert after.get("hx-swap-oob") == "true"
     assert "You rated it 50 before a probable score was shown." in after.text

@@ -3,12 +3,13 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import Title
 from collections_app.models import Collection
+from library.models import Viewing, WatchlistEntry
 from moderation.models import Report
 from ratings.models import Rating
 from ratings.services import rate
@@ -21,6 +22,24 @@ def ratings_fingerprint() -> str:
         "user__username", "title__name", "score", "percentile", "review", "rated_at", "updated_at"
     )
     return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
+
+
+def library_fingerprint() -> tuple:
+    """Demo watchlists and diaries (pages/demo_library.py): plenty, with rewatches."""
+    viewings = list(
+        Viewing.objects.order_by("user_id", "title_id", "watched_on").values_list(
+            "user__username", "title__name", "watched_on", "rewatch"
+        )
+    )
+    entries = list(
+        WatchlistEntry.objects.order_by("user_id", "title_id").values_list(
+            "user__username", "title__name", "added_at"
+        )
+    )
+    assert len(viewings) > 5_000 and len(entries) > 1_000
+    assert any(rewatch for *_rest, rewatch in viewings)
+    assert not WatchlistEntry.objects.filter(title__ratings__user=F("user")).exists()
+    return hashlib.sha256(repr((viewings, entries)).encode()).hexdigest()
 
 
 def test_seed_demo_is_realistic_and_a_second_run_changes_nothing():
@@ -45,6 +64,7 @@ def test_seed_demo_is_realistic_and_a_second_run_changes_nothing():
     assert Title.objects.filter(avg_percentile__isnull=False).count() >= 300
 
     before = ratings_fingerprint()
+    library = library_fingerprint()
     counts = (
         Title.objects.count(),
         User.objects.count(),
@@ -53,6 +73,7 @@ def test_seed_demo_is_realistic_and_a_second_run_changes_nothing():
     )
     call_command("seed_demo", "--no-posters")
     assert ratings_fingerprint() == before
+    assert library_fingerprint() == library
     assert (
         Title.objects.count(),
         User.objects.count(),

@@ -264,8 +264,8 @@ def test_query_count_is_the_same_for_10_and_1000_ratings(
     assert User.objects.count() >= 1010
     # Anonymous: title, genres, credits, watch links, ratings count and page, collections
     # count and page. Signed in adds session, user, own rating, own collections and the
-    # probable score (taste).
-    for signed_in, limit in ((False, 8), (True, 14)):
+    # probable score (taste), whether the title is on the watchlist and the viewings.
+    for signed_in, limit in ((False, 8), (True, 16)):
         if signed_in:
             client.force_login(UserFactory())
         counts = []

@@ -33,6 +33,7 @@ from moderation.models import Reason, Report
 from moderation.selectors import target_for
 from moderation.services import grant_moderator
 from moderation.services import report as report_item
+from pages.demo_library import load_library
 from ratings.models import Rating
 from ratings.services import RatingInput, rate_many
 from taste.rebuild import rebuild as rebuild_taste
@@ -228,6 +229,7 @@ class Command(BaseCommand):
         created = self.load_ratings(rng, people, titles)
         report(f"Users: {len(people)}, ratings written: {created}")
         report(f"Collections created: {self.load_collections(rng, people, titles)}")
+        report(f"Viewings, watchlist entries: {load_library([u for u, *_ in people], titles)}")
         self.load_admin()
         report(f"Reports for the moderation queue: {self.load_reports(people)}")
         # Every taste table at once (taste factors included, which the worker's per-member
