@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("collections_app.urls")),
     path("", include("taste.urls")),
     path("", include("moderation.urls")),
+    path("", include("social.urls")),
 ]
 
 # Uploaded posters and avatars are served by the site itself so that a self-hosted
