@@ -33,6 +33,7 @@ from moderation.models import Reason, Report
 from moderation.selectors import target_for
 from moderation.services import grant_moderator
 from moderation.services import report as report_item
+from pages.demo_social import seed_social
 from ratings.models import Rating
 from ratings.services import RatingInput, rate_many
 
@@ -227,6 +228,7 @@ class Command(BaseCommand):
         created = self.load_ratings(rng, people, titles)
         report(f"Users: {len(people)}, ratings written: {created}")
         report(f"Collections created: {self.load_collections(rng, people, titles)}")
+        report("Follows and likes created: {}, {}".format(*seed_social(people)))
         self.load_admin()
         report(f"Reports for the moderation queue: {self.load_reports(people)}")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
