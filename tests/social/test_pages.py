@@ -202,7 +202,7 @@ def test_notifications_count_in_the_header_then_read(client):
     services.like_review(user=ben, rating=review)
     client.force_login(ann)
     html = client.get(reverse("catalog:title-list")).content.decode()
-    assert '<span class="visually-hidden">(</span>2<span class="visually-hidden"> unread)' in html
+    assert '<span class="visually-hidden"> (2 unread)</span>' in html
     html = client.get(reverse("social:notifications")).content.decode()
     assert "started following you." in html and "liked your review of" in html
     assert html.count('class="badge unread-badge">New') == 2
