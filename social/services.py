@@ -52,7 +52,7 @@ def follow(*, user, target) -> Follow:
         raise ValidationError("You cannot follow yourself.", code="self_follow")
     if target.is_suspended:
         raise ValidationError(f"{target.shown_name} is suspended.", code="suspended_target")
-    if not target.is_visible_to(user):
+    if target.visibility == get_user_model().Visibility.PRIVATE or not target.is_visible_to(user):
         raise ValidationError(f"{target.shown_name}'s profile is private.", code="not_visible")
     try:
         with transaction.atomic():

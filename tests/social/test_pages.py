@@ -3,8 +3,10 @@ filters, likes), following/followers, notifications, Atom feeds, people in searc
 the profile's favourite directors and actors."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -247,3 +249,15 @@ def test_collection_feed_only_for_public_collections(client):
     collection.is_public = False
     collection.save()
     assert client.get(url).status_code == 404
+
+
+def test_prune_notifications_command_deletes_only_old_ones():
+    ann, ben, cy = (UserFactory(username=n) for n in ("ann", "ben", "cy"))
+    services.follow(user=ben, target=ann)
+    services.follow(user=cy, target=ann)
+    old = Notification.objects.get(actor=ben)
+    Notification.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=91))
+    out = StringIO()
+    call_command("prune_notifications", stdout=out)
+    assert "Notifications deleted: 1" in out.getvalue()
+    assert list(Notification.objects.values_list("actor__username", flat=True)) == ["cy"]

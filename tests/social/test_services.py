@@ -44,14 +44,26 @@ def test_follow_notifies_and_unfollow_removes(ann, ben):
 
 @pytest.mark.parametrize(
     ("case", "code"),
-    [("self", "self_follow"), ("twice", "already_following"), ("private", "not_visible")],
+    [
+        ("self", "self_follow"),
+        ("twice", "already_following"),
+        ("private", "not_visible"),
+        ("private to staff", "not_visible"),
+        ("suspended", "suspended_target"),
+    ],
 )
 def test_follow_refusals_write_nothing(ann, ben, case, code):
     if case == "twice":
         services.follow(user=ann, target=ben)
-    if case == "private":
+    if case.startswith("private"):
         ben.visibility = "private"
         ben.save()
+    if case == "private to staff":
+        ann.is_staff = True
+        ann.save()
+    if case == "suspended":
+        suspend(ben, UserFactory(is_staff=True, is_superuser=True), "spam")
+        ben.refresh_from_db()
     before = _nothing_written()
     with pytest.raises(ValidationError) as refused:
         services.follow(user=ann, target=ann if case == "self" else ben)
