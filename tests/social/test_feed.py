@@ -91,9 +91,14 @@ def test_cursor_pages_walk_everything_once_even_with_equal_times(client, setting
     for n, title in enumerate(titles):
         rate(ben, title, n * 2)
     collections = CollectionFactory.create_batch(3, owner=ben)
-    # Five ratings and all collections at the very same instant, across a page edge.
-    same = timezone.now() - timedelta(days=1)
-    Rating.objects.filter(title__in=titles[10:15]).update(rated_at=same)
+    # Distinct times a minute apart, newest last; then five ratings and all collections
+    # at the very same instant (after the 18 newest ratings): the first page ends
+    # between two of those ratings, the second page starts with the rest of them.
+    start = timezone.now() - timedelta(days=1)
+    for n, title in enumerate(titles):
+        Rating.objects.filter(title=title).update(rated_at=start + timedelta(minutes=n))
+    same = start + timedelta(minutes=26, seconds=30)
+    Rating.objects.filter(title__in=titles[22:27]).update(rated_at=same)
     Collection.objects.filter(pk__in=[c.pk for c in collections]).update(created_at=same)
     client.force_login(viewer)
     seen, query, pages = [], "", 0
