@@ -99,7 +99,6 @@ def _people(request, member, page, people, which: str) -> HttpResponse:
         "page_obj": page,
         "people": [(person, person.pk in followed) for person in people],
         "which": which,
-        "follow": selectors.follow_panel(request.user, member),
     }
     return render(request, "social/people.html", context)
 

@@ -3,6 +3,7 @@ home feed, like it, and they see the notification; open a director from a title 
 and see your ratings of their films. Screenshots at desktop and phone widths."""
 
 import pytest
+from playwright.sync_api import expect
 
 from catalog.models import CreditRole
 from ratings.services import RatingInput, rate, rate_many
@@ -85,3 +86,27 @@ def test_a_director_from_a_title_page_shows_your_ratings(page, login, screenshot
     screenshot("social-person-page")
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot("social-person-page-phone")
+
+
+def test_title_ratings_with_tci_profile_and_search_screens(page, login, screenshot, scene):
+    viewer, mate, director, seen = scene
+    rate(mate, seen[0], 30, review="Slow, but the ending lands.")
+    login(viewer)
+    page.goto(seen[0].get_absolute_url())
+    reviews = page.locator("#title-reviews")
+    assert "TCI 0.0" in reviews.inner_text()  # identical positions on the 12 titles
+    page.get_by_label("Reviews only").check()
+    expect(reviews.locator(".review")).to_have_count(1)
+    assert "Slow, but the ending lands." in reviews.inner_text()
+    reviews.scroll_into_view_if_needed()
+    screenshot("social-title-ratings", full_page=False)
+    page.goto(mate.get_absolute_url())
+    page.get_by_role("button", name="Follow Mo Mate").click()
+    page.get_by_role("button", name="Following · Unfollow").wait_for()
+    assert "1 follower" in page.locator(".follow-counts").inner_text()
+    screenshot("social-profile")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot("social-profile-phone")
+    page.goto("/titles/?q=van+gohg")
+    assert page.get_by_role("link", name="Theo van Gogh").count() == 1
+    screenshot("social-search-people-phone", full_page=False)
