@@ -31,8 +31,9 @@ def likes_per_hour() -> int:
 
 
 def _lock_member(user) -> None:
-    """Serialise this member's social writes until the transaction ends."""
-    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).exists()
+    """Serialise this member's likes until the transaction ends (the row lock that
+    ratings.services takes for reviews)."""
+    list(get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values("pk"))
 
 
 def _check_active(user) -> None:

@@ -9,6 +9,7 @@ from moderation.services import suspend
 from ratings.services import rate
 from social import services
 from social.models import Follow, Notification, ReviewLike
+from tests.concurrency import race_behind_member_lock
 from tests.factories import TitleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +185,20 @@ def test_only_the_author_sees_who_liked(client, ann, ben, review):
     response = client.get(url)
     assert response.status_code == 200
     assert 'href="/u/ann/"' in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_like_limit_holds_against_concurrent_likes(settings):
+    """Three likes at once with room for one more: the limit is checked under the
+    liker's row lock, so exactly one is saved."""
+    settings.MODERATION_LIKES_PER_HOUR = 2
+    ann, ben = UserFactory(username="ann"), UserFactory(username="ben")
+    reviews = [rate(ben, TitleFactory(), 50 + n, review=f"Review {n}") for n in range(4)]
+    services.like_review(user=ann, rating=reviews[0])
+    writes = [
+        (lambda rating=rating: services.like_review(user=ann, rating=rating))
+        for rating in reviews[1:]
+    ]
+    outcomes = race_behind_member_lock(ann, writes)
+    assert outcomes == ["saved", "too_many_likes", "too_many_likes"]
+    assert ReviewLike.objects.filter(user=ann).count() == 2
