@@ -240,7 +240,8 @@ def profile_context(request: HttpRequest, member: User, part: str | None = None)
 def person_page_context(request: HttpRequest, person) -> dict:
     """A person's page: their filmography by role with each title's average percentile,
     and for a signed-in viewer their own score and PSI on each title and a summary
-    ("You rated 7 of their 12 titles ..."). At most six queries."""
+    ("You rated 7 of their 12 titles ..."). At most five queries: the credits, the
+    viewer's ratings, their probable scores (two), the person's rank (from 5 rated)."""
     viewer = request.user
     filmography = catalog_selectors.person_filmography(person)
     titles = filmography.titles

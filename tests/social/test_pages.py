@@ -11,9 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import CreditRole
+from ratings.selectors import person_summary, viewer_ratings_by_title
 from ratings.services import RatingInput, rate, rate_many
 from social import services
 from social.models import Notification
+from taste import services as taste_services
 from taste.models import Compatibility
 from tests.factories import (
     CollectionFactory,
@@ -261,3 +263,56 @@ def test_prune_notifications_command_deletes_only_old_ones():
     call_command("prune_notifications", stdout=out)
     assert "Notifications deleted: 1" in out.getvalue()
     assert list(Notification.objects.values_list("actor__username", flat=True)) == ["cy"]
+
+
+def test_person_summary_ranks_the_person_among_directors_rated_five_times():
+    viewer = UserFactory(username="viewer")
+    directors = [PersonFactory(name=f"Director {n}") for n in range(3)]
+    entries = []
+    for n, person in enumerate(directors):
+        for k in range(5):
+            title = TitleFactory()
+            CreditFactory(title=title, person=person)
+            entries.append(RatingInput(title.pk, 20 * n + k))  # director 2 best
+    rate_many(viewer, entries)
+    best = directors[2]
+    titles = [c.title_id for c in best.credits.all()]
+    ratings = viewer_ratings_by_title(viewer, titles)
+    summary = person_summary(viewer, best, ratings, len(titles), CreditRole.DIRECTOR)
+    # Three directors qualify; the best is above two and equal to itself:
+    # floor(100 * (2 + 1/2) / 3) = 83.
+    assert (summary.rated, summary.titles, summary.role_rank) == (5, 5, 83)
+    worst = person_summary(
+        viewer,
+        directors[0],
+        viewer_ratings_by_title(viewer, [c.title_id for c in directors[0].credits.all()]),
+        5,
+        CreditRole.DIRECTOR,
+    )
+    assert worst.role_rank == 16  # floor(100 * (0 + 1/2) / 3)
+    assert worst.avg_percentile < summary.avg_percentile
+
+
+def test_person_page_shows_probable_scores_in_few_queries(client, django_assert_max_num_queries):
+    person = PersonFactory(name="Agnès Varda")
+    seen = TitleFactory.create_batch(12)
+    unseen = TitleFactory(name="Cléo from 5 to 7", year=1962)
+    CreditFactory(title=unseen, person=person)
+    for film in seen[:3]:
+        CreditFactory(title=film, person=person)
+    viewer = UserFactory(username="viewer")
+    rate_many(viewer, [RatingInput(t.pk, 8 * i) for i, t in enumerate(seen, 1)])
+    for n in range(3):
+        mate = UserFactory(username=f"mate{n}")
+        entries = [RatingInput(t.pk, 8 * i + n) for i, t in enumerate(seen, 1)]
+        rate_many(mate, entries + [RatingInput(unseen.pk, 90 - n)])
+    taste_services.rebuild_all()
+    client.force_login(viewer)
+    client.get(person.get_absolute_url())
+    # Session, user, the person, the credits with titles, the viewer's ratings of them,
+    # their own scores and the probable scores (two), the header's unread count.
+    with django_assert_max_num_queries(8):
+        response = client.get(person.get_absolute_url())
+    row = next(r for r in response.context["roles"][0][1] if r["title"] == unseen)
+    assert row["rating"] is None and row["psi"].ok
+    assert f'<span class="badge psi-badge">{row["psi"].rounded}</span>' in response.content.decode()
