@@ -316,3 +316,12 @@ def test_person_page_shows_probable_scores_in_few_queries(client, django_assert_
     row = next(r for r in response.context["roles"][0][1] if r["title"] == unseen)
     assert row["rating"] is None and row["psi"].ok
     assert f'<span class="badge psi-badge">{row["psi"].rounded}</span>' in response.content.decode()
+
+
+def test_public_collection_page_links_its_feed(client):
+    collection = CollectionFactory(name="Two-handers")
+    feed = reverse("social:collection-feed", args=[collection.pk])
+    assert f'href="{feed}"' in client.get(collection.get_absolute_url()).content.decode()
+    collection.owner.visibility = "private"
+    collection.owner.save()
+    assert client.get(feed).status_code == 404
