@@ -22,30 +22,43 @@ def fill_search_fields(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_search_and_poster_renditions'),
+        ("catalog", "0002_search_and_poster_renditions"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='person',
-            name='name_trigrams',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=3), blank=True, db_default=models.Value([], output_field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=3), size=None)), default=list, editable=False, size=None),
+            model_name="person",
+            name="name_trigrams",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.CharField(max_length=3),
+                blank=True,
+                db_default=models.Value(
+                    [],
+                    output_field=django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=3), size=None
+                    ),
+                ),
+                default=list,
+                editable=False,
+                size=None,
+            ),
         ),
         migrations.AddField(
-            model_name='person',
-            name='photo',
-            field=models.ImageField(blank=True, upload_to='people/'),
+            model_name="person",
+            name="photo",
+            field=models.ImageField(blank=True, upload_to="people/"),
         ),
         migrations.AddField(
-            model_name='person',
-            name='search_name',
-            field=models.CharField(blank=True, db_default='', editable=False, max_length=200),
+            model_name="person",
+            name="search_name",
+            field=models.CharField(blank=True, db_default="", editable=False, max_length=200),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['name_trigrams'], name='person_name_trigrams'),
+            model_name="person",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["name_trigrams"], name="person_name_trigrams"
+            ),
         ),
         migrations.RunPython(fill_search_fields, migrations.RunPython.noop),
     ]
