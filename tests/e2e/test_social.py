@@ -50,8 +50,8 @@ def test_follow_a_soulmate_like_their_review_and_they_are_notified(page, login, 
     screenshot("social-home-feed-phone")
     page.set_viewport_size({"width": 1280, "height": 900})
 
-    item.get_by_role("button", name="Like this review (0 likes)").click()
-    liked = item.get_by_role("button", name="Unlike this review (1 like)")
+    item.get_by_role("button", name="Like this review, 0 likes").click()
+    liked = item.get_by_role("button", name="Unlike this review, 1 like")
     liked.wait_for()
     assert liked.get_attribute("aria-pressed") == "true"
 
