@@ -73,7 +73,8 @@ CREATE TEMP TABLE IF NOT EXISTS {STAGED_CREDITS} (
 );
 CREATE TEMP TABLE IF NOT EXISTS {STAGED_PEOPLE} (
     imdb_id varchar(12) PRIMARY KEY, name varchar(200),
-    birth_year smallint, death_year smallint
+    birth_year smallint, death_year smallint,
+    search_name varchar(200), trigrams varchar(3)[]
 ) ON COMMIT DELETE ROWS;
 TRUNCATE {STAGED_CREDITS};
 """
@@ -89,7 +90,10 @@ COPY_TITLES_SQL = (
     " search_name, trigrams) FROM STDIN"
 )
 COPY_CREDITS_SQL = f"COPY {STAGED_CREDITS} (tconst, nconst, role, ord, character) FROM STDIN"
-COPY_PEOPLE_SQL = f"COPY {STAGED_PEOPLE} (imdb_id, name, birth_year, death_year) FROM STDIN"
+COPY_PEOPLE_SQL = (
+    f"COPY {STAGED_PEOPLE} (imdb_id, name, birth_year, death_year, search_name, trigrams)"
+    " FROM STDIN"
+)
 
 # Merge a batch of titles by IMDb id. Only rows whose imported fields changed are
 # rewritten (a rerun writes nothing); fields the site owns (synopsis, posters, trailer,
@@ -157,10 +161,12 @@ SELECT count(*) FROM (
 
 # Merge a batch of people by IMDb id, rewriting only changed rows; says which were new.
 UPSERT_PEOPLE_SQL = f"""
-INSERT INTO {PEOPLE} AS p (imdb_id, name, birth_year, death_year)
-SELECT imdb_id, name, birth_year, death_year FROM {STAGED_PEOPLE}
+INSERT INTO {PEOPLE} AS p (imdb_id, name, birth_year, death_year, photo, search_name,
+                          name_trigrams)
+SELECT imdb_id, name, birth_year, death_year, '', search_name, trigrams FROM {STAGED_PEOPLE}
 ON CONFLICT (imdb_id) DO UPDATE SET
-    name = EXCLUDED.name, birth_year = EXCLUDED.birth_year, death_year = EXCLUDED.death_year
+    name = EXCLUDED.name, birth_year = EXCLUDED.birth_year, death_year = EXCLUDED.death_year,
+    search_name = EXCLUDED.search_name, name_trigrams = EXCLUDED.name_trigrams
 WHERE (p.name, p.birth_year, p.death_year)
       IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.birth_year, EXCLUDED.death_year)
 RETURNING (xmax = 0)
@@ -534,7 +540,8 @@ class ImdbImport:
             cursor.execute(TRUNCATE_STAGED_PEOPLE_SQL)
             with cursor.cursor.copy(COPY_PEOPLE_SQL) as copy:
                 for row in rows:
-                    copy.write_row(row)
+                    search_name = search_text(row[1])[:200]
+                    copy.write_row((*row, search_name, name_trigrams(search_name)))
             cursor.execute(UPSERT_PEOPLE_SQL)
             for (inserted,) in cursor.fetchall():
                 counts["inserted" if inserted else "updated"] += 1

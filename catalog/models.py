@@ -2,7 +2,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Case, F, FloatField, Q, When
+from django.db.models import Case, F, FloatField, Q, Value, When
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.text import slugify
@@ -26,14 +26,43 @@ class Person(models.Model):
     imdb_id = models.CharField(max_length=12, unique=True, null=True, blank=True)
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
     death_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    photo = models.ImageField(upload_to="people/", blank=True)
+    # Searched like titles (see catalog.search): the normalised name and its trigrams,
+    # kept by save() and by import_imdb's people merge.
+    search_name = models.CharField(max_length=200, blank=True, editable=False, db_default="")
+    name_trigrams = ArrayField(
+        models.CharField(max_length=3),
+        default=list,
+        blank=True,
+        editable=False,
+        db_default=Value([], output_field=ArrayField(models.CharField(max_length=3))),
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "people"
-        indexes = [models.Index(fields=["name"])]
+        indexes = [
+            models.Index(fields=["name"]),
+            GinIndex(fields=["name_trigrams"], name="person_name_trigrams"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_name = search_text(self.name)[:200]
+        self.name_trigrams = name_trigrams(self.search_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_name", "name_trigrams"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:person-detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)[:80] or "person"
 
 
 class TitleKind(models.TextChoices):

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlparse
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import F, FloatField, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
-from catalog.models import Credit, CreditRole, Title, WatchLink
-from catalog.search import name_trigrams, normalise_name, prefix_tsquery
+from catalog.models import Credit, CreditRole, Person, Title, WatchLink
+from catalog.search import MAX_QUERY_WORDS, name_trigrams, normalise_name, prefix_tsquery
 
 # A title needs this many ratings before it is ranked among the top titles, so that
 # one enthusiastic rater cannot put an obscure title at the top.
@@ -78,6 +78,46 @@ def title_search(queryset: QuerySet[Title], query: str) -> QuerySet[Title]:
             + similarity
             + exact
         )
+    )
+
+
+PEOPLE = Person._meta.db_table
+# The same trigram measures for people (names only; no full-text vector: a name is short).
+PERSON_SHARED_TRIGRAMS_SQL = (
+    f"(SELECT count(*) FROM unnest({PEOPLE}.name_trigrams) AS g(trigram)"
+    " WHERE g.trigram = ANY(%s::varchar[]))"
+)
+PERSON_SIMILARITY_SQL = (
+    f"{PERSON_SHARED_TRIGRAMS_SQL}::float / greatest(1, cardinality({PEOPLE}.name_trigrams)"
+    f" + %s - {PERSON_SHARED_TRIGRAMS_SQL})"
+)
+PEOPLE_IN_SEARCH = 12
+
+
+def person_search(query: str, limit: int = PEOPLE_IN_SEARCH) -> list[Person]:
+    """People whose name matches a free-text query with the titles' typo tolerance: a
+    name word starting with a query word, or enough shared trigrams ("kubrik" finds
+    Stanley Kubrick). Best first, each with ``credits_count``. One query."""
+    normalised = normalise_name(query)
+    if not normalised:
+        return []
+    trigrams = name_trigrams(normalised)
+    min_shared = max(1, math.ceil(len(trigrams) * MIN_TRIGRAM_COVERAGE))
+    shared = RawSQL(PERSON_SHARED_TRIGRAMS_SQL, (trigrams,), output_field=FloatField())
+    similarity = RawSQL(
+        PERSON_SIMILARITY_SQL, (trigrams, len(trigrams), trigrams), output_field=FloatField()
+    )
+    prefix = Q()
+    for word in normalised.split()[:MAX_QUERY_WORDS]:
+        prefix &= Q(search_name__startswith=word) | Q(search_name__contains=f" {word}")
+    return list(
+        Person.objects.annotate(shared_trigrams=shared)
+        .filter(prefix | Q(name_trigrams__overlap=trigrams, shared_trigrams__gte=min_shared))
+        .annotate(
+            search_rank=F("shared_trigrams") / float(len(trigrams)) + similarity,
+            credits_count=Count("credits"),
+        )
+        .order_by(F("search_rank").desc(), F("credits_count").desc(), "name", "id")[:limit]
     )
 
 
@@ -157,3 +197,41 @@ def trailer_embed_url(url: str) -> str:
     if _YOUTUBE_ID.match(video_id or ""):
         return f"https://www.youtube-nocookie.com/embed/{video_id}?autoplay=1&rel=0"
     return ""
+
+
+# People pages ---------------------------------------------------------------------------
+
+
+def person_for_page(pk: int) -> Person:
+    try:
+        return Person.objects.get(pk=pk)
+    except Person.DoesNotExist:
+        raise Http404("No person with this number.") from None
+
+
+@dataclass
+class Filmography:
+    """A person's credits grouped by role (director, writer, cast), newest first."""
+
+    roles: list[tuple[str, list[Credit]]]
+    titles: list[Title]
+    main_role: str
+
+
+def person_filmography(person: Person) -> Filmography:
+    """Every credit of a person with its title (one query), grouped by role in the
+    order director, writer, cast; ``main_role`` is the role with most credits."""
+    credits = list(
+        Credit.objects.filter(person=person)
+        .select_related("title")
+        .order_by(F("title__year").desc(nulls_last=True), "title__name", "title_id")
+    )
+    groups: dict[str, list[Credit]] = {role: [] for role in CreditRole.values}
+    titles: dict[int, Title] = {}
+    for credit in credits:
+        groups[credit.role].append(credit)
+        titles.setdefault(credit.title_id, credit.title)
+    labels = dict(CreditRole.choices)
+    roles = [(labels[role], items) for role, items in groups.items() if items]
+    main_role = max(groups, key=lambda role: len(groups[role])) if credits else CreditRole.CAST
+    return Filmography(roles, list(titles.values()), main_role)

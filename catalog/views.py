@@ -4,6 +4,7 @@ from django.views.decorators.http import require_safe
 
 from catalog.filters import SORT_CHOICES, TitleFilter
 from catalog.models import Title
+from catalog.selectors import person_search
 
 TITLES_PER_PAGE = 24
 # The browse filters folded under "Filters" (search and sort stay visible).
@@ -18,12 +19,15 @@ def title_list(request):
     filterset = TitleFilter(request.GET, queryset=Title.objects.all())
     valid = filterset.is_valid()
     page = Paginator(filterset.qs, TITLES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.get("q", "").strip()
     context = {
         "filter": filterset,
         "page_obj": page,
         "sort_choices": SORT_CHOICES,
         "active_sort": filterset.active_sort,
-        "has_query": bool(request.GET.get("q", "").strip()),
+        "has_query": bool(query),
+        # People matching the search, above the titles on its first page.
+        "people": person_search(query[:200]) if query and page.number == 1 else [],
         "selected_genre_count": len(request.GET.getlist("genres")),
         "active_filter_count": sum(
             1 for name in FILTER_FIELDS if any(v.strip() for v in request.GET.getlist(name))

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "library",
     "taste",
     "moderation",
+    "social",
     "pages",
 ]
 
@@ -129,6 +130,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "social.context_processors.notifications",
             ],
         },
     },
@@ -203,6 +205,7 @@ MAX_IMPORT_BYTES = envint("MAX_IMPORT_BYTES", 20 * 1024 * 1024)
 MODERATION_REVIEWS_PER_HOUR = envint("MODERATION_REVIEWS_PER_HOUR", 20)
 MODERATION_COLLECTIONS_PER_HOUR = envint("MODERATION_COLLECTIONS_PER_HOUR", 10)
 MODERATION_REPORTS_PER_HOUR = envint("MODERATION_REPORTS_PER_HOUR", 10)
+MODERATION_LIKES_PER_HOUR = envint("MODERATION_LIKES_PER_HOUR", 60)
 
 # Email: EMAIL_URL=console:// (default in development), smtp://user:pass@host:587, or smtp+ssl://...
 EMAIL_URL = env("EMAIL_URL", "console://")

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include((library_urls.urlpatterns + pages_urls.library_patterns, "library"))),
     path("", include("taste.urls")),
     path("", include("moderation.urls")),
+    path("", include("social.urls")),
 ]
 
 # Uploaded posters and avatars are served by the site itself so that a self-hosted

@@ -16,6 +16,7 @@ from collections_app.templatetags.collections_tags import (
     add_to_collection_context,
     title_collections_context,
 )
+from core.sorting import Sorts
 from library import selectors as library_selectors
 from library.forms import rating_viewing_form
 from pages.library_pages import title_library_context
@@ -23,6 +24,7 @@ from ratings import scales
 from ratings import selectors as rating_selectors
 from ratings.forms import rating_panel_context
 from ratings.selectors import viewer_rating
+from social import selectors as social_selectors
 from taste import selectors as taste_selectors
 
 
@@ -36,28 +38,97 @@ def _prefers_compact(request: HttpRequest) -> bool:
 
 
 def home_context(request: HttpRequest) -> dict:
-    """Recently rated titles, top titles and recent reviews (three queries)."""
-    return {
+    """Recently rated titles, top titles and recent reviews (three queries), and for a
+    signed-in member the activity feed (``home_feed_context``)."""
+    context = {
         "recently_rated": rating_selectors.home_recently_rated_titles(),
         "top_titles": catalog_selectors.home_top_titles(),
         "recent_reviews": rating_selectors.home_recent_reviews(),
     }
+    if request.user.is_authenticated:
+        context["feed"] = home_feed_context(request)
+    return context
+
+
+FEED_TABS = {"following": "People you follow", "soulmates": "Soulmates"}
+
+
+def home_feed_context(request: HttpRequest) -> dict:
+    """One page of the activity feed: the followed members' (or, on the "soulmates" tab,
+    the 20 most compatible members') ratings, reviews and new collections, newest first,
+    each with the viewer's TCI with its author. A fixed number of queries whatever the
+    number followed or of rows: the page (two), the TCIs (one), soulmates (one).
+    Raises ValidationError for a malformed cursor (``after``)."""
+    viewer = request.user
+    tab = request.GET.get("feed")
+    tab = tab if tab in FEED_TABS else "following"
+    if tab == "soulmates":
+        authors = taste_selectors.soulmate_ids(viewer, limit=20)
+    else:
+        authors = social_selectors.followee_ids(viewer)
+    page = social_selectors.activity_page(viewer, authors, request.GET.get("after"))
+    tcis = taste_selectors.tcis_with(viewer, {item.user.pk for item in page.items})
+    for item in page.items:
+        item.tci = tcis.get(item.user.pk)
+    return {"tab": tab, "tabs": FEED_TABS, "page": page}
 
 
 # Title page -----------------------------------------------------------------------------
 
 
+# The title page's sorts: the ratings app's, and two of columns other apps add.
+TITLE_REVIEW_SORTS = Sorts(
+    {
+        **rating_selectors.REVIEW_SORTS,
+        "compatible": ("Most compatible", ["rater_rank", "-rated_at", "-id"]),
+        "liked": ("Most liked", ["-likes_count", "-rated_at", "-id"]),
+    },
+    default=rating_selectors.REVIEW_SORTS.default,
+)
+
+
 def title_reviews_context(request: HttpRequest, title: Title) -> dict:
     """The "Ratings & Reviews" section of a title page (also its htmx fragment): one page
-    of ratings in the requested order, and the viewer's compact-view choice."""
-    sort = rating_selectors.REVIEW_SORTS.parse(request.GET.get("sort"))
+    of ratings in the requested order, each with the viewer's TCI with its rater
+    (Criticker's column), its likes and whether the viewer follows the rater; "reviews
+    only" and "people you follow first" filters; the viewer's compact-view choice."""
+    viewer = request.user
+    sort = TITLE_REVIEW_SORTS.parse(request.GET.get("sort"))
+    if sort == "compatible" and not viewer.is_authenticated:
+        sort = TITLE_REVIEW_SORTS.default
+    reviews_only = request.GET.get("reviews") == "1"
+    following_first = viewer.is_authenticated and request.GET.get("following") == "1"
+    ordering = list(TITLE_REVIEW_SORTS.order_by(sort))
+    if following_first:
+        ordering.insert(0, "-author_followed")
+    filters = "".join(
+        part for part, on in (("&reviews=1", reviews_only), ("&following=1", following_first)) if on
+    )
+    sorts = TITLE_REVIEW_SORTS.choices
+    if not viewer.is_authenticated:
+        sorts = [(key, label) for key, label in sorts if key != "compatible"]
     return {
         "title": title,
         "reviews_page": rating_selectors.title_page_ratings(
-            title, sort, request.GET.get("reviews_page"), viewer=request.user
+            title,
+            sort,
+            request.GET.get("reviews_page"),
+            viewer=request.user,
+            annotations={
+                **taste_selectors.tci_annotation(viewer),
+                **social_selectors.like_annotations(viewer),
+                **social_selectors.followed_annotation(viewer),
+            },
+            ordering=ordering,
+            reviews_only=reviews_only,
         ),
         "review_sort": sort,
-        "review_sorts": rating_selectors.REVIEW_SORTS.choices,
+        "review_sorts": sorts,
+        "review_filters": {
+            "reviews_only": reviews_only,
+            "following_first": following_first,
+            "query": filters,
+        },
         "compact": _prefers_compact(request),
     }
 
@@ -157,8 +228,13 @@ def profile_context(request: HttpRequest, member: User, part: str | None = None)
         "bands": accounts_selectors.PERCENTILE_BANDS,
         "tci_pair": None,
         "prediction_accuracy": None,
+        "follow": None,
+        "favourite_people": None,
     }
     if part is None:
+        context["follow"] = social_selectors.follow_panel(viewer, member)
+        if counts["ratings"]:
+            context["favourite_people"] = rating_selectors.member_favourite_people(member)
         if viewer.is_authenticated and viewer.pk != member.pk:
             context["tci_pair"] = taste_selectors.tci_between(viewer, member)
         if counts["ratings"]:
@@ -166,3 +242,42 @@ def profile_context(request: HttpRequest, member: User, part: str | None = None)
         context["viewing_stats"] = library_selectors.viewing_stats(member)
         context["watchlist_shown"] = library_selectors.watchlist_visible_to(member, viewer)
     return context
+
+
+# People pages ---------------------------------------------------------------------------
+
+
+def person_page_context(request: HttpRequest, person) -> dict:
+    """A person's page: their filmography by role with each title's average percentile,
+    and for a signed-in viewer their own score and PSI on each title and a summary
+    ("You rated 7 of their 12 titles ..."). At most five queries: the credits, the
+    viewer's ratings, their probable scores (two), the person's rank (from 5 rated)."""
+    viewer = request.user
+    filmography = catalog_selectors.person_filmography(person)
+    titles = filmography.titles
+    ratings = rating_selectors.viewer_ratings_by_title(viewer, [t.pk for t in titles])
+    unrated = [t for t in titles if t.pk not in ratings]
+    psis = taste_selectors.probable_scores(viewer, unrated) if unrated else {}
+    roles = [
+        (
+            label,
+            [
+                {
+                    "credit": credit,
+                    "title": credit.title,
+                    "rating": ratings.get(credit.title_id),
+                    "psi": psis.get(credit.title_id),
+                }
+                for credit in credits
+            ],
+        )
+        for label, credits in filmography.roles
+    ]
+    return {
+        "person": person,
+        "roles": roles,
+        "titles_count": len(titles),
+        "summary": rating_selectors.person_summary(
+            viewer, person, ratings, len(titles), filmography.main_role
+        ),
+    }

@@ -17,6 +17,7 @@ urlpatterns = [
 ]
 
 catalog_patterns = [
+    path("people/<int:pk>/<slug:slug>/", views.person_detail, name="person-detail"),
     path("titles/<int:pk>/<slug:slug>/", views.title_detail, name="title-detail"),
     path(
         "titles/<int:pk>/<slug:slug>/compact/", views.title_compact_view, name="title-compact-view"

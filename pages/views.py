@@ -32,7 +32,26 @@ PROFILE_PARTS = {"profile-ratings": "ratings", "profile-reviews": "reviews"}
 
 @require_safe
 def home(request):
-    return render(request, "catalog/home.html", builders.home_context(request))
+    try:
+        context = builders.home_context(request)
+    except ValidationError as error:
+        # A hand-edited or truncated feed cursor ("after=").
+        return render(
+            request, "social/refused.html", {"message": " ".join(error.messages)}, status=400
+        )
+    if request.htmx.target == "home-feed":
+        return render(request, "social/_home_feed.html", context)
+    return render(request, "catalog/home.html", context)
+
+
+@require_safe
+def person_detail(request, pk: int, slug: str):
+    person = catalog_selectors.person_for_page(pk)
+    redirect_response = canonical_redirect(request, person, slug, "catalog:person-detail")
+    if redirect_response:
+        return redirect_response
+    context = builders.person_page_context(request, person)
+    return render(request, "catalog/person_detail.html", context)
 
 
 def _canonical_title(request, pk: int, slug: str, view_name: str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
@@ -10,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, QuerySet
 from django.db.models.functions import ExtractYear
 
-from catalog.models import Title
+from catalog.models import Credit, Person, Title
 from core.charts import Bar, BarChart, bar_chart
 from core.sorting import Sorts
 from ratings.models import Rating
@@ -65,10 +66,22 @@ REVIEW_SORTS = Sorts(
 )
 
 
-def title_page_ratings(title: Title, sort: str, page_number, viewer=None) -> Page:
+def title_page_ratings(
+    title: Title,
+    sort: str,
+    page_number,
+    viewer=None,
+    *,
+    annotations: dict | None = None,
+    ordering: Sequence | None = None,
+    reviews_only: bool = False,
+) -> Page:
     """One page of a title's ratings and reviews with their raters (two queries), leaving
-    out those of raters who do not let ``viewer`` see them (Rating.objects.shown_to)."""
-    ordering = REVIEW_SORTS.order_by(sort)
+    out those of raters who do not let ``viewer`` see them (Rating.objects.shown_to).
+
+    Higher apps add columns read in the same query (``annotations``: the viewer's TCI
+    with each rater, likes) and may order by them (``ordering`` replaces the sort's)."""
+    ordering = ordering or REVIEW_SORTS.order_by(sort)
     ratings = (
         Rating.objects.filter(title=title)
         .shown_to(viewer or AnonymousUser())
@@ -86,9 +99,11 @@ def title_page_ratings(title: Title, sort: str, page_number, viewer=None) -> Pag
             "user__display_name",
         )
         # A suspended member's review is hidden like one a moderator hid; the score stays.
-        .annotate(author_suspended=F("user__is_suspended"))
+        .annotate(author_suspended=F("user__is_suspended"), **(annotations or {}))
         .order_by(*ordering)
     )
+    if reviews_only:
+        ratings = ratings.with_review()
     return Paginator(ratings, REVIEWS_PER_PAGE).get_page(page_number)
 
 
@@ -227,3 +242,134 @@ def title_statistics(title: Title, max_years: int = 25) -> list[BarChart]:
             x_label="Year rated",
         ),
     ]
+
+
+# People: a viewer's scores of one person's titles, a member's favourite people ----------
+
+CREDIT_TABLE = Credit._meta.db_table
+RATINGS_TABLE = Rating._meta.db_table
+PERSON_TABLE = Person._meta.db_table
+MIN_RATED_FOR_PERSON_RANK = 5
+MIN_RATED_FOR_FAVOURITE_PEOPLE = 3
+FAVOURITE_PEOPLE = 5
+
+# SQL because it ranks the person's average among all the people the viewer rated often
+# in the same role (an aggregate of aggregates), with the percentile formula of
+# DESIGN.md: floor(100 * (below + equal / 2) / n).
+PERSON_RANK_SQL = f"""
+WITH per_person AS (
+    SELECT c.person_id, avg(r.percentile) AS avg_pct
+    FROM {RATINGS_TABLE} r JOIN {CREDIT_TABLE} c ON c.title_id = r.title_id
+    WHERE r.user_id = %(user)s AND c.role = %(role)s AND r.percentile IS NOT NULL
+    GROUP BY c.person_id
+    HAVING count(*) >= %(min_rated)s
+), this AS (SELECT avg_pct FROM per_person WHERE person_id = %(person)s)
+SELECT (200 * count(*) FILTER (WHERE p.avg_pct < this.avg_pct)
+        + 100 * count(*) FILTER (WHERE p.avg_pct = this.avg_pct)) / (2 * count(*)),
+       count(*)
+FROM per_person p CROSS JOIN this
+"""
+
+# SQL because each role's best and worst people are two window rankings over one
+# aggregate of the member's ratings joined to the credits.
+FAVOURITE_PEOPLE_SQL = f"""
+WITH per_person AS (
+    SELECT c.role, c.person_id, avg(r.percentile) AS avg_pct, count(*) AS rated
+    FROM {RATINGS_TABLE} r JOIN {CREDIT_TABLE} c ON c.title_id = r.title_id
+    WHERE r.user_id = %(user)s AND r.percentile IS NOT NULL AND c.role IN ('director', 'cast')
+    GROUP BY c.role, c.person_id
+    HAVING count(*) >= %(min_rated)s
+), ranked AS (
+    SELECT *,
+           row_number() OVER (PARTITION BY role ORDER BY avg_pct DESC, rated DESC, person_id)
+               AS best,
+           row_number() OVER (PARTITION BY role ORDER BY avg_pct ASC, rated DESC, person_id)
+               AS worst
+    FROM per_person
+)
+SELECT ranked.role, ranked.person_id, p.name, ranked.avg_pct, ranked.rated,
+       ranked.best, ranked.worst
+FROM ranked JOIN {PERSON_TABLE} p ON p.id = ranked.person_id
+WHERE ranked.best <= %(limit)s OR ranked.worst <= %(limit)s
+"""
+
+
+def viewer_ratings_by_title(user, title_ids) -> dict[int, Rating]:
+    """The viewer's ratings of these titles, by title id (one query; none signed out)."""
+    if not user.is_authenticated:
+        return {}
+    ratings = Rating.objects.filter(user=user, title_id__in=list(title_ids))
+    return {rating.title_id: rating for rating in ratings}
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    """ "You rated 7 of their 12 films, average percentile 71 (your 85th percentile for
+    directors you rated 5+ times)"."""
+
+    rated: int
+    titles: int
+    avg_percentile: float | None
+    role: str
+    role_rank: int | None
+
+
+def person_summary(user, person, ratings: dict[int, Rating], titles: int, role: str):
+    """The viewer's summary of a person from their ratings of the person's titles (read
+    already), and where the person ranks among those they rated often in ``role``."""
+    if not user.is_authenticated:
+        return None
+    known = [r.percentile for r in ratings.values() if r.percentile is not None]
+    average = sum(known) / len(known) if known else None
+    rank = None
+    if len(known) >= MIN_RATED_FOR_PERSON_RANK:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                PERSON_RANK_SQL,
+                {
+                    "user": user.pk,
+                    "role": role,
+                    "person": person.pk,
+                    "min_rated": MIN_RATED_FOR_PERSON_RANK,
+                },
+            )
+            row = cursor.fetchone()
+        rank = row[0] if row and row[1] else None
+    return PersonSummary(len(ratings), titles, average, role, rank)
+
+
+@dataclass(frozen=True)
+class FavouritePerson:
+    person: Person
+    avg_percentile: float
+    rated: int
+
+
+def member_favourite_people(member, limit: int = FAVOURITE_PEOPLE) -> dict:
+    """The directors and actors a member rates highest and lowest (by the average
+    percentile of their ratings of the person's titles, 3 rated titles at least):
+    {"directors": {"highest": [...], "lowest": [...]}, "actors": {...}}. One query."""
+    found = {
+        "directors": {"highest": [], "lowest": []},
+        "actors": {"highest": [], "lowest": []},
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            FAVOURITE_PEOPLE_SQL,
+            {"user": member.pk, "min_rated": MIN_RATED_FOR_FAVOURITE_PEOPLE, "limit": limit},
+        )
+        rows = cursor.fetchall()
+    for role, person_id, name, average, rated, best, worst in rows:
+        group = found["directors" if role == "director" else "actors"]
+        entry = (Person(pk=person_id, name=name), float(average), rated)
+        if best <= limit:
+            group["highest"].append((best, FavouritePerson(*entry)))
+        if worst <= limit:
+            group["lowest"].append((worst, FavouritePerson(*entry)))
+    for group in found.values():
+        for key in ("highest", "lowest"):
+            group[key] = [person for _rank, person in sorted(group[key], key=lambda x: x[0])]
+        # With few people the two lists would repeat each other: each is named once.
+        best = {favourite.person.pk for favourite in group["highest"]}
+        group["lowest"] = [f for f in group["lowest"] if f.person.pk not in best]
+    return found

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, FloatField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest, Least
 
 from catalog.models import Credit, CreditRole, Title
 from catalog.selectors import MAIN_CAST
@@ -336,6 +337,44 @@ def tci_between(user, other) -> Compatibility | None:
         return None
     a, b = sorted((user.pk, other.pk))
     return Compatibility.objects.filter(user_a_id=a, user_b_id=b).first()
+
+
+def tcis_with(user, other_ids) -> dict[int, float]:
+    """The viewer's TCI with each of these members who has one (one query)."""
+    if not user.is_authenticated:
+        return {}
+    others = [pk for pk in set(other_ids) if pk != user.pk]
+    if not others:
+        return {}
+    rows = Compatibility.objects.filter(
+        Q(user_a_id=user.pk, user_b_id__in=others) | Q(user_b_id=user.pk, user_a_id__in=others)
+    ).values_list("user_a_id", "user_b_id", "tci")
+    return {(b if a == user.pk else a): tci for a, b, tci in rows}
+
+
+def tci_annotation(user, user_field: str = "user_id") -> dict:
+    """``rater_tci`` (the viewer's TCI with the row's member, NULL when none) and
+    ``rater_rank`` (the shrunk TCI soulmates are ranked by, 100 when none) for a
+    queryset of rows that have a member (`user_field`), read in the same query."""
+    if not user.is_authenticated:
+        none = Value(None, output_field=FloatField())
+        return {"rater_tci": none, "rater_rank": Value(100.0, output_field=FloatField())}
+    pair = Compatibility.objects.filter(
+        user_a_id=Least(Value(user.pk), OuterRef(user_field)),
+        user_b_id=Greatest(Value(user.pk), OuterRef(user_field)),
+    )
+    return {
+        "rater_tci": Subquery(pair.values("tci")[:1], output_field=FloatField()),
+        "rater_rank": Coalesce(
+            Subquery(pair.values("tci_shrunk")[:1], output_field=FloatField()), 100.0
+        ),
+    }
+
+
+def soulmate_ids(user, limit: int = 20) -> list[int]:
+    """The ids of the viewer's `limit` most compatible members (one query)."""
+    rows = soulmates_queryset(user).values_list("user_a_id", "user_b_id")[:limit]
+    return [b if a == user.pk else a for a, b in rows]
 
 
 @dataclass

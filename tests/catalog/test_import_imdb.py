@@ -5,6 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from catalog.models import Credit, Genre, Person, Title, TitleKind
+from catalog.selectors import person_search
 from tests.catalog.imdb_files import (
     BASICS_HEADER,
     generated_basics_rows,
@@ -179,6 +180,8 @@ def test_imports_people_and_credits_from_crew_principals_and_names(basics, tmp_p
     }
     assert not Person.objects.filter(name="Nobody Credited").exists()
     assert Person.objects.get(name="Steve Buscemi").birth_year == 1957
+    # Imported people are searchable like people saved one by one (typo and all).
+    assert [p.name for p in person_search("steve buscemy")] == ["Steve Buscemi"]
     assert "skipped (category producer): 1" in output
     assert "1 bad" in output
     again = _run(*args)

@@ -26,7 +26,9 @@ def test_collection_page_queries_are_bounded(
         client.force_login(owner)
     # session + user (signed in), collection with owner, count, one page of items with titles,
     # and for a signed-in viewer their PSIs: rated titles on the page, own scores, neighbours
-    with django_assert_max_num_queries(6 if viewer == "anonymous" else 9):
+    # signed in: +1 for the viewer's watchlist marks (issue 14), +1 for the header's unread
+    # notifications (issue 15)
+    with django_assert_max_num_queries(6 if viewer == "anonymous" else 10):
         response = client.get(collection.get_absolute_url(), {"page": 2})
     assert response.status_code == 200
 
@@ -37,7 +39,8 @@ def test_collection_page_with_title_finder_is_bounded(client, owner, django_asse
     for n in range(30):
         TitleFactory(name=f"Findable {n}")
     client.force_login(owner)
-    with django_assert_max_num_queries(10):  # 7 + the viewer's PSIs (3)
+    # 7 + the viewer's PSIs (3) + the header's unread notifications
+    with django_assert_max_num_queries(11):
         response = client.get(collection.get_absolute_url(), {"find": "findable"})
     assert response.status_code == 200
 
@@ -60,7 +63,7 @@ def test_my_collections_queries_are_bounded(client, owner, count, django_assert_
         )
         fill(collection, 2)
     client.force_login(owner)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):  # 5 + the header's unread notifications
         response = client.get(reverse("collections:my-collections"))
     assert response.status_code == 200
 

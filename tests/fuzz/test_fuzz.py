@@ -185,6 +185,7 @@ def real_kwargs(pattern, w) -> list[dict]:
     title = w.titles[0]
     name = pattern.name.split(":")[-1] if pattern.name else ""
     own = w.collections_and_items
+    person = title.credits.select_related("person").first().person
     table = {
         "title-detail": [{"pk": title.pk, "slug": title.slug}, {"pk": title.pk, "slug": "old"}],
         "title-compact-view": [{"pk": title.pk, "slug": title.slug}],
@@ -231,6 +232,17 @@ def real_kwargs(pattern, w) -> list[dict]:
         ],
         "app_list": [{"app_label": label} for label in _admin_app_labels()],
         "auth_user_password_change": [{"id": w.dave.pk}],
+        # Social (issue 15).
+        "person-detail": [{"pk": person.pk, "slug": person.slug}, {"pk": person.pk, "slug": "old"}],
+        "following": [{"username": "ann"}, {"username": "carol"}],
+        "followers": [{"username": "ann"}, {"username": "carol"}],
+        "follow": [{"username": "ann"}, {"username": "carol"}],
+        "unfollow": [{"username": "ann"}],
+        "member-feed": [{"username": "ann"}, {"username": "carol"}],
+        "like": [{"pk": w.ann_rating.pk}],
+        "unlike": [{"pk": w.ann_rating.pk}],
+        "review-likes": [{"pk": w.ann_rating.pk}],
+        "collection-feed": [{"pk": c.pk} for c, _ in own],
     }
     if name in table:
         return table[name]

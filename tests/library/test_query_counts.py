@@ -16,10 +16,12 @@ from tests.taste.conftest import give
 pytestmark = pytest.mark.django_db
 
 # Session, user; the entries with their titles; the viewer's scores and the PSI terms of
-# every entry; the page's streaming services; the genres, and the services, of the filter.
-WATCHLIST_QUERIES = 8
-# Session, user, the member; the page's count and rows; the month counts.
-DIARY_QUERIES = 6
+# every entry; the page's streaming services; the genres, and the services, of the filter;
+# the header's unread notifications (issue 15).
+WATCHLIST_QUERIES = 9
+# Session, user, the member; the page's count and rows; the month counts; the header's
+# unread notifications.
+DIARY_QUERIES = 7
 
 
 def _member_with(size: int, name: str):

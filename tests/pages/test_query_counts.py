@@ -95,21 +95,28 @@ PAGES = {
 }
 
 # Queries per page, measured before the move to pages/ (and equal after it).
+# Social (issue 15): every full page for a signed-in member +1 (the header's unread
+# notifications); the signed-in home +2 (the feed's ratings and collections; the TCIs of
+# its authors only when it has items); profiles +2 (follow counts and button; the
+# directors and actors the member rates highest and lowest). The TCI, likes and
+# "following" beside each rating of a title are read in the ratings' own query.
 EXPECTED = {
     "home signed out": 4,
-    "home signed in": 6,
+    "home signed in": 6 + 3,
     "title signed out": 8,
-    # +2 since the library: is the title on the viewer's watchlist, their viewings of it.
-    "title signed in, unrated": 17,
+    # +2 since the library: is the title on the viewer's watchlist, their viewings of it;
+    # +1 with issue 15: the header's unread notifications count.
+    "title signed in, unrated": 18,
     # +1: the rated viewer's own scores, for "Rate 5 more titles" on the probable-score card.
-    "title signed in, rated": 16,
+    "title signed in, rated": 17,
     "reviews fragment": 6,
     "reviews fragment signed in": 8,
     "similar": 2,
     "statistics": 4,
-    # +1 since the library: viewings per month (none here, so no distinct-titles count).
-    "profile signed out": 16,
-    "profile signed in": 19,
+    # +1 since the library: viewings per month (none here, so no distinct-titles count);
+    # +2 / +3 with issue 15: the follow panel, favourite people (and the unread count).
+    "profile signed out": 18,
+    "profile signed in": 22,
 }
 # With 3 raters there is no co-rating similarity yet, so the page falls back to the
 # catalogue's guess (two more queries).

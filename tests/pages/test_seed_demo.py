@@ -13,6 +13,7 @@ from library.models import Viewing, WatchlistEntry
 from moderation.models import Report
 from ratings.models import Rating
 from ratings.services import rate
+from social.models import Follow, Notification, ReviewLike
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +63,10 @@ def test_seed_demo_is_realistic_and_a_second_run_changes_nothing():
     assert per_user.filter(top__lt=5).exists()
     assert Rating.objects.filter(percentile__isnull=True).exists()
     assert Title.objects.filter(avg_percentile__isnull=False).count() >= 300
+    # Social demo (issue 15): follows, likes and their notifications, none in the last hour.
+    social = (Follow.objects.count(), ReviewLike.objects.count(), Notification.objects.count())
+    assert social[0] >= 1_000 and social[1] >= 1_000 and social[2] == social[0] + social[1]
+    assert not ReviewLike.objects.filter(created_at__gte=timezone.now() - timedelta(hours=1))
 
     before = ratings_fingerprint()
     library = library_fingerprint()
@@ -74,6 +79,11 @@ def test_seed_demo_is_realistic_and_a_second_run_changes_nothing():
     call_command("seed_demo", "--no-posters")
     assert ratings_fingerprint() == before
     assert library_fingerprint() == library
+    assert (
+        Follow.objects.count(),
+        ReviewLike.objects.count(),
+        Notification.objects.count(),
+    ) == social
     assert (
         Title.objects.count(),
         User.objects.count(),

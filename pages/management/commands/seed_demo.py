@@ -34,6 +34,7 @@ from moderation.selectors import target_for
 from moderation.services import grant_moderator
 from moderation.services import report as report_item
 from pages.demo_library import load_library
+from pages.demo_social import seed_social
 from ratings.models import Rating
 from ratings.services import RatingInput, rate_many
 from taste.rebuild import rebuild as rebuild_taste
@@ -230,6 +231,7 @@ class Command(BaseCommand):
         report(f"Users: {len(people)}, ratings written: {created}")
         report(f"Collections created: {self.load_collections(rng, people, titles)}")
         report(f"Viewings, watchlist entries: {load_library([u for u, *_ in people], titles)}")
+        report("Follows and likes created: {}, {}".format(*seed_social(people)))
         self.load_admin()
         report(f"Reports for the moderation queue: {self.load_reports(people)}")
         # Every taste table at once (taste factors included, which the worker's per-member
