@@ -159,9 +159,9 @@ FOLLOWS = Follow._meta.db_table
 MEMBERS_SQL = f"""
 INSERT INTO {USERS} (password, is_superuser, username, first_name, last_name, email,
     is_staff, is_active, date_joined, display_name, bio, avatar, rating_scale,
-    prefers_compact, is_suspended, visibility)
+    prefers_compact, is_suspended, visibility, watchlist_public)
 SELECT '!', false, 'bulk' || n, '', '', '', false, true, now(), '', '', '', '100',
-       false, false, 'public'
+       false, false, 'public', false
 FROM generate_series(1, %s) AS n
 """
 # 1,000 members x 100 titles: 100,000 ratings (with reviews), times spread over a year.
