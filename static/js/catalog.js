@@ -12,10 +12,28 @@
       });
     }
   }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", openWideFilters);
-  } else {
+  // Title page: the bar with the title and your (probable) score appears once the
+  // title's heading has scrolled out of sight above, and goes when it comes back.
+  function watchStickyBar() {
+    var bar = document.querySelector("[data-sticky-bar]");
+    var heading = document.getElementById("title-heading");
+    if (!bar || !heading || !("IntersectionObserver" in window)) {
+      return;
+    }
+    new IntersectionObserver(function (entries) {
+      var entry = entries[entries.length - 1];
+      bar.hidden = entry.isIntersecting || entry.boundingClientRect.top > 0;
+    }).observe(heading);
+  }
+
+  function ready() {
     openWideFilters();
+    watchStickyBar();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
   }
 
   // Trailers: nothing is requested from the video site until the viewer clicks.

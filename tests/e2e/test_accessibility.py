@@ -10,20 +10,9 @@ from collections import Counter
 
 import pytest
 
-from collections_app.services import collection_add_title
-from moderation.selectors import target_for
-from moderation.services import grant_moderator, report
 from ratings.models import Rating
-from ratings.services import RatingInput, rate_many
-from taste import services as taste_services
 from tests.e2e.conftest import ARTIFACTS
-from tests.factories import (
-    CollectionFactory,
-    GenreFactory,
-    TitleFactory,
-    UserFactory,
-    WatchLinkFactory,
-)
+from tests.e2e.scenes import site_scene
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -35,50 +24,7 @@ FAILING = {"serious", "critical"}
 
 @pytest.fixture
 def scene():
-    drama = GenreFactory(name="Drama", slug="drama")
-    comedy = GenreFactory(name="Comedy", slug="comedy")
-    titles = []
-    for i in range(1, 31):
-        title = TitleFactory(
-            name=f"Film number {i}",
-            year=1960 + i,
-            runtime_minutes=80 + i,
-            synopsis="Two people talk through one long night and neither tells the truth.",
-        )
-        title.genres.add(drama if i % 2 else comedy)
-        titles.append(title)
-    interview = titles[0]
-    WatchLinkFactory(title=interview)
-    members = []
-    for n in range(8):
-        member = UserFactory(username=f"member{n}", display_name=f"Member {n}", bio="I like films.")
-        entries = [
-            RatingInput(
-                t.pk, (7 * i + 13 * n) % 101, review=f"Review {n} of film {i}." if i < 3 else ""
-            )
-            for i, t in enumerate(titles[: 20 + n])
-        ]
-        rate_many(member, entries)
-        members.append(member)
-    viewer = members[0]
-    collection = CollectionFactory(
-        owner=viewer, name="Talky films", slug="talky-films", description="Films that talk."
-    )
-    for t in titles[:5]:
-        collection_add_title(collection, t)
-    taste_services.rebuild_all()
-    moderator = UserFactory(username="mod", display_name="Mod")
-    grant_moderator(moderator)
-    review = Rating.objects.filter(user=members[1]).exclude(review="").first()
-    report(viewer, target_for(review), "spam", "An advert.")
-    return {
-        "viewer": viewer,
-        "other": members[1],
-        "title": interview,
-        "unrated": titles[-1],
-        "collection": collection,
-        "moderator": moderator,
-    }
+    return site_scene()
 
 
 def _axe(page) -> list[dict]:
