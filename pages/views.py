@@ -210,7 +210,11 @@ def rate(request, pk: int):
                 return _saved_in_place(
                     request, title, rating, summary, _average_summary(rating.title)
                 )
-            messages.success(request, f"{summary} {_average_summary(rating.title)}.")
+            messages.success(
+                request,
+                f"{summary} {_average_summary(rating.title)}.",
+                extra_tags=builders.RATING_NOTICE_TAG,
+            )
             return redirect(_title_back_url(title))
 
     context = rating_panel_context(request.user, title, form=form)
@@ -235,5 +239,5 @@ def unrate(request, pk: int):
     )
     if request.htmx:
         return _saved_in_place(request, title, None, notice, _average_summary(aggregate))
-    messages.success(request, notice)
+    messages.success(request, notice, extra_tags=builders.RATING_NOTICE_TAG)
     return redirect(_title_back_url(title))
