@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
+from django.templatetags.static import static
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import selectors as accounts_selectors
@@ -24,6 +25,12 @@ from taste import services as taste_services
 
 # htmx targets of the profile that are rendered alone, and their partials.
 PROFILE_PARTS = {"profile-ratings": "ratings", "profile-reviews": "reviews"}
+
+
+@require_safe
+def favicon(request):
+    """/favicon.ico, asked for by browsers and feed readers that ignore the page's icon link."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @require_safe
