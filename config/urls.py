@@ -24,12 +24,15 @@ urlpatterns = [
     path("", include("moderation.urls")),
 ]
 
+
+def serve_media(request, path: str):
+    # MEDIA_ROOT is read per request (not fixed when the URLconf loads), so the tests'
+    # temporary media directory is the one served and nothing lands in the real var/media.
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 # Uploaded posters and avatars are served by the site itself so that a self-hosted
 # install needs no separate file server; a reverse proxy may take this over.
 urlpatterns += [
-    re_path(
-        rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$",
-        serve,
-        {"document_root": settings.MEDIA_ROOT},
-    ),
+    re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", serve_media),
 ]

@@ -1,5 +1,6 @@
 """Load a deterministic, realistic demo: real films, people with different rating
-habits and tastes, ratings, reviews, collections and drawn posters.
+habits and tastes, ratings, reviews and collections; posters are queued for the worker
+(catalog.tasks) instead of drawn here, so the first start is quick.
 
 Idempotent: whatever exists already is left as it is, so a second run changes
 nothing. `--if-empty` does nothing at all when the catalog has any title (used by
@@ -8,25 +9,22 @@ nothing. `--if-empty` does nothing at all when the catalog has any title (used b
 
 import csv
 import math
-import os
 import random
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote_plus
 
 from django.contrib.auth.hashers import make_password
-from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils.text import slugify
 
 from accounts.models import RatingScale, User
 from catalog.models import Credit, CreditRole, Genre, Person, Title, WatchKind, WatchLink
-from catalog.services import draw_poster, save_poster
+from catalog.tasks import queue_missing_posters
 from collections_app.models import Collection
 from collections_app.services import collection_add_title, collection_create
 from moderation.models import Reason, Report
@@ -205,7 +203,9 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="Do nothing if the catalog has any title."
         )
         parser.add_argument(
-            "--no-posters", action="store_true", help="Skip drawing posters (faster, for tests)."
+            "--no-posters",
+            action="store_true",
+            help="Queue no posters (the worker draws them otherwise; faster, for tests).",
         )
         parser.add_argument("--users", type=int, default=USER_COUNT)
 
@@ -222,7 +222,9 @@ class Command(BaseCommand):
         titles = self.load_titles(read_films())
         report(f"Titles: {len(titles)}")
         if not no_posters:
-            report(f"Posters drawn: {self.draw_missing_posters(titles)}")
+            missing = [title.pk for title in titles if not title.poster]
+            tasks = queue_missing_posters(missing)
+            report(f"Posters queued for the worker: {len(missing)} in {tasks} tasks")
         people = self.load_users(rng, users)
         created = self.load_ratings(rng, people, titles)
         report(f"Users: {len(people)}, ratings written: {created}")
@@ -271,20 +273,6 @@ class Command(BaseCommand):
                 )
             titles.append(title)
         return titles
-
-    def draw_missing_posters(self, titles: list[Title]) -> int:
-        missing = [title for title in titles if not title.poster]
-
-        def draw(title: Title) -> None:
-            try:
-                save_poster(title, ContentFile(draw_poster(title), name=f"{title.slug}.png"))
-            finally:
-                connection.close()  # each thread has its own connection
-
-        # Pillow releases the GIL while resizing and encoding: threads use every core.
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-            list(pool.map(draw, missing))
-        return len(missing)
 
     # People and ratings --------------------------------------------------------------
 
