@@ -1,5 +1,6 @@
 """Data for the browser tests that walk the whole site (accessibility, layout)."""
 
+from accounts.tasks import import_start
 from collections_app.services import collection_add_title
 from moderation.selectors import target_for
 from moderation.services import grant_moderator, report
@@ -54,7 +55,12 @@ def site_scene() -> dict:
     grant_moderator(moderator)
     review = Rating.objects.filter(user=members[7]).exclude(review="").first()
     report(viewer, target_for(review), "spam", "An advert.")
+    # An import waiting for confirmation, with a line the site could not match.
+    batch = import_start(
+        viewer, data=b"title,year,score\nFilm numbr 3,1963,70\nFilm number 2,1962,60\n"
+    )
     return {
+        "import": batch,
         "viewer": viewer,
         "other": members[7],  # 36 ratings, 8 reviews: both lists of the profile are paged
         "title": interview,

@@ -140,6 +140,10 @@ def test_member_pages_have_no_serious_violations(browser, live_server, scene):
         ("report", f"/report/review/{review.pk}/"),
         ("settings", "/account/"),
         ("import", "/account/import/"),
+        (
+            "import-preview",
+            scene["import"].get_absolute_url() + "?show=unmatched&find_line=2&find=film+numbr+3",
+        ),
         ("password-change", "/account/password/"),
     ]
     _report(*_audit(browser, live_server, paths, _form_sign_in(viewer), prefix="member-"))
