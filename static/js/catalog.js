@@ -15,15 +15,24 @@
   // Title page: the bar with the title and your (probable) score appears once the
   // title's heading has scrolled out of sight above, and goes when it comes back.
   function watchStickyBar() {
-    var bar = document.querySelector("[data-sticky-bar]");
     var heading = document.getElementById("title-heading");
-    if (!bar || !heading || !("IntersectionObserver" in window)) {
+    if (!document.querySelector("[data-sticky-bar]") || !heading || !("IntersectionObserver" in window)) {
       return;
+    }
+    var past = false;
+    function show() {
+      // Looked up each time: saving a rating redraws the bar (htmx, out of band).
+      var bar = document.querySelector("[data-sticky-bar]");
+      if (bar) {
+        bar.hidden = !past;
+      }
     }
     new IntersectionObserver(function (entries) {
       var entry = entries[entries.length - 1];
-      bar.hidden = entry.isIntersecting || entry.boundingClientRect.top > 0;
+      past = !entry.isIntersecting && entry.boundingClientRect.top <= 0;
+      show();
     }).observe(heading);
+    document.body.addEventListener("htmx:oobAfterSwap", show);
   }
 
   function ready() {

@@ -132,3 +132,12 @@ def test_title_page_puts_the_rating_panel_and_reviews_in_sight(page, login, scre
     page.mouse.wheel(0, 1400)
     expect(bar).to_be_visible()
     screenshot("layout-title-sticky-390", full_page=False)
+
+    # Rating in place redraws the bar (out of band): it now shows the member's own score.
+    panel = page.locator("#rating-panel")
+    panel.get_by_label("Score").fill("64")
+    panel.get_by_role("button", name="Rate").click()
+    expect(panel).to_contain_text("Saved your rating")
+    expect(bar).to_be_visible()
+    expect(bar.locator(".title-sticky-score")).to_have_text("Rated by you 64")
+    screenshot("layout-title-sticky-rated-390", full_page=False)
