@@ -143,6 +143,13 @@ class ImportConfirmForm(forms.Form):
     )
 
 
+class ImportPickForm(forms.Form):
+    """A title found in the catalog for a line the site could not match."""
+
+    line = forms.IntegerField(min_value=1, max_value=10_000_000)
+    title = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
 class ImportResolveForm(forms.Form):
     line = forms.IntegerField(min_value=1, max_value=10_000_000)
     title = forms.CharField(required=False)

@@ -15,6 +15,7 @@ from accounts import importers
 from accounts.importers.parsing import SITE_HEADER
 from accounts.models import ImportBatch, User
 from catalog.models import Genre, Title, TitleKind
+from catalog.selectors import title_search
 from collections_app.models import Collection, CollectionItem
 from collections_app.selectors import user_public_collections
 from core.charts import Bar, BarChart, ChartStyle, bar_chart
@@ -298,6 +299,22 @@ PREVIEW_TABS = {
     importers.UNMATCHED: "Not found",
     importers.INVALID: "Not readable",
 }
+
+
+IMPORT_FINDER_RESULTS = 6
+
+
+def import_title_finder(query: str) -> list[Title]:
+    """Titles for a line of an import the site could not match, found by the member with
+    the site's typo- and accent-tolerant search, best match first."""
+    query = " ".join(query.split())[:200]
+    if not query:
+        return []
+    return list(
+        title_search(Title.objects.all(), query)
+        .only("pk", "name", "year", "kind")
+        .order_by("-search_rank", "-ratings_count", "pk")[:IMPORT_FINDER_RESULTS]
+    )
 
 
 def import_batch_for(user: User, pk: int, *, with_rows: bool = True) -> ImportBatch:

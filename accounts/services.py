@@ -316,6 +316,28 @@ def import_batch_resolve(batch: ImportBatch, line: int, title_id: int | None) ->
     return row
 
 
+@transaction.atomic
+def import_batch_pick_title(batch: ImportBatch, line: int, title_id: int) -> dict:
+    """Match a row the site could not match (status "unmatched", or ambiguous, or matched
+    to the wrong film) to a title the member found in the catalog. Rows that could not be
+    read (no usable score or date) stay as they are. Returns the updated row."""
+    locked = _locked_pending(batch)
+    row = next((row for row in locked.rows if row["line"] == line), None)
+    if row is None or row["status"] == importers.INVALID:
+        raise ValidationError(f"Line {line} cannot be matched to a title.", code="no_choice")
+    title = Title.objects.filter(pk=title_id).values("name", "year").first()
+    if title is None:
+        raise ValidationError("That title is not in the catalog any more.", code="bad_choice")
+    label = f"{title['name']} ({title['year']})" if title["year"] else title["name"]
+    row.update(
+        status=importers.MATCHED, title_id=title_id, title_label=label, method="found by you"
+    )
+    locked.counts = _counts(locked.rows)
+    locked.save(update_fields=["rows", "counts", "updated_at"])
+    batch.rows, batch.counts = locked.rows, locked.counts
+    return row
+
+
 def _latest_per_title(rows: list[dict]) -> dict[int, dict]:
     """One row per title: the most recently rated (a diary lists rewatches), or the last
     in the file when dates are equal or missing. Diary lines without a rating (viewings

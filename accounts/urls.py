@@ -57,6 +57,7 @@ urlpatterns = [
     path("account/import/", views.import_upload, name="import"),
     path("account/import/<int:pk>/", views.import_preview, name="import-preview"),
     path("account/import/<int:pk>/resolve/", views.import_resolve, name="import-resolve"),
+    path("account/import/<int:pk>/pick/", views.import_pick, name="import-pick"),
     path("account/import/<int:pk>/confirm/", views.import_confirm, name="import-confirm"),
     path("account/import/<int:pk>/cancel/", views.import_cancel, name="import-cancel"),
     path(

@@ -15,6 +15,7 @@ from accounts import export, importers, selectors, services, site_import, tasks
 from accounts.forms import (
     AccountDeleteForm,
     ImportConfirmForm,
+    ImportPickForm,
     ImportResolveForm,
     ImportUploadForm,
     SettingsForm,
@@ -219,6 +220,7 @@ def import_preview(request, pk: int):
         "existing": selectors.import_existing_count(batch),
         "confirm_form": ImportConfirmForm(),
         "not_imported": batch.counts.get("total", 0) - batch.counts.get(importers.MATCHED, 0),
+        "finder": _import_finder(request),
     }
     if request.htmx.target == "import-rows":
         return render(request, "accounts/import_preview.html#rows", context)
@@ -238,6 +240,15 @@ def _import_progress(request, batch) -> HttpResponse:
     return render(request, "accounts/import_progress.html", context)
 
 
+def _import_finder(request) -> dict:
+    """The catalog search of one unmatched line (?find_line=12&find=intervew)."""
+    line = parse_int(request.GET.get("find_line", ""), min=1)
+    query = request.GET.get("find", "").strip()
+    if line is None or not query:
+        return {}
+    return {"line": line, "query": query, "results": selectors.import_title_finder(query)}
+
+
 def _preview_url(batch, back: str, line: int | None = None) -> str:
     """The preview page at the tab and page a form was posted from ("ambiguous:3")."""
     tab, _, page = back.partition(":")
@@ -247,6 +258,26 @@ def _preview_url(batch, back: str, line: int | None = None) -> str:
     if parse_int(page, min=1):
         url += f"&page={page}"
     return url + (f"#import-line-{line}" if line else "#import-rows")
+
+
+@login_required
+@require_POST
+def import_pick(request, pk: int):
+    """Match a line the site could not match to a title the member found."""
+    batch = selectors.import_batch_for(request.user, pk)
+    form = ImportPickForm(request.POST)
+    back = request.POST.get("back", "")
+    if not form.is_valid():
+        messages.error(request, "Search the catalog for the line and choose one of the titles.")
+        return redirect(_preview_url(batch, back))
+    line = form.cleaned_data["line"]
+    try:
+        row = services.import_batch_pick_title(batch, line, form.cleaned_data["title"])
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect(_preview_url(batch, back, line))
+    messages.success(request, f"Line {line}: {row['title_label']}. It will be imported.")
+    return redirect(_preview_url(batch, back, line))
 
 
 @login_required

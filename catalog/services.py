@@ -162,3 +162,14 @@ def set_compact_view(request, compact: bool) -> None:
             user.save(update_fields=["prefers_compact"])
     else:
         request.session["prefers_compact"] = compact
+
+
+def draw_missing_posters(title_ids: list[int]) -> int:
+    """Draw and store a poster (with its renditions) for each of these titles that still
+    has none; returns how many were drawn. Idempotent: a title that got a poster
+    meanwhile (drawn by an earlier run, or uploaded) is left alone."""
+    drawn = 0
+    for title in Title.objects.filter(pk__in=title_ids, poster="").order_by("pk"):
+        save_poster(title, ContentFile(draw_poster(title), name=f"{title.slug}.png"))
+        drawn += 1
+    return drawn

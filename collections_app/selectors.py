@@ -1,10 +1,11 @@
 """Reads for collections pages, the title page's collections section and profiles."""
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from catalog.models import Title
+from catalog.selectors import title_search
 from collections_app.models import Collection, CollectionItem
 from core.sorting import Sorts
 
@@ -96,16 +97,17 @@ def page_of_position(position: int) -> int:
 
 
 def title_finder(collection: Collection, query: str) -> list[Title]:
-    """Titles matching ``query`` by name, for the owner's "Add titles" box, each marked
-    ``in_collection``."""
+    """Titles matching ``query`` for the owner's "Add titles" box, each marked
+    ``in_collection``: the site's typo- and accent-tolerant search ("intervew",
+    "amelie"), best match first."""
     query = " ".join(query.split())
     if not query:
         return []
     in_collection = CollectionItem.objects.filter(collection=collection, title=OuterRef("pk"))
     return list(
-        Title.objects.filter(Q(name__icontains=query) | Q(original_name__icontains=query))
+        title_search(Title.objects.all(), query)
         .annotate(in_collection=Exists(in_collection))
-        .order_by("-ratings_count", "name", "pk")[:FINDER_RESULTS]
+        .order_by("-search_rank", "-ratings_count", "name", "pk")[:FINDER_RESULTS]
     )
 
 

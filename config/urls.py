@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("social.urls")),
 ]
 
+
 # Uploaded posters and avatars are served by the site itself so that a self-hosted
 # install needs no separate file server; a reverse proxy may take this over.
 urlpatterns += [

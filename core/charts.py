@@ -148,5 +148,8 @@ def bar_chart(
         bar.value_y = round(bar.y - 6, 2)
         is_last = label_every is not None and index == count - 1
         bar.show_label = index % every == 0 or is_last
-        bar.phone_label = index % 2 == 0 or is_last
+        # On a phone every other label; when the last bar is odd and labelled, the even
+        # one just before it gives way (its neighbour's text would run into it).
+        before_odd_last = label_every is not None and count % 2 == 0 and index == count - 2
+        bar.phone_label = (index % 2 == 0 and not before_odd_last) or is_last
     return chart

@@ -49,7 +49,8 @@ def canonical_redirect(
 
 def serve_media(request: HttpRequest, path: str):
     """An uploaded file (poster, avatar), or 404. A name the file system refuses (too
-    long, say) is a file that is not there, not a server error."""
+    long, say) is a file that is not there, not a server error. MEDIA_ROOT is read per
+    request, so the tests' temporary media directory is the one served."""
     try:
         return serve(request, path, document_root=settings.MEDIA_ROOT)
     except OSError as error:

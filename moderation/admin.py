@@ -184,6 +184,10 @@ class ReasonFilter(admin.SimpleListFilter):
         return queryset
 
 
+# Django's tabular inline without its empty column headings (nothing is deleted here).
+READONLY_TABULAR = "admin/moderation/tabular_readonly.html"
+
+
 class ReadOnlyAdmin:
     """For records that are written only by the moderation services (reports, the log):
     shown in the admin, never added, edited or deleted there."""
@@ -200,6 +204,7 @@ class ReadOnlyAdmin:
 
 class ReportInline(ReadOnlyAdmin, admin.TabularInline):
     model = Report
+    template = READONLY_TABULAR
     fields = ("created_at", "reporter", "reason", "details")
     readonly_fields = fields
     extra = 0
@@ -214,6 +219,7 @@ class ActionInline(ReadOnlyAdmin, admin.TabularInline):
     """The case's moderation log."""
 
     model = ModerationAction
+    template = READONLY_TABULAR
     verbose_name_plural = "history (moderation log)"
     fields = ("created_at", "moderator", "action", "reason")
     readonly_fields = fields

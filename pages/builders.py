@@ -6,6 +6,7 @@ tests/pages/test_query_counts.py. Templates and their inclusion tags only render
 they are given; writes (the shown probable score) are made by the views.
 """
 
+from django.contrib import messages
 from django.http import HttpRequest
 
 from accounts import selectors as accounts_selectors
@@ -174,7 +175,9 @@ def title_page_context(request: HttpRequest, title: Title) -> dict:
         "viewer_rating": own_rating,
         "probable_score_card": probable_score_card(user, title, own_rating),
         "rating_panel": {
-            **rating_panel_context(user, title, my_rating=own_rating),
+            **rating_panel_context(
+                user, title, my_rating=own_rating, notice=rating_notice(request)
+            ),
             "viewing_form": rating_viewing_form(),
         },
         "library": title_library_context(user, title),
@@ -183,6 +186,19 @@ def title_page_context(request: HttpRequest, title: Title) -> dict:
         ),
         "title_collections": title_collections_context(request, title),
     }
+
+
+# A rating saved or deleted without JavaScript redirects to the title page's rating panel;
+# its message is shown there, where the browser lands, not at the top of the page.
+RATING_NOTICE_TAG = "rating-panel"
+
+
+def rating_notice(request: HttpRequest) -> str:
+    """The message of a rating just saved or deleted without JavaScript, or ""."""
+    for message in messages.get_messages(request):
+        if RATING_NOTICE_TAG in message.extra_tags.split():
+            return str(message)
+    return ""
 
 
 def title_similar_context(title: Title) -> dict:

@@ -14,6 +14,7 @@ from pages import library_pages, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
 
 catalog_patterns = [

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
+from django.templatetags.static import static
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import selectors as accounts_selectors
@@ -28,6 +29,12 @@ from taste import services as taste_services
 
 # htmx targets of the profile that are rendered alone, and their partials.
 PROFILE_PARTS = {"profile-ratings": "ratings", "profile-reviews": "reviews"}
+
+
+@require_safe
+def favicon(request):
+    """/favicon.ico, asked for by browsers and feed readers that ignore the page's icon link."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @require_safe
@@ -270,7 +277,11 @@ def rate(request, pk: int):
                     _average_summary(rating.title),
                     watchlist_undo=removed,
                 )
-            messages.success(request, f"{summary} {_average_summary(rating.title)}.")
+            messages.success(
+                request,
+                f"{summary} {_average_summary(rating.title)}.",
+                extra_tags=builders.RATING_NOTICE_TAG,
+            )
             if removed:
                 messages.info(
                     request,
@@ -301,5 +312,5 @@ def unrate(request, pk: int):
     )
     if request.htmx:
         return _saved_in_place(request, title, None, notice, _average_summary(aggregate))
-    messages.success(request, notice)
+    messages.success(request, notice, extra_tags=builders.RATING_NOTICE_TAG)
     return redirect(_title_back_url(title))

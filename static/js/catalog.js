@@ -12,10 +12,37 @@
       });
     }
   }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", openWideFilters);
-  } else {
+  // Title page: the bar with the title and your (probable) score appears once the
+  // title's heading has scrolled out of sight above, and goes when it comes back.
+  function watchStickyBar() {
+    var heading = document.getElementById("title-heading");
+    if (!document.querySelector("[data-sticky-bar]") || !heading || !("IntersectionObserver" in window)) {
+      return;
+    }
+    var past = false;
+    function show() {
+      // Looked up each time: saving a rating redraws the bar (htmx, out of band).
+      var bar = document.querySelector("[data-sticky-bar]");
+      if (bar) {
+        bar.hidden = !past;
+      }
+    }
+    new IntersectionObserver(function (entries) {
+      var entry = entries[entries.length - 1];
+      past = !entry.isIntersecting && entry.boundingClientRect.top <= 0;
+      show();
+    }).observe(heading);
+    document.body.addEventListener("htmx:oobAfterSwap", show);
+  }
+
+  function ready() {
     openWideFilters();
+    watchStickyBar();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
   }
 
   // Trailers: nothing is requested from the video site until the viewer clicks.

@@ -152,3 +152,11 @@ def test_browse_query_count_is_bounded(client, titles, django_assert_max_num_que
         client.get(URL, {"q": "extra", "genres": "drama", "sort": "name"})
     with django_assert_max_num_queries(6):
         client.get(URL)
+
+
+def test_cards_label_the_average_percentile_and_count_the_ratings(client, titles):
+    html = client.get(URL).content.decode()
+    metas = [" ".join(meta.text.split()) for meta in select(html, "div", class_="title-card-meta")]
+    assert "2007 · 421 ratings Avg 46.87% percentile" in metas
+    assert "2001 · 30 ratings Avg 70.00% percentile" in metas
+    assert "1995 · 0 ratings" in metas

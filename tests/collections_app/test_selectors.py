@@ -41,3 +41,13 @@ def test_title_finder_marks_titles_already_in_the_collection(make_collection):
     found = {t.name: t.in_collection for t in selectors.title_finder(collection, " two-HANDERS ")}
     assert found == {"Two-handers title 1": True, "Two-handers sequel": False}
     assert selectors.title_finder(collection, "   ") == []
+
+
+def test_title_finder_forgives_typos_and_accents_like_the_main_search(make_collection):
+    collection = make_collection(titles=0)
+    TitleFactory(name="Interview", year=2007)
+    TitleFactory(name="Amélie", original_name="Le Fabuleux Destin d'Amélie Poulain", year=2001)
+    TitleFactory(name="Intolerable Cruelty", year=2003)
+    assert [t.name for t in selectors.title_finder(collection, "intervew")][0] == "Interview"
+    assert [t.name for t in selectors.title_finder(collection, "amelie")] == ["Amélie"]
+    assert [t.name for t in selectors.title_finder(collection, "AMÉLIE poulain")] == ["Amélie"]

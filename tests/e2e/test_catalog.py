@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.files.base import ContentFile
-from django.urls import resolve
 
 from accounts.models import User
 from catalog.models import CreditRole, Title, WatchKind
@@ -36,18 +35,7 @@ REVIEWS = [
 
 
 @pytest.fixture
-def _test_media_root(settings):
-    """Posters go where the site's media URL serves them from (the URLconf fixed it at
-    import), and are deleted afterwards."""
-    settings.MEDIA_ROOT = resolve("/media/x").kwargs["document_root"]
-    yield
-    for title in Title.objects.exclude(poster=""):
-        for image in (title.poster, title.poster_list, title.poster_page):
-            image.delete(save=False)
-
-
-@pytest.fixture
-def catalogue(_test_media_root):
+def catalogue():
     drama = GenreFactory(name="Drama", slug="drama")
     comedy = GenreFactory(name="Comedy", slug="comedy")
     buscemi = PersonFactory(name="Steve Buscemi")

@@ -218,6 +218,7 @@ def real_kwargs(pattern, w) -> list[dict]:
         "profile": [{"username": "ann"}, {"username": "carol"}],
         "import-preview": [{"pk": w.carol_batch.pk}, {"pk": w.ann_batch.pk}],
         "import-resolve": [{"pk": w.carol_batch.pk}, {"pk": w.ann_batch.pk}],
+        "import-pick": [{"pk": w.carol_batch.pk}, {"pk": w.ann_batch.pk}],
         "import-confirm": [{"pk": w.ann_batch.pk}],
         "import-cancel": [{"pk": w.ann_batch.pk}],
         "import-unmatched": [{"pk": w.carol_batch.pk}, {"pk": w.ann_batch.pk}],

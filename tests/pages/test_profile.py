@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -164,3 +165,20 @@ def test_member_with_no_ratings_gets_friendly_empty_states(client):
     assert "You have not rated anything yet" in content
     assert "Edit settings" in content
     assert "No reviews yet" in content
+
+
+def test_profile_thumbnails_use_the_list_rendition_not_the_full_poster(client):
+    from django.core.files.base import ContentFile
+
+    from catalog.services import save_poster
+    from tests.factories import image_bytes
+
+    member = UserFactory(username="thumbs")
+    title = save_poster(
+        TitleFactory(name="Heat"), ContentFile(image_bytes(size=(900, 1350)), "heat.png")
+    )
+    rate(member, title, 80)
+    html = client.get(reverse("accounts:profile", args=["thumbs"])).content.decode()
+    thumbnails = re.findall(r'class="profile-rating-poster"[^>]*><img src="([^"]+)"', html)
+    assert thumbnails == [title.poster_list.url]
+    assert title.poster.url != title.poster_list.url

@@ -43,8 +43,12 @@ def test_htmx_rating_of_a_fifth_title_updates_the_count_still_needed(client, fou
 
     response = client.post(rate_url(fifth), {"score": "50", "review": ""}, **HTMX)
 
-    # The rating panel, the probable-score card and the watchlist & diary card.
-    assert top_level(response) == ["section", "section", "section", "section"]
+    # The panel, the average, the probable-score card, the watchlist & diary card and the
+    # sticky title bar.
+    assert top_level(response) == ["section", "section", "section", "section", "div"]
+    bar = select_one(response.content.decode(), "div", id="title-sticky-bar")
+    assert bar.get("hx-swap-oob") == "true"
+    assert " ".join(bar.text.split()).endswith("Rated by you 50 Your rating")
     after = card(response)
     assert after.get("hx-swap-oob") == "true"
     assert "You rated it 50 before a probable score was shown." in after.text

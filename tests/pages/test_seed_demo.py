@@ -1,13 +1,15 @@
 import hashlib
+import re
+from collections import defaultdict
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from accounts.models import User
-from catalog.models import Title
+from catalog.models import Credit, Title
 from collections_app.models import Collection
 from library.models import Viewing, WatchlistEntry
 from moderation.models import Report
@@ -43,6 +45,47 @@ def library_fingerprint() -> tuple:
     return hashlib.sha256(repr((viewings, entries)).encode()).hexdigest()
 
 
+def assert_believable() -> None:
+    """Written bios, joining before rating, scores on the member's own scale, and reviews
+    written per film: (nearly) all distinct, no sentence twice on one title page."""
+    members = User.objects.filter(is_staff=False).annotate(first=Min("ratings__rated_at"))
+    bios = [m.bio for m in members if m.bio]
+    assert len(bios) >= 0.8 * len(members)
+    assert len(set(bios)) >= 0.7 * len(bios)
+    assert not [bio for bio in bios if "Rating habit" in bio or " fan." in bio]
+    assert all(m.date_joined < m.first for m in members if m.first)
+    assert len({m.date_joined.year for m in members}) >= 15
+    # A member on the 1-10 scale stored only scores they could have typed.
+    ten = Rating.objects.filter(user__rating_scale="10")
+    assert ten.exists() and not ten.exclude(score__in=range(10, 101, 10)).exists()
+
+    reviews = list(Rating.objects.exclude(review="").values_list("title_id", "review"))
+    names = defaultdict(set)  # a film's name and people, whose dots are not full stops
+    for title_id, name in Title.objects.values_list("pk", "name"):
+        names[title_id].add(name)
+    for title_id, name in Credit.objects.values_list("title_id", "person__name"):
+        names[title_id].add(name)
+    # Only the shortest reviews ("Meh.", "Instant favourite.") come twice.
+    texts = [text for _, text in reviews]
+    assert len(set(texts)) >= 2_000
+    assert {text for text in texts if texts.count(text) > 1 and len(text) > 30} == set()
+    sentences = defaultdict(list)
+    for title_id, text in reviews:
+        for name in sorted(names[title_id], key=len, reverse=True):
+            text = text.replace(name, "@")
+        sentences[title_id] += [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    repeated = {t: s for t, s in sentences.items() if len(s) != len(set(s))}
+    assert repeated == {}
+    # No stock line across the site: a sentence of more than four words names the film,
+    # its people or its facts, so it shows on a handful of title pages at most.
+    pages_per_sentence = defaultdict(set)
+    for title_id, text in reviews:
+        for line in re.split(r"(?<=[a-z][.!?])\s+", text.strip()):
+            if len(line.split()) > 4:
+                pages_per_sentence[line].add(title_id)
+    assert max(len(pages) for pages in pages_per_sentence.values()) <= 12
+
+
 def test_seed_demo_is_realistic_and_a_second_run_changes_nothing():
     call_command("seed_demo", "--no-posters")
 
@@ -57,7 +100,7 @@ def test_seed_demo_is_realistic_and_a_second_run_changes_nothing():
     assert Rating.objects.count() >= 20_000
     assert Rating.objects.exclude(review="").count() > 1_000
     assert Collection.objects.public().count() >= 5
-    # Different habits: someone rates only 0-10, someone only 50-100, and a few people have
+    # Different habits: someone rates out of ten, someone only 50-100, and a few people have
     # fewer than 5 distinct scores, so their ratings have no percentile.
     per_user = Rating.objects.values("user").annotate(top=Count("score", distinct=True))
     assert per_user.filter(top__lt=5).exists()
@@ -67,6 +110,7 @@ def test_seed_demo_is_realistic_and_a_second_run_changes_nothing():
     social = (Follow.objects.count(), ReviewLike.objects.count(), Notification.objects.count())
     assert social[0] >= 1_000 and social[1] >= 1_000 and social[2] == social[0] + social[1]
     assert not ReviewLike.objects.filter(created_at__gte=timezone.now() - timedelta(hours=1))
+    assert_believable()
 
     before = ratings_fingerprint()
     library = library_fingerprint()

@@ -1,5 +1,6 @@
 """Load a deterministic, realistic demo: real films, people with different rating
-habits and tastes, ratings, reviews, collections and drawn posters.
+habits and tastes, ratings, reviews and collections; posters are queued for the worker
+(catalog.tasks) instead of drawn here, so the first start is quick.
 
 Idempotent: whatever exists already is left as it is, so a second run changes
 nothing. `--if-empty` does nothing at all when the catalog has any title (used by
@@ -8,25 +9,22 @@ nothing. `--if-empty` does nothing at all when the catalog has any title (used b
 
 import csv
 import math
-import os
 import random
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote_plus
 
 from django.contrib.auth.hashers import make_password
-from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils.text import slugify
 
 from accounts.models import RatingScale, User
 from catalog.models import Credit, CreditRole, Genre, Person, Title, WatchKind, WatchLink
-from catalog.services import draw_poster, save_poster
+from catalog.tasks import queue_missing_posters
 from collections_app.models import Collection
 from collections_app.services import collection_add_title, collection_create
 from moderation.models import Reason, Report
@@ -35,6 +33,7 @@ from moderation.services import grant_moderator
 from moderation.services import report as report_item
 from pages.demo_library import load_library
 from pages.demo_social import seed_social
+from pages.demo_writing import FilmFacts, ReviewWriter, bio_for
 from ratings.models import Rating
 from ratings.services import RatingInput, rate_many
 from taste.rebuild import rebuild as rebuild_taste
@@ -43,6 +42,9 @@ FILMS_CSV = Path(__file__).resolve().parents[2] / "demo_data" / "films.csv"
 SEED = 20071024
 DEMO_PASSWORD = "demo1234"
 USER_COUNT = 220
+# Members joined between these dates; each rates only after joining.
+JOIN_FROM = datetime(2006, 1, 1, tzinfo=UTC)
+JOIN_DAYS = (datetime(2025, 6, 1, tzinfo=UTC) - JOIN_FROM).days
 
 # Taste clusters: how much each cluster likes each genre (unlisted genres: 0).
 CLUSTERS = {
@@ -73,7 +75,8 @@ HABITS = [
     Habit("harsh", 38, 18, 0, 100, 1, 12),
     Habit("generous", 82, 9, 0, 100, 1, 12),
     Habit("upper half only", 76, 12, 50, 100, 1, 8),
-    Habit("zero to ten only", 6, 2.2, 0, 10, 1, 6),
+    # Rates on the 1-10 scale: every stored score is one they could have typed (n x 10).
+    Habit("out of ten", 62, 16, 10, 100, 10, 6),
     # Fewer than 5 distinct scores: these people's ratings have no percentiles.
     Habit("thumbs", 50, 40, 0, 100, 50, 2),
 ]
@@ -130,51 +133,6 @@ FIRST_NAMES = [
 ]
 SUFFIXES = ("", "_films", "watches", "_cine", "reels", "_m", "42", "_noir", "frames", "_k")
 
-OPENINGS = {
-    "high": [
-        "One of the best things I have seen in years.",
-        "Completely won me over.",
-        "A film I will keep coming back to.",
-        "Beautifully made from the first frame to the last.",
-    ],
-    "mid": [
-        "Good, not great.",
-        "Worth a watch, with reservations.",
-        "Solid craft, uneven story.",
-        "I liked more of it than I expected to.",
-    ],
-    "low": [
-        "Not for me.",
-        "I wanted to like this much more than I did.",
-        "A slog, despite a few good moments.",
-        "Could not connect with it at all.",
-    ],
-}
-DETAILS = [
-    "The performances carry it.",
-    "The pacing sags in the middle.",
-    "The score does a lot of heavy lifting.",
-    "Every shot looks considered.",
-    "The dialogue is sharper than the plot.",
-    "The ending lands better than the build-up.",
-    "It feels longer than its runtime.",
-    "The central relationship is what stays with you.",
-    "Rewatched it and noticed far more the second time.",
-    "The direction is confident, even when the script is not.",
-]
-GENRE_REMARKS = {
-    "Horror": "Genuinely unsettling in places.",
-    "Comedy": "Some of the jokes still make me laugh thinking about them.",
-    "Drama": "Quietly devastating.",
-    "Sci-Fi": "The ideas are bigger than the budget.",
-    "Action": "The set pieces are excellent.",
-    "Animation": "The animation alone is worth it.",
-    "Documentary": "Made me want to read everything about the subject.",
-    "Romance": "The chemistry between the leads is real.",
-    "Thriller": "Tense all the way through.",
-    "Western": "Those landscapes!",
-}
-
 COLLECTIONS = [
     ("Films about talking", "Two people, one room, and a lot of words.", {"names": ["Interview"]}),
     ("Essential 1970s", "The decade that reinvented American cinema.", {"years": (1970, 1979)}),
@@ -208,7 +166,9 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="Do nothing if the catalog has any title."
         )
         parser.add_argument(
-            "--no-posters", action="store_true", help="Skip drawing posters (faster, for tests)."
+            "--no-posters",
+            action="store_true",
+            help="Queue no posters (the worker draws them otherwise; faster, for tests).",
         )
         parser.add_argument("--users", type=int, default=USER_COUNT)
 
@@ -225,7 +185,9 @@ class Command(BaseCommand):
         titles = self.load_titles(read_films())
         report(f"Titles: {len(titles)}")
         if not no_posters:
-            report(f"Posters drawn: {self.draw_missing_posters(titles)}")
+            missing = [title.pk for title in titles if not title.poster]
+            tasks = queue_missing_posters(missing)
+            report(f"Posters queued for the worker: {len(missing)} in {tasks} tasks")
         people = self.load_users(rng, users)
         created = self.load_ratings(rng, people, titles)
         report(f"Users: {len(people)}, ratings written: {created}")
@@ -281,25 +243,12 @@ class Command(BaseCommand):
             titles.append(title)
         return titles
 
-    def draw_missing_posters(self, titles: list[Title]) -> int:
-        missing = [title for title in titles if not title.poster]
-
-        def draw(title: Title) -> None:
-            try:
-                save_poster(title, ContentFile(draw_poster(title), name=f"{title.slug}.png"))
-            finally:
-                connection.close()  # each thread has its own connection
-
-        # Pillow releases the GIL while resizing and encoding: threads use every core.
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-            list(pool.map(draw, missing))
-        return len(missing)
-
     # People and ratings --------------------------------------------------------------
 
     @transaction.atomic
     def load_users(self, rng: random.Random, count: int) -> list[tuple[User, str, Habit]]:
         names = [f"{first}{suffix}" for suffix in SUFFIXES for first in FIRST_NAMES][:count]
+        words = random.Random(SEED + 1)  # bios and join dates: their own stream
         password = make_password(DEMO_PASSWORD)  # one hash for all: hashing 200 is slow
         existing = {u.username: u for u in User.objects.filter(username__in=names)}
         habit_weights = [h.weight for h in HABITS]
@@ -307,9 +256,10 @@ class Command(BaseCommand):
         for name in names:
             cluster = rng.choice(sorted(CLUSTERS))
             habit = rng.choices(HABITS, weights=habit_weights)[0]
-            scale = {"zero to ten only": RatingScale.HUNDRED, "round fives": RatingScale.TEN}.get(
-                habit.name, RatingScale.HUNDRED
-            )
+            scale = RatingScale.TEN if habit.name == "out of ten" else RatingScale.HUNDRED
+            # Joined some time before their first rating (ratings are dated from then on).
+            joined = JOIN_FROM + timedelta(days=words.randrange(JOIN_DAYS))
+            bio = bio_for(words, cluster, habit.name)
             user = existing.get(name)
             if user is None:
                 user = User.objects.create(
@@ -317,14 +267,18 @@ class Command(BaseCommand):
                     email=f"{name}@example.com",
                     password=password,
                     display_name=name.replace("_", " ").title(),
-                    bio=f"{cluster.title()} fan. Rating habit: {habit.name}.",
+                    bio=bio,
                     rating_scale=scale,
+                    date_joined=joined,
                 )
             people.append((user, cluster, habit))
         return people
 
     def load_ratings(self, rng: random.Random, people, titles: list[Title]) -> int:
         genre_names = {t.pk: [g.name for g in t.genres.all()] for t in titles}
+        facts = self.film_facts(titles, genre_names)
+        words = random.Random(SEED + 2)  # the reviews' own stream
+        writer = ReviewWriter()
         # Latent quality and popularity per title (fixed by the seed and list order).
         quality = {t.pk: rng.gauss(0, 0.8) for t in titles}
         popularity = [1.0 / (1 + i) ** 0.35 for i in range(len(titles))]
@@ -350,13 +304,13 @@ class Command(BaseCommand):
                     + rng.gauss(0, 0.55)
                 )
                 score = self.score_for(habit, liking)
-                review = self.review_for(rng, title, genre_names[title.pk], score, habit)
+                review = self.review_for(words, writer, facts[title.pk], score, habit)
                 entries.append(
                     RatingInput(
                         title_id=title.pk,
                         score=score,
                         review=review,
-                        rated_at=self.rated_at(rng, title),
+                        rated_at=self.rated_at(rng, title, user.date_joined),
                     )
                 )
             if user.pk not in already_rated:
@@ -382,26 +336,36 @@ class Command(BaseCommand):
         return max(habit.low, min(habit.high, int(stepped)))
 
     @staticmethod
-    def review_for(rng, title: Title, genres: list[str], score: int, habit: Habit) -> str:
-        if rng.random() > 0.14:
+    def film_facts(titles: list[Title], genre_names: dict[int, list[str]]) -> dict[int, FilmFacts]:
+        people: dict[int, dict[str, list[str]]] = {}
+        credits = Credit.objects.filter(title__in=titles).select_related("person")
+        for credit in credits.order_by("title_id", "order", "pk"):
+            roles = people.setdefault(credit.title_id, {"directors": [], "cast": []})
+            key = "directors" if credit.role == CreditRole.DIRECTOR else "cast"
+            roles[key].append(credit.person.name)
+        return {
+            t.pk: FilmFacts(
+                t.name,
+                t.year,
+                genre_names[t.pk],
+                people.get(t.pk, {}).get("directors", []),
+                people.get(t.pk, {}).get("cast", []),
+                t.runtime_minutes,
+            )
+            for t in titles
+        }
+
+    @staticmethod
+    def review_for(words, writer: ReviewWriter, film: FilmFacts, score: int, habit: Habit) -> str:
+        if words.random() > 0.14:
             return ""
         position = (score - habit.low) / max(1, habit.high - habit.low)
         band = "high" if position >= 0.7 else "low" if position < 0.4 else "mid"
-        sentences = [rng.choice(OPENINGS[band])]
-        sentences += rng.sample(DETAILS, k=rng.randint(1, 3))
-        remark = next((GENRE_REMARKS[g] for g in genres if g in GENRE_REMARKS), None)
-        if remark and rng.random() < 0.5:
-            sentences.append(remark)
-        text = " ".join(sentences)
-        if rng.random() < 0.2:
-            text += (
-                f"\n\nSeen {rng.choice(['at the cinema', 'on a plane', 'twice', 'at a festival'])}."
-            )
-        return text
+        return writer.review(words, film, band)
 
     @staticmethod
-    def rated_at(rng, title: Title) -> datetime:
-        start = datetime(max(2006, (title.year or 2006)), 1, 1, tzinfo=UTC)
+    def rated_at(rng, title: Title, joined: datetime) -> datetime:
+        start = max(joined, datetime(title.year or 2006, 1, 1, tzinfo=UTC))
         end = datetime(2026, 11, 1, tzinfo=UTC)
         if start >= end:
             start = end - timedelta(days=30)
