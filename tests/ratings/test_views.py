@@ -92,9 +92,9 @@ def test_htmx_post_returns_panel_with_percentile_and_new_average(
 
     assert response.status_code == 200
     content = response.content.decode()
-    # The panel, then the title's average, the probable-score card and the watchlist and
-    # diary card swapped out of band.
-    assert top_level(content) == ["section", "section", "section", "section"]
+    # The panel, then the title's average, the probable-score card, the watchlist and
+    # diary card and the sticky title bar swapped out of band.
+    assert top_level(content) == ["section", "section", "section", "section", "div"]
     assert select_one(content, "section", id="rating-panel")
     assert select_one(content, "section", id="avg-percentile").get("hx-swap-oob") == "true"
     assert select_one(content, "section", id="probable-score").get("hx-swap-oob") == "true"
