@@ -734,8 +734,12 @@ def finish_refresh(kind: str, object_id: int, generation: int | None) -> bool:
 
 # What the title page showed ------------------------------------------------------
 
-# One statement whatever the state, writing only when the shown value changed (the
-# title page is read far more often than a PSI moves).
+# Written only when the shown value changed: the title page is read far more often than
+# a PSI moves, and a GET must not be a write transaction (an ON CONFLICT ... DO UPDATE
+# locks the existing row even when its WHERE skips the update). So the stored score is
+# read first, and the upsert runs only for a new or different value. Two views racing
+# on a new value both upsert the same row; the last one wins, which is what was shown.
+SHOWN_SCORE_SQL = f"SELECT score FROM {SHOWN} WHERE user_id = %s AND title_id = %s"
 RECORD_SHOWN_SQL = f"""
 INSERT INTO {SHOWN} (user_id, title_id, score, percentile, shown_at)
 VALUES (%s, %s, %s, %s, %s)
@@ -745,9 +749,15 @@ ON CONFLICT (user_id, title_id) DO UPDATE
 """
 
 
-def record_shown_prediction(user, title, score: float, percentile: float) -> None:
+def record_shown_prediction(user, title, score: float, percentile: float) -> bool:
     """Remember the PSI shown to ``user`` for ``title`` (they have not rated it yet), so
-    that once they rate it the page can say what was predicted. One statement; writes
-    only when the shown value changed."""
+    that once they rate it the page can say what was predicted. Reads the stored value
+    (one query) and writes only when it is missing or different; returns whether it
+    wrote."""
     with connection.cursor() as cursor:
+        cursor.execute(SHOWN_SCORE_SQL, [user.pk, title.pk])
+        row = cursor.fetchone()
+        if row is not None and row[0] == score:
+            return False
         cursor.execute(RECORD_SHOWN_SQL, [user.pk, title.pk, score, percentile, timezone.now()])
+    return True
