@@ -24,6 +24,7 @@ from catalog.images import open_checked_image
 from catalog.models import Title
 from collections_app.models import Collection
 from collections_app.services import collection_add_title, collection_create
+from core import cache as section_cache
 from ratings.models import Rating
 from ratings.services import RatingInput, rate_many_within_limits
 
@@ -72,6 +73,8 @@ def profile_update(
     elif remove_avatar:
         user.avatar = ""
     user.save(update_fields=["display_name", "bio", "rating_scale", "prefers_compact", "avatar"])
+    # Names are shown beside ratings and reviews in cached lists.
+    section_cache.bump(section_cache.MEMBERS)
     new_avatar = user.avatar.name if user.avatar else ""
     if old_avatar and old_avatar != new_avatar:
         storage = user.avatar.storage

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from catalog.search import name_trigrams, search_text
+from core import cache as section_cache
 
 
 class Genre(models.Model):
@@ -133,9 +134,22 @@ class Title(models.Model):
                 and field.name not in RATING_AGGREGATE_FIELDS
             ]
         super().save(*args, **kwargs)
+        self.mark_changed()
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:title-detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    def delete(self, *args, **kwargs):
+        pk = self.pk
+        result = super().delete(*args, **kwargs)
+        section_cache.bump(section_cache.CATALOG, section_cache.title_scope(pk))
+        return result
+
+    def mark_changed(self) -> None:
+        """An edit (fields, poster, and in the admin the genres, credits and links saved
+        in the same transaction): the title's cached sections and the shared lists are
+        recomputed on the next request."""
+        section_cache.bump(section_cache.CATALOG, section_cache.title_scope(self.pk))
 
     def refresh_search_fields(self) -> None:
         self.search_name = search_text(self.name, self.original_name)

@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlparse
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.paginator import Page
 from django.db.models import F, FloatField, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
-from django.http import Http404
+from django.http import Http404, QueryDict
 
 from catalog.models import Credit, CreditRole, Title, WatchLink
 from catalog.search import name_trigrams, normalise_name, prefix_tsquery
+from core import cache as section_cache
 
 # A title needs this many ratings before it is ranked among the top titles, so that
 # one enthusiastic rater cannot put an obscure title at the top.
@@ -78,6 +80,23 @@ def title_search(queryset: QuerySet[Title], query: str) -> QuerySet[Title]:
             + similarity
             + exact
         )
+    )
+
+
+# Browse ---------------------------------------------------------------------------------
+
+BROWSE_PER_PAGE = 24
+
+
+def browse_page(queryset: QuerySet[Title], query: QueryDict, page_number) -> Page:
+    """One page of browse results (``queryset``, filtered and ordered from ``query``),
+    the same for everyone: the count and the page's titles are cached until any title,
+    rating or review changes. ``query`` (without ``page``) identifies the results."""
+    params = tuple(
+        sorted((key, value) for key in query if key != "page" for value in query.getlist(key))
+    )
+    return section_cache.cached_page(
+        "browse", [section_cache.CATALOG], params, queryset, BROWSE_PER_PAGE, page_number
     )
 
 

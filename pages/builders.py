@@ -16,6 +16,7 @@ from collections_app.templatetags.collections_tags import (
     add_to_collection_context,
     title_collections_context,
 )
+from core import cache as section_cache
 from ratings import scales
 from ratings import selectors as rating_selectors
 from ratings.forms import rating_panel_context
@@ -32,13 +33,20 @@ def _prefers_compact(request: HttpRequest) -> bool:
 # Home -----------------------------------------------------------------------------------
 
 
-def home_context(request: HttpRequest) -> dict:
+def home_lists() -> dict:
     """Recently rated titles, top titles and recent reviews (three queries)."""
     return {
         "recently_rated": rating_selectors.home_recently_rated_titles(),
-        "top_titles": catalog_selectors.home_top_titles(),
-        "recent_reviews": rating_selectors.home_recent_reviews(),
+        "top_titles": list(catalog_selectors.home_top_titles()),
+        "recent_reviews": list(rating_selectors.home_recent_reviews()),
     }
+
+
+def home_context(request: HttpRequest) -> dict:
+    """The home page's lists, the same for everyone: cached until any title, rating,
+    review or member name changes (no query while they are cached)."""
+    scopes = [section_cache.CATALOG, section_cache.MEMBERS]
+    return section_cache.cached("home", scopes, (), home_lists)
 
 
 # Title page -----------------------------------------------------------------------------
@@ -50,13 +58,24 @@ def title_reviews_context(request: HttpRequest, title: Title) -> dict:
     sort = rating_selectors.REVIEW_SORTS.parse(request.GET.get("sort"))
     return {
         "title": title,
-        "reviews_page": rating_selectors.title_page_ratings(
-            title, sort, request.GET.get("reviews_page")
-        ),
+        "reviews_page": title_ratings_page(title, sort, request.GET.get("reviews_page")),
         "review_sort": sort,
         "review_sorts": rating_selectors.REVIEW_SORTS.choices,
         "compact": _prefers_compact(request),
     }
+
+
+def title_ratings_page(title: Title, sort: str, page_number):
+    """One page of the title's ratings and reviews, the same for everyone: cached until
+    the title's ratings or reviews or a member's name or suspension change."""
+    return section_cache.cached_page(
+        "title-ratings",
+        [section_cache.title_scope(title.pk), section_cache.MEMBERS],
+        (title.pk, sort),
+        rating_selectors.title_ratings(title, sort),
+        rating_selectors.REVIEWS_PER_PAGE,
+        page_number,
+    )
 
 
 def probable_score_card(user, title: Title, own_rating) -> dict:
@@ -110,13 +129,25 @@ def title_page_context(request: HttpRequest, title: Title) -> dict:
 def title_similar_context(title: Title) -> dict:
     """Titles like this one: the precomputed co-rating similarity (taste), or the
     catalogue's guess from genres, people and fans while there is none."""
-    similar = taste_selectors.similar_titles(title)
+    similar = section_cache.cached(
+        "similar",
+        [section_cache.CATALOG, section_cache.TASTE],
+        (title.pk,),
+        lambda: taste_selectors.similar_titles(title),
+    )
     return {"title": title, "similar": similar}
 
 
 def title_statistics_context(title: Title) -> dict:
-    """The distribution charts of a title's ratings (three queries)."""
-    return {"title": title, "charts": rating_selectors.title_statistics(title)}
+    """The distribution charts of a title's ratings (three queries), cached until its
+    ratings change."""
+    charts = section_cache.cached(
+        "statistics",
+        [section_cache.title_scope(title.pk)],
+        (title.pk,),
+        lambda: rating_selectors.title_statistics(title),
+    )
+    return {"title": title, "charts": charts}
 
 
 # Profile --------------------------------------------------------------------------------

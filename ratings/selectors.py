@@ -65,8 +65,14 @@ REVIEW_SORTS = Sorts(
 
 def title_page_ratings(title: Title, sort: str, page_number) -> Page:
     """One page of a title's ratings and reviews with their raters (two queries)."""
+    return Paginator(title_ratings(title, sort), REVIEWS_PER_PAGE).get_page(page_number)
+
+
+def title_ratings(title: Title, sort: str) -> QuerySet[Rating]:
+    """A title's ratings and reviews with what the list shows of their raters, in the
+    order ``sort`` names (a REVIEW_SORTS key)."""
     ordering = REVIEW_SORTS.order_by(sort)
-    ratings = (
+    return (
         Rating.objects.filter(title=title)
         .select_related("user")
         .only(
@@ -85,7 +91,6 @@ def title_page_ratings(title: Title, sort: str, page_number) -> Page:
         .annotate(author_suspended=F("user__is_suspended"))
         .order_by(*ordering)
     )
-    return Paginator(ratings, REVIEWS_PER_PAGE).get_page(page_number)
 
 
 @dataclass(frozen=True)

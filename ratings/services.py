@@ -43,6 +43,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from catalog.models import Title
+from core import cache as section_cache
 from ratings.models import Rating
 
 MIN_DISTINCT_SCORES = 5
@@ -247,6 +248,12 @@ UPSERT_SQL = f"""
 """
 
 
+def _changed_titles(title_ids: Iterable[int]) -> None:
+    """Mark the cached sections of these titles (statistics, ratings pages) and the shared
+    lists (home, browse) changed, so the next request after this write recomputes them."""
+    section_cache.bump(section_cache.CATALOG, *map(section_cache.title_scope, title_ids))
+
+
 def _lock_user(user_id: int) -> None:
     """Serialise this user's rating writes until the transaction ends."""
     with connection.cursor() as cursor:
@@ -406,6 +413,7 @@ def rate(
         deltas[title.pk].ratings_count += 1
     written = _recompute_users([user.pk], deltas)
     _title_aggregate(title.pk, _apply_title_deltas(deltas)).apply_to(title)
+    _changed_titles([title.pk, *deltas])
     rating = Rating(user=user, title=title, **dict(zip(UPSERT_FIELDS, fields, strict=True)))
     rating._state.adding = False
     if title.pk in written:
@@ -464,6 +472,7 @@ def _unrate_many(user, title_ids: Iterable[int]) -> tuple[int, dict[int, TitleAg
         deltas[title_id].ratings_count -= 1
         deltas[title_id].add_percentile(percentile, None)
     _recompute_users([user.pk], deltas)
+    _changed_titles(deltas)
     return len(removed), _apply_title_deltas(deltas)
 
 
@@ -562,6 +571,7 @@ def _rate_many(user, entries: Iterable[RatingInput], *, limit_reviews: bool) -> 
                     deltas[title_id].ratings_count += 1
     _recompute_users([user.pk], deltas)
     _apply_title_deltas(deltas)
+    _changed_titles([*by_title, *deltas])
     return RatedMany(len(by_title), tuple(sorted(skipped)))
 
 
@@ -578,6 +588,7 @@ def delete_user_ratings(user) -> int:
         deltas[title_id].ratings_count -= 1
         deltas[title_id].add_percentile(percentile, None)
     _apply_title_deltas(deltas)
+    _changed_titles(deltas)
     return len(removed)
 
 
@@ -600,11 +611,9 @@ def delete_title_ratings(title) -> int:
 @transaction.atomic
 def set_review_hidden(rating_ids: Iterable[int], hidden: bool) -> int:
     """Hide or show reviews (moderation). The ratings still count; returns rows changed."""
-    return (
-        Rating.objects.filter(id__in=list(rating_ids))
-        .exclude(review_hidden=hidden)
-        .update(review_hidden=hidden, updated_at=timezone.now())
-    )
+    ratings = Rating.objects.filter(id__in=list(rating_ids)).exclude(review_hidden=hidden)
+    _changed_titles(ratings.values_list("title_id", flat=True).distinct())
+    return ratings.update(review_hidden=hidden, updated_at=timezone.now())
 
 
 # Rebuilding from scratch (manage.py recompute_percentiles).
@@ -641,7 +650,10 @@ def recompute_users_batch(user_ids: list[int]) -> int:
     """
     with transaction.atomic():
         _lock_users(user_ids)
-        return len(_recompute_users(user_ids, defaultdict(_Delta)))
+        deltas: dict[int, _Delta] = defaultdict(_Delta)
+        rows = _recompute_users(user_ids, deltas)
+        _changed_titles(deltas)
+        return len(rows)
 
 
 def recompute_titles_batch(title_ids: list[int]) -> int:
@@ -659,4 +671,7 @@ def recompute_titles_batch(title_ids: list[int]) -> int:
         )
         with connection.cursor() as cursor:
             cursor.execute(RECOMPUTE_TITLES_SQL, {"title_ids": list(title_ids)})
-            return cursor.rowcount
+            changed = cursor.rowcount
+        if changed:
+            _changed_titles(title_ids)
+        return changed

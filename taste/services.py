@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from catalog.models import Title
+from core import cache as section_cache
 from ratings.models import Rating
 from taste import engine, model
 from taste.models import (
@@ -404,6 +405,7 @@ def refresh_title_similarity(title_id: int) -> int:
             for other, common, cross, mine, theirs, difference in cursor.fetchall()
         ]
         kept = sorted((r for r in rows if r[1] > 0), key=lambda r: (-r[1], r[0]))[:SIMILAR_KEEP]
+        section_cache.bump(section_cache.TASTE)
         if kept:
             cursor.execute(
                 INSERT_SIMILAR_SQL,
@@ -527,6 +529,7 @@ def rebuild_all(progress=None) -> dict[str, int]:
         cursor.execute(DELETE_ALL_PENDING_SQL)
         refresh_positions()
         counts = _rebuild_tables(cursor, now)
+        section_cache.bump(section_cache.TASTE)
     say(f"Offsets of {counts['titles']} titles, compatible pairs: {counts['pairs']}")
     say(f"Similar-title rows: {counts['similar']}")
     user_ids = list(

@@ -1,0 +1,127 @@
+"""Sections shared by every visitor, cached and versioned by change counters.
+
+A *scope* names something that changes: ``title:42`` (that title's ratings, reviews and
+fields), ``catalog`` (any title, rating or review: the lists of the home page and of
+browse), ``members`` (names and suspensions shown beside ratings) and ``taste`` (the
+similar titles the worker computes). Each scope has a *generation*, a random token kept
+in the cache. A cached section's key holds the generations of the scopes it reads, so a
+write that replaces those tokens (``bump``) makes the next read miss and recompute:
+nothing has to find and delete the old entries, which simply expire.
+
+Tokens are random rather than incremented, so an evicted generation can never come back
+with an earlier value and revive an old entry. A write bumps twice: at once, inside its
+transaction (with the database cache the new token commits with the write), and again
+after the commit, which drops anything a reader cached from the last snapshot before
+the commit (possible with Redis, which is outside the transaction). A write that rolls
+back only costs a recomputation.
+
+The cache is Django's default cache: Redis when ``REDIS_URL`` is set, else the database
+(shared by every web worker and the background worker, so no process can keep serving a
+section another one changed). Personal parts of a page are never cached here.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db import transaction
+
+T = TypeVar("T")
+
+# Sections expire after a day even if nothing changes. A generation outlives them (an
+# expired generation only gets a new token: every section under it misses once).
+SECTION_TIMEOUT = 24 * 60 * 60
+GENERATION_TIMEOUT = 7 * SECTION_TIMEOUT
+_MISSING = object()
+
+CATALOG = "catalog"
+MEMBERS = "members"
+TASTE = "taste"
+
+
+def title_scope(title_id: int) -> str:
+    return f"title:{title_id}"
+
+
+def _generation_key(scope: str) -> str:
+    return f"gen:{scope}"
+
+
+def generations(scopes: Iterable[str]) -> list[str]:
+    """The current token of each scope (one cache round trip when they all exist)."""
+    scopes = list(scopes)
+    keys = [_generation_key(scope) for scope in scopes]
+    found = cache.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        for key in missing:
+            # add() keeps a token another process set meanwhile, so all agree.
+            cache.add(key, secrets.token_hex(8), GENERATION_TIMEOUT)
+        found.update(cache.get_many(missing))
+    # A token evicted between add() and get_many() gets a fresh one for this read only.
+    return [found.get(key) or secrets.token_hex(8) for key in keys]
+
+
+def _replace(scopes: list[str]) -> None:
+    tokens = {_generation_key(scope): secrets.token_hex(8) for scope in scopes}
+    cache.set_many(tokens, GENERATION_TIMEOUT)
+
+
+def bump(*scopes: str) -> None:
+    """Mark ``scopes`` changed: now, and again once the current transaction commits."""
+    scopes_list = list(dict.fromkeys(scopes))
+    if not scopes_list:
+        return
+    _replace(scopes_list)
+    transaction.on_commit(lambda: _replace(scopes_list))
+
+
+def _key(section: str, tokens: list[str], parts: tuple) -> str:
+    detail = hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+    return f"section:{section}:{'.'.join(tokens)}:{detail}"
+
+
+def cached(
+    section: str,
+    scopes: Iterable[str],
+    parts: tuple,
+    compute: Callable[[], T],
+    tokens: list[str] | None = None,
+) -> T:
+    """``compute()``'s value for ``section`` and ``parts`` (the arguments it depends on),
+    read from the cache while none of ``scopes`` changed, else computed and stored.
+    ``tokens``: the scopes' generations when the caller already read them."""
+    key = _key(section, tokens if tokens is not None else generations(scopes), parts)
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(key, value, SECTION_TIMEOUT)
+    return value
+
+
+class CachedPaginator(Paginator):
+    """A paginator whose count was read from the cache."""
+
+    def __init__(self, object_list, per_page, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.__dict__["count"] = count
+
+
+def cached_page(
+    section: str, scopes: Iterable[str], parts: tuple, queryset, per_page: int, number: Any
+) -> Page:
+    """``Paginator(queryset, per_page).get_page(number)``, with the count and the page's
+    rows cached under ``scopes`` (``parts`` identify the queryset). The rows are
+    evaluated into a list, so they must be all the page shows."""
+    scopes = list(scopes)
+    tokens = generations(scopes)
+    count = cached(f"{section}:count", scopes, parts, queryset.count, tokens)
+    page = CachedPaginator(queryset, per_page, count).get_page(number)
+    rows = page.object_list
+    page.object_list = cached(
+        f"{section}:page", scopes, (*parts, page.number), lambda: list(rows), tokens
+    )
+    return page

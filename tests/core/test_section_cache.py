@@ -1,0 +1,54 @@
+"""core.cache: generations, the double bump around a commit, cached pages."""
+
+import pytest
+from django.core.paginator import Paginator
+from django.db import transaction
+
+from core import cache as section_cache
+from tests.factories import TitleFactory
+
+
+@pytest.mark.django_db
+def test_a_section_is_computed_once_until_its_scope_changes():
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    read = lambda: section_cache.cached("s", ["a", "b"], (1,), compute)  # noqa: E731
+    assert (read(), read()) == (1, 1)
+    section_cache.bump("b")
+    assert (read(), read()) == (2, 2)
+    assert section_cache.cached("s", ["a", "b"], (2,), compute) == 3  # other parts
+    section_cache.bump("unrelated")
+    assert read() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_what_a_reader_cached_before_the_commit_is_dropped_by_the_commit():
+    """With Redis a reader may cache, under the new token, the snapshot from before the
+    write commits; the bump after the commit must drop it."""
+    with transaction.atomic():
+        section_cache.bump("t")
+        # A concurrent reader, still seeing the old rows, caches them now.
+        assert section_cache.cached("s", ["t"], (), lambda: "before") == "before"
+    assert section_cache.cached("s", ["t"], (), lambda: "after") == "after"
+
+
+@pytest.mark.django_db
+def test_a_cached_page_keeps_its_count_and_rows(django_assert_num_queries):
+    for n in range(5):
+        TitleFactory(name=f"Paged {n}")
+    queryset = TitleFactory._meta.model.objects.filter(name__startswith="Paged").order_by("name")
+    with django_assert_num_queries(2):
+        page = section_cache.cached_page("p", ["titles"], (), queryset, 2, "2")
+    with django_assert_num_queries(0):
+        again = section_cache.cached_page("p", ["titles"], (), queryset, 2, "2")
+    expected = Paginator(queryset, 2).get_page(2)
+    for got in (page, again):
+        assert [t.name for t in got.object_list] == [t.name for t in expected.object_list]
+        assert (got.number, got.paginator.count, got.paginator.num_pages) == (2, 5, 3)
+    with django_assert_num_queries(1):  # out of range: the last page, count cached
+        last = section_cache.cached_page("p", ["titles"], (), queryset, 2, "99")
+    assert [t.name for t in last.object_list] == ["Paged 4"]
