@@ -274,12 +274,18 @@ def _recompute_users(user_ids: list[int], deltas: dict[int, _Delta]) -> dict[int
     Adds each change to ``deltas`` (by title id). Returns the new percentile of every
     row written, by title id (meaningful for one user, whose titles are distinct).
     """
+    rows = _recompute_rows(user_ids, deltas)
+    return {title_id: new for title_id, _old, new in rows}
+
+
+def _recompute_rows(user_ids: list[int], deltas: dict[int, _Delta]) -> list[tuple]:
+    """``_recompute_users``'s work: every rating row rewritten (title id, old, new)."""
     with connection.cursor() as cursor:
         cursor.execute(RECOMPUTE_USERS_SQL, {"user_ids": list(user_ids)})
         rows = cursor.fetchall()
     for title_id, old, new in rows:
         deltas[title_id].add_percentile(old, new)
-    return {title_id: new for title_id, _old, new in rows}
+    return rows
 
 
 def _apply_title_deltas(deltas: dict[int, _Delta]) -> dict[int, TitleAggregate]:
@@ -643,7 +649,8 @@ RECOMPUTE_TITLES_SQL = f"""
 
 
 def recompute_users_batch(user_ids: list[int]) -> int:
-    """Recompute the percentiles of a batch of users; returns the rows changed.
+    """Recompute the percentiles of a batch of users; returns the ratings changed (each
+    rating rewritten, not the distinct titles they rate).
 
     Title aggregates are not adjusted here: ``recompute_titles_batch`` rebuilds them
     from the ratings afterwards.
@@ -651,7 +658,7 @@ def recompute_users_batch(user_ids: list[int]) -> int:
     with transaction.atomic():
         _lock_users(user_ids)
         deltas: dict[int, _Delta] = defaultdict(_Delta)
-        rows = _recompute_users(user_ids, deltas)
+        rows = _recompute_rows(user_ids, deltas)
         _changed_titles(deltas)
         return len(rows)
 

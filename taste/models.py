@@ -18,8 +18,13 @@ class Compatibility(models.Model):
     pair, ``user_a_id < user_b_id``; a pair with too few titles in common (see
     ``taste.engine.min_common``) has no row."""
 
-    user_a = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    user_b = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No single-column indexes: (user_a, user_b) and (user_b, tci_shrunk) lead with them.
+    user_a = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    user_b = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     tci = models.FloatField()
     common_count = models.PositiveIntegerField()
     # (common_count * tci + TCI_SHRINK * UNRELATED) / (common_count + TCI_SHRINK)
