@@ -254,6 +254,17 @@ def _changed_titles(title_ids: Iterable[int]) -> None:
     section_cache.bump(section_cache.CATALOG, *map(section_cache.title_scope, title_ids))
 
 
+# Marks the writes of this transaction as a bulk write (an import, a dataset) until it
+# ends or the setting is turned off: background work that follows them (the taste app's
+# change log reads it) may then be queued behind the work of single ratings.
+BULK_WRITE_SQL = "SELECT set_config('movies.bulk_write', %s, true)"
+
+
+def _set_bulk_write(on: bool) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(BULK_WRITE_SQL, ["on" if on else "off"])
+
+
 def _lock_user(user_id: int) -> None:
     """Serialise this user's rating writes until the transaction ends."""
     with connection.cursor() as cursor:
@@ -563,6 +574,7 @@ def _rate_many(user, entries: Iterable[RatingInput], *, limit_reviews: bool) -> 
             f"No title with id {', '.join(map(str, unknown[:10]))}.", code="unknown_title"
         )
     _lock_user(user.pk)
+    _set_bulk_write(True)
     skipped: set[int] = set()
     if limit_reviews:
         skipped = _limit_reviews(user.pk, by_title)
@@ -577,6 +589,7 @@ def _rate_many(user, entries: Iterable[RatingInput], *, limit_reviews: bool) -> 
                     deltas[title_id].ratings_count += 1
     _recompute_users([user.pk], deltas)
     _apply_title_deltas(deltas)
+    _set_bulk_write(False)
     _changed_titles([*by_title, *deltas])
     return RatedMany(len(by_title), tuple(sorted(skipped)))
 

@@ -109,6 +109,19 @@ class TasteChange(models.Model):
     kind = models.CharField(max_length=5, choices=ChangeKind.choices)
     object_id = models.BigIntegerField()
     changed_at = models.DateTimeField()
+    # Logged by a bulk write (an import, a dataset: ratings.services sets the setting
+    # ``movies.bulk_write`` for its transaction, the column's database default reads
+    # it; migration 0007). Refreshes owed only to bulk changes are queued behind the
+    # others, so a member's new rating is not stuck behind an import's backlog.
+    bulk = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        indexes = [
+            # Dispatch reads the head of the log by id, then the rows of its objects.
+            models.Index(fields=["kind", "object_id", "changed_at"], name="taste_change_object"),
+            # The head of the changes of single ratings (taken before an import's).
+            models.Index(fields=["id"], condition=Q(bulk=False), name="taste_change_interactive"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id} changed at {self.changed_at}"

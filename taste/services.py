@@ -562,23 +562,44 @@ def rebuild_all(progress=None) -> dict[str, int]:
 
 # The change log and pending refreshes ---------------------------------------------------
 
-# Take the settled part of the change log: objects whose latest change is older than the
-# cutoff (a burst of ratings becomes one refresh once the rater pauses), oldest first,
-# deleting exactly the rows read so changes logged meanwhile stay for the next look.
-TAKE_SETTLED_CHANGES_SQL = f"""
-WITH settled AS (
-    SELECT kind, object_id, max(id) AS last_id FROM {CHANGES}
+# Take the settled part of the head of the change log. The head is its oldest ``scan``
+# rows (primary key order; ``{head_filter}``: only those of single ratings, through the
+# partial index taste_change_interactive, or every row); the first ``limit`` objects in
+# it (by their oldest row) whose latest change is older than the cutoff are taken with
+# all their rows (index taste_change_object; a burst of ratings becomes one refresh
+# once the rater pauses), deleting exactly the rows read, so changes logged meanwhile
+# stay for the next look. A pass reads a bounded head and the rows of the objects it
+# takes, never the whole log (an import leaves a million rows). ``bulk``: every change
+# taken for the object came from a bulk write.
+TAKE_SETTLED_SQL = f"""
+WITH head AS (
+    SELECT kind, object_id FROM (
+        SELECT id, kind, object_id FROM {CHANGES} WHERE {{head_filter}}
+         ORDER BY id LIMIT %(scan)s
+    ) AS h
      GROUP BY kind, object_id
-    HAVING max(changed_at) <= %(cutoff)s
      ORDER BY min(id) LIMIT %(limit)s
+),
+settled AS (
+    SELECT c.kind, c.object_id, max(c.id) AS last_id
+      FROM head AS h
+      JOIN {CHANGES} AS c ON c.kind = h.kind AND c.object_id = h.object_id
+     GROUP BY c.kind, c.object_id
+    HAVING max(c.changed_at) <= %(cutoff)s
 ),
 taken AS (
     DELETE FROM {CHANGES} AS c USING settled AS s
      WHERE c.kind = s.kind AND c.object_id = s.object_id AND c.id <= s.last_id
-    RETURNING c.kind, c.object_id, c.changed_at
+    RETURNING c.kind, c.object_id, c.changed_at, c.bulk
 )
-SELECT kind, object_id, min(changed_at) FROM taken GROUP BY kind, object_id
+SELECT kind, object_id, min(changed_at), bool_and(bulk) FROM taken GROUP BY kind, object_id
 """
+# Changes of single ratings are taken first, so a member's new rating is not queued
+# behind an import's backlog; then the oldest of any kind.
+TAKE_SETTLED_CHANGES_SQL = TAKE_SETTLED_SQL.format(head_filter="TRUE")
+TAKE_SETTLED_INTERACTIVE_SQL = TAKE_SETTLED_SQL.format(head_filter="NOT bulk")
+# Rows of the log's head a dispatch pass looks at, per object it may take.
+SCAN_PER_OBJECT = 5
 
 # Mark refreshes pending, in key order (no deadlock with a concurrent dispatcher). An
 # object already pending keeps its marker and its oldest change, and its generation
@@ -623,6 +644,15 @@ UPDATE {PENDING} AS m SET task_id = x.t
  WHERE m.kind = x.k AND m.object_id = x.o
 """
 
+# Queued (not yet running) refreshes of these objects that were queued behind the bulk
+# backlog go back to the default priority.
+PROMOTE_QUEUED_SQL = f"""
+UPDATE {TASKS} AS t SET priority = 0
+  FROM {PENDING} AS m
+ WHERE m.task_id = t.id AND t.status = 'READY' AND t.priority < 0
+   AND (m.kind, m.object_id) IN (SELECT * FROM unnest(%s::text[], %s::bigint[]))
+"""
+
 # A refresh that read the ratings after every change its marker stands for removes it;
 # if the generation moved while it ran, the marker stays (and is queued again).
 FINISH_REFRESH_SQL = f"""
@@ -637,6 +667,8 @@ DELETE_ALL_PENDING_SQL = f"DELETE FROM {PENDING}"
 class Dispatched:
     users: list[int]
     titles: list[int]
+    # (kind, object id) of those owed only to bulk writes (imports), queued behind.
+    bulk: frozenset = frozenset()
 
 
 Marked = list[tuple[str, int]]
@@ -659,11 +691,18 @@ def take_settled_changes(settle_seconds: float = 0.0, limit: int = 1000) -> Disp
     burst of ratings by one person becomes one refresh once they pause. An object that
     already has a refresh pending keeps it, with its generation moved on."""
     cutoff = timezone.now() - timedelta(seconds=settle_seconds)
+    taken: list[tuple] = []
     with connection.cursor() as cursor:
-        cursor.execute(TAKE_SETTLED_CHANGES_SQL, {"cutoff": cutoff, "limit": limit})
-        taken = cursor.fetchall()
-    mark_pending(taken)
-    return as_dispatched([(k, o) for k, o, _ in taken])
+        for sql in (TAKE_SETTLED_INTERACTIVE_SQL, TAKE_SETTLED_CHANGES_SQL):
+            left = limit - len(taken)
+            if left <= 0:
+                break
+            cursor.execute(sql, {"cutoff": cutoff, "limit": left, "scan": left * SCAN_PER_OBJECT})
+            taken += cursor.fetchall()
+    mark_pending([(k, o, c) for k, o, c, _bulk in taken])
+    dispatched = as_dispatched([(k, o) for k, o, _c, _bulk in taken])
+    bulk = frozenset((k, o) for k, o, _c, bulk in taken if bulk)
+    return Dispatched(dispatched.users, dispatched.titles, bulk)
 
 
 def mark_pending(changes: list[tuple[str, int, datetime]]) -> None:
@@ -695,6 +734,16 @@ def stranded_refreshes(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(k, o) for k, o in cursor.fetchall()]
+
+
+def promote_queued_refreshes(marked: Marked) -> int:
+    """Move the queued refreshes of ``marked`` queued behind the bulk backlog back to the
+    default priority; returns how many moved."""
+    if not marked:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(PROMOTE_QUEUED_SQL, [[k for k, _ in marked], [o for _, o in marked]])
+        return cursor.rowcount
 
 
 def set_marker_tasks(kind: str, object_ids: list[int], task_ids: list) -> None:
