@@ -149,14 +149,14 @@ class Title(models.Model):
     def delete(self, *args, **kwargs):
         pk = self.pk
         result = super().delete(*args, **kwargs)
-        section_cache.bump(section_cache.CATALOG, section_cache.title_scope(pk))
+        section_cache.titles_changed([pk])
         return result
 
     def mark_changed(self) -> None:
         """An edit (fields, poster, and in the admin the genres, credits and links saved
         in the same transaction): the title's cached sections and the shared lists are
         recomputed on the next request."""
-        section_cache.bump(section_cache.CATALOG, section_cache.title_scope(self.pk))
+        section_cache.titles_changed([self.pk])
 
     def refresh_search_fields(self) -> None:
         self.search_name = search_text(self.name, self.original_name)

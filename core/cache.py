@@ -40,10 +40,30 @@ _MISSING = object()
 CATALOG = "catalog"
 MEMBERS = "members"
 TASTE = "taste"
+# Every title's own sections at once: a write touching more titles than
+# MAX_TITLE_SCOPES (an import, a recompute, a member with many ratings whose percentiles
+# all move) bumps this one generation instead of one per title.
+ALL_TITLES = "titles"
+MAX_TITLE_SCOPES = 50
 
 
 def title_scope(title_id: int) -> str:
     return f"title:{title_id}"
+
+
+def title_scopes(title_id: int) -> list[str]:
+    """The scopes of a title's own sections (its ratings pages, its statistics)."""
+    return [title_scope(title_id), ALL_TITLES]
+
+
+def titles_changed(title_ids) -> None:
+    """Titles' own sections and the shared lists changed: one generation per title, or
+    ALL_TITLES when there are many (so a bulk write costs a few cache writes)."""
+    title_ids = set(title_ids)
+    if len(title_ids) > MAX_TITLE_SCOPES:
+        bump(CATALOG, ALL_TITLES)
+    else:
+        bump(CATALOG, *map(title_scope, sorted(title_ids)))
 
 
 def _generation_key(scope: str) -> str:

@@ -70,7 +70,7 @@ def title_ratings_page(title: Title, sort: str, page_number):
     the title's ratings or reviews or a member's name or suspension change."""
     return section_cache.cached_page(
         "title-ratings",
-        [section_cache.title_scope(title.pk), section_cache.MEMBERS],
+        [*section_cache.title_scopes(title.pk), section_cache.MEMBERS],
         (title.pk, sort),
         rating_selectors.title_ratings(title, sort),
         rating_selectors.REVIEWS_PER_PAGE,
@@ -143,7 +143,7 @@ def title_statistics_context(title: Title) -> dict:
     ratings change."""
     charts = section_cache.cached(
         "statistics",
-        [section_cache.title_scope(title.pk)],
+        section_cache.title_scopes(title.pk),
         (title.pk,),
         lambda: rating_selectors.title_statistics(title),
     )

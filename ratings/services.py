@@ -251,7 +251,7 @@ UPSERT_SQL = f"""
 def _changed_titles(title_ids: Iterable[int]) -> None:
     """Mark the cached sections of these titles (statistics, ratings pages) and the shared
     lists (home, browse) changed, so the next request after this write recomputes them."""
-    section_cache.bump(section_cache.CATALOG, *map(section_cache.title_scope, title_ids))
+    section_cache.titles_changed(title_ids)
 
 
 # Marks the writes of this transaction as a bulk write (an import, a dataset) until it

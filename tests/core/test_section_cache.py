@@ -2,7 +2,8 @@
 
 import pytest
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from core import cache as section_cache
 from tests.factories import TitleFactory
@@ -52,3 +53,20 @@ def test_a_cached_page_keeps_its_count_and_rows(django_assert_num_queries):
     with django_assert_num_queries(1):  # out of range: the last page, count cached
         last = section_cache.cached_page("p", ["titles"], (), queryset, 2, "99")
     assert [t.name for t in last.object_list] == ["Paged 4"]
+
+
+@pytest.mark.django_db
+def test_a_write_to_many_titles_bumps_one_generation_for_all_of_them():
+    calls = []
+    read = lambda: section_cache.cached(  # noqa: E731
+        "stats", section_cache.title_scopes(1), (1,), lambda: calls.append(1) or len(calls)
+    )
+    assert (read(), read()) == (1, 1)
+    section_cache.titles_changed([2, 3])  # other titles, one generation each
+    assert read() == 1
+    with CaptureQueriesContext(connection) as queries:  # none: the cache is in memory
+        section_cache.titles_changed(range(2, 2 + section_cache.MAX_TITLE_SCOPES + 1))
+    assert read() == 2
+    assert len(queries) == 0
+    section_cache.titles_changed([1])
+    assert read() == 3

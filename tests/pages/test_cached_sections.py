@@ -14,10 +14,11 @@ import redis
 from django.core.cache import cache
 from django.urls import reverse
 
+from core import cache as section_cache
 from moderation import services as moderation_services
 from ratings.models import Rating
-from ratings.services import rate
-from tests.factories import UserFactory
+from ratings.services import RatingInput, rate, rate_many
+from tests.factories import TitleFactory, UserFactory
 from tests.pages.test_query_counts import build
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +179,19 @@ def test_the_production_caches_are_fresh_after_the_commit(
     assert "Committed." in after["home"]
     assert "Committed Carl" in after["ratings, highest first"]
     assert after["statistics"] != before["statistics"]
+
+
+def test_an_import_of_many_titles_is_shown_by_every_section(client, scene):
+    """A bulk write (more titles than MAX_TITLE_SCOPES) bumps every title's sections at
+    once: the title's statistics and ratings are fresh too."""
+    importer = UserFactory(username="importer", display_name="Importing Ida")
+    extra = TitleFactory.create_batch(section_cache.MAX_TITLE_SCOPES)
+
+    def write():
+        entries = [RatingInput(t.pk, n * 2) for n, t in enumerate(extra)]
+        rate_many(importer, [*entries, RatingInput(scene["title"].pk, 100, "Imported!")])
+
+    after = check_fresh(
+        client, scene, write, {"title page", "ratings, highest first", "statistics", "home"}
+    )
+    assert "Importing Ida" in after["ratings, highest first"]
