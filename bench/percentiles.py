@@ -218,7 +218,7 @@ def floor_work(user: User):
 # the affected titles' sums and counts move by the difference.
 BETWEEN_FLOOR_SQL = f"""
 WITH groups AS (
-    SELECT score, sum(equal) AS equal FROM (
+    SELECT score, sum(equal)::bigint AS equal FROM (
         SELECT score, count(*) AS equal FROM ratings_rating
          WHERE user_id = %(user)s GROUP BY score
         UNION ALL SELECT %(old)s, -1
@@ -232,11 +232,16 @@ WITH groups AS (
            END AS new
       FROM groups
 ), between_ratings AS (
-    SELECT r.id, r.title_id, r.percentile AS old, p.new, r.title_id = %(title)s AS moved
+    SELECT r.id, r.title_id, r.percentile AS old, p.new, false AS moved
       FROM ratings_rating AS r
-      JOIN percentiles AS p
-        ON p.score = CASE WHEN r.title_id = %(title)s THEN %(new)s ELSE r.score END
+      JOIN percentiles AS p ON p.score = r.score
      WHERE r.user_id = %(user)s AND r.score BETWEEN %(low)s AND %(high)s
+       AND r.title_id <> %(title)s
+    UNION ALL
+    SELECT r.id, r.title_id, r.percentile, p.new, true
+      FROM ratings_rating AS r
+      JOIN percentiles AS p ON p.score = %(new)s
+     WHERE r.user_id = %(user)s AND r.title_id = %(title)s
 ), written AS (
     UPDATE ratings_rating AS r
        SET percentile = b.new, score = CASE WHEN b.moved THEN %(new)s ELSE r.score END
@@ -293,10 +298,11 @@ def check_between(user: User) -> int:
             mismatches += cursor.fetchone()[0]
             cursor.execute(
                 """SELECT count(*) FROM catalog_title AS t
-                    WHERE t.id = ANY(%(titles)s) AND (t.percentile_sum, t.percentile_count)
-                          IS DISTINCT FROM (SELECT COALESCE(sum(percentile), 0),
-                                                   count(percentile)
-                                              FROM ratings_rating WHERE title_id = t.id)""",
+                   CROSS JOIN LATERAL (
+                       SELECT COALESCE(sum(percentile), 0) AS s, count(percentile) AS c
+                         FROM ratings_rating WHERE title_id = t.id) AS f
+                    WHERE t.id = ANY(%(titles)s)
+                      AND (t.percentile_sum, t.percentile_count) IS DISTINCT FROM (f.s, f.c)""",
                 {"titles": titles},
             )
             mismatches += cursor.fetchone()[0]
