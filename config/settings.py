@@ -146,13 +146,13 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache of the sections every visitor shares (core/cache.py), versioned by change
-# counters. Redis when REDIS_URL is set; else the database (a table made by core's
-# migration), which every web worker and the background worker share, so a write in one
-# process is seen by all. The tests use local memory, emptied before each test.
+# generations. Redis when REDIS_URL is set (sections and generations there); else local
+# memory for the sections, each process its own, and the generations in a database
+# table that every web worker and the background worker share, so a write in one
+# process makes every process recompute. The tests use local memory too, emptied
+# before each test.
 REDIS_URL = env("REDIS_URL")
-if TESTING:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-elif REDIS_URL:
+if REDIS_URL and not TESTING:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -163,9 +163,8 @@ elif REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "django_cache",
-            "OPTIONS": {"MAX_ENTRIES": 20_000},
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5_000},
         }
     }
 

@@ -1,6 +1,7 @@
-"""The table of the database cache (config/settings.py uses it when REDIS_URL is unset);
-the same table ``manage.py createcachetable`` makes, created by ``migrate`` so that
-``make run`` and docker compose need no extra step."""
+"""The generations of the cached sections when REDIS_URL is unset (core/cache.py), and
+the table of Django's database cache (the one ``manage.py createcachetable`` makes, for
+a site configured to use it), created by ``migrate`` so that ``make run`` and docker
+compose need no extra step."""
 
 from django.db import migrations
 
@@ -11,10 +12,14 @@ CREATE TABLE IF NOT EXISTS django_cache (
     expires timestamp with time zone NOT NULL
 );
 CREATE INDEX IF NOT EXISTS django_cache_expires ON django_cache (expires);
+CREATE TABLE IF NOT EXISTS core_generation (
+    scope varchar(100) NOT NULL PRIMARY KEY,
+    token bigint NOT NULL
+);
 """
 
 
 class Migration(migrations.Migration):
     dependencies: list = []
 
-    operations = [migrations.RunSQL(CREATE, "DROP TABLE IF EXISTS django_cache")]
+    operations = [migrations.RunSQL(CREATE, "DROP TABLE IF EXISTS django_cache; DROP TABLE IF EXISTS core_generation")]
