@@ -69,19 +69,37 @@ def titles_changed(title_ids) -> None:
         bump(CATALOG, *map(title_scope, sorted(title_ids)))
 
 
-# Without Redis the generations live in a small table (core's migration): read with one
-# primary-key query, replaced with one upsert in the writer's own transaction, so they
-# commit or roll back with the write. (Django's database cache checks its size with a
-# COUNT(*) on every write, which made a rating several times slower.) A scope never
-# bumped has no row and reads as "0"; a bump always writes a random non-zero token.
-GENERATIONS_TABLE = "core_generation"
-READ_GENERATIONS_SQL = f"SELECT scope, token FROM {GENERATIONS_TABLE} WHERE scope = ANY(%s)"
-WRITE_GENERATIONS_SQL = f"""
-INSERT INTO {GENERATIONS_TABLE} (scope, token)
-SELECT scope, token FROM unnest(%s::text[], %s::bigint[]) AS x(scope, token)
- ORDER BY scope
-ON CONFLICT (scope) DO UPDATE SET token = EXCLUDED.token
+# Without Redis the generations live in an append-only table (core's migration): a
+# bump inserts one row per scope in the writer's own transaction, so it commits or rolls
+# back with the write and locks nothing (concurrent raters never wait on each other);
+# a scope's generation is its rows' count and greatest id, read with one index-only
+# query. Every commit adds a row, so the pair changes; ``prune_generations`` (the
+# worker, hourly) keeps one fresh row per scope, with an id above every earlier one, so
+# no pair seen before a prune can come back. (Django's database cache checks its size
+# with a COUNT(*) on every write, which made a rating several times slower.)
+GENERATIONS_TABLE = "core_generation_event"
+READ_GENERATIONS_SQL = f"""
+SELECT scope, count(*), max(id) FROM {GENERATIONS_TABLE} WHERE scope = ANY(%s) GROUP BY scope
 """
+WRITE_GENERATIONS_SQL = f"INSERT INTO {GENERATIONS_TABLE} (scope) SELECT unnest(%s::varchar[])"
+PRUNE_GENERATIONS_SQL = f"""
+WITH scopes AS (
+    SELECT scope FROM {GENERATIONS_TABLE} GROUP BY scope HAVING count(*) > 1
+), fresh AS (
+    INSERT INTO {GENERATIONS_TABLE} (scope) SELECT scope FROM scopes RETURNING scope, id
+)
+DELETE FROM {GENERATIONS_TABLE} AS e USING fresh AS f WHERE e.scope = f.scope AND e.id < f.id
+"""
+
+
+def prune_generations() -> int:
+    """Keep one row per scope in the generations table (a fresh one); returns rows
+    deleted. Without Redis only; run by the worker every hour."""
+    if _in_redis():
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(PRUNE_GENERATIONS_SQL)
+        return cursor.rowcount
 
 
 def _in_redis() -> bool:
@@ -100,8 +118,8 @@ def generations(scopes: Iterable[str]) -> list[str]:
     if not _in_redis():
         with connection.cursor() as cursor:
             cursor.execute(READ_GENERATIONS_SQL, [scopes])
-            found = dict(cursor.fetchall())
-        return [str(found.get(scope, 0)) for scope in scopes]
+            found = {scope: f"{count}-{last}" for scope, count, last in cursor.fetchall()}
+        return [found.get(scope, "0") for scope in scopes]
     keys = [_generation_key(scope) for scope in scopes]
     found = cache.get_many(keys)
     missing = [key for key in keys if key not in found]
@@ -126,9 +144,8 @@ def bump(*scopes: str) -> None:
     if not scopes_list:
         return
     if not _in_redis():
-        tokens = [secrets.randbits(62) + 1 for _ in scopes_list]
         with connection.cursor() as cursor:
-            cursor.execute(WRITE_GENERATIONS_SQL, [scopes_list, tokens])
+            cursor.execute(WRITE_GENERATIONS_SQL, [scopes_list])
         return
     _replace(scopes_list)
     transaction.on_commit(lambda: _replace(scopes_list))

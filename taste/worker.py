@@ -34,6 +34,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from core import cache as section_cache
 from taste import tasks
 from taste.models import PendingRefresh, TasteChange
 
@@ -137,13 +138,15 @@ def reclaim_stale_tasks(now: datetime | None = None) -> list[str]:
 
 
 def prune_task_results() -> None:
-    """Delete finished task rows older than a day (django-tasks-db's own command)."""
+    """Delete finished task rows older than a day (django-tasks-db's own command), and
+    keep one row per scope of the cached sections' generations (core.cache)."""
     call_command(
         "prune_db_task_results",
         "--queue-name=*",
         f"--min-age-days={PRUNE_MIN_AGE_DAYS}",
         verbosity=0,
     )
+    section_cache.prune_generations()
 
 
 class ReliableWorker(Worker):

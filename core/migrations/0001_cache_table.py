@@ -12,14 +12,15 @@ CREATE TABLE IF NOT EXISTS django_cache (
     expires timestamp with time zone NOT NULL
 );
 CREATE INDEX IF NOT EXISTS django_cache_expires ON django_cache (expires);
-CREATE TABLE IF NOT EXISTS core_generation (
-    scope varchar(100) NOT NULL PRIMARY KEY,
-    token bigint NOT NULL
+CREATE TABLE IF NOT EXISTS core_generation_event (
+    id bigserial PRIMARY KEY,
+    scope varchar(100) NOT NULL
 );
+CREATE INDEX IF NOT EXISTS core_generation_event_scope ON core_generation_event (scope, id);
 """
 
 
 class Migration(migrations.Migration):
     dependencies: list = []
 
-    operations = [migrations.RunSQL(CREATE, "DROP TABLE IF EXISTS django_cache; DROP TABLE IF EXISTS core_generation")]
+    operations = [migrations.RunSQL(CREATE, "DROP TABLE IF EXISTS django_cache; DROP TABLE IF EXISTS core_generation_event")]

@@ -83,3 +83,19 @@ def test_a_write_to_many_titles_bumps_one_generation_for_all_of_them():
     assert "core_generation" in upsert["sql"] and "'{catalog,titles}'" in upsert["sql"]
     section_cache.titles_changed([1])
     assert read() == 3
+
+
+@pytest.mark.django_db
+def test_pruning_the_generations_never_brings_an_earlier_one_back():
+    seen = [tuple(section_cache.generations(["a", "b"]))]
+    for _ in range(3):
+        section_cache.bump("a", "b")
+        seen.append(tuple(section_cache.generations(["a", "b"])))
+    assert section_cache.prune_generations() == 6  # three rows each, one fresh row left
+    seen.append(tuple(section_cache.generations(["a", "b"])))
+    section_cache.bump("a")
+    seen.append(tuple(section_cache.generations(["a", "b"])))
+    assert len({a for a, _b in seen}) == len(seen)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT scope, count(*) FROM core_generation_event GROUP BY scope")
+        assert dict(cursor.fetchall()) == {"a": 2, "b": 1}
