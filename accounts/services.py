@@ -25,6 +25,7 @@ from catalog.images import open_checked_image
 from catalog.models import Title
 from collections_app.models import Collection
 from collections_app.services import collection_add_title, collection_create
+from core import cache as section_cache
 from library.models import WatchlistEntry
 from library.services import ViewingInput, viewings_create_many, watchlist_add_many
 from ratings.models import Rating
@@ -94,6 +95,8 @@ def profile_update(
             "watchlist_public",
         ]
     )
+    # Names (and who may be seen) are shown beside ratings and reviews in cached lists.
+    section_cache.bump(section_cache.MEMBERS)
     new_avatar = user.avatar.name if user.avatar else ""
     if old_avatar and old_avatar != new_avatar:
         storage = user.avatar.storage

@@ -7,6 +7,11 @@ ratings, prints the median time of:
            upsert, window-function recompute, ordered title locks, aggregate deltas,
            re-read of the rating), without the commit;
 - floor:   the bare SQL recompute statement alone, after the same change made by hand;
+- between: the least work any correct implementation must do for one score change, as
+           one bare SQL statement timed whole: the score written, only the ratings whose
+           score lies between the old and the new one rewritten (no other percentile can
+           move while the member's number of ratings stays the same), and the affected
+           titles' aggregates adjusted by the difference (checked exact once per size);
 - commit:  rate() including its COMMIT, as a request would do it;
 - naive:   a per-row ORM recompute (load the user's ratings, compute in Python,
            save() every row, adjust each changed title with its own UPDATE);
@@ -206,6 +211,107 @@ def floor_work(user: User):
     return work
 
 
+# The "between" floor (issue 17): one statement. The member's score groups are read from
+# the (user, score) index and corrected for the change (one rating leaves the old score
+# for the new one), giving each score its new percentile; only ratings scored between
+# the old and the new score are rewritten (the changed one gets its new score too), and
+# the affected titles' sums and counts move by the difference.
+BETWEEN_FLOOR_SQL = f"""
+WITH groups AS (
+    SELECT score, sum(equal)::bigint AS equal FROM (
+        SELECT score, count(*) AS equal FROM ratings_rating
+         WHERE user_id = %(user)s GROUP BY score
+        UNION ALL SELECT %(old)s, -1
+        UNION ALL SELECT %(new)s, 1
+    ) AS g GROUP BY score HAVING sum(equal) > 0
+), percentiles AS (
+    SELECT score,
+           CASE WHEN count(*) OVER () >= {services.MIN_DISTINCT_SCORES}
+                THEN ((200 * ((sum(equal) OVER (ORDER BY score))::bigint - equal)
+                       + 100 * equal) / (2 * (sum(equal) OVER ())::bigint))::smallint
+           END AS new
+      FROM groups
+), between_ratings AS (
+    SELECT r.id, r.title_id, r.percentile AS old, p.new, false AS moved
+      FROM ratings_rating AS r
+      JOIN percentiles AS p ON p.score = r.score
+     WHERE r.user_id = %(user)s AND r.score BETWEEN %(low)s AND %(high)s
+       AND r.title_id <> %(title)s
+    UNION ALL
+    SELECT r.id, r.title_id, r.percentile, p.new, true
+      FROM ratings_rating AS r
+      JOIN percentiles AS p ON p.score = %(new)s
+     WHERE r.user_id = %(user)s AND r.title_id = %(title)s
+), written AS (
+    UPDATE ratings_rating AS r
+       SET percentile = b.new, score = CASE WHEN b.moved THEN %(new)s ELSE r.score END
+      FROM between_ratings AS b
+     WHERE r.id = b.id AND (b.moved OR b.old IS DISTINCT FROM b.new)
+    RETURNING b.title_id, b.old, b.new
+)
+UPDATE catalog_title AS t
+   SET percentile_sum = t.percentile_sum + d.sum_delta,
+       percentile_count = t.percentile_count + d.count_delta
+  FROM (SELECT title_id, sum(coalesce(new, 0) - coalesce(old, 0)) AS sum_delta,
+               sum((new IS NOT NULL)::int - (old IS NOT NULL)::int) AS count_delta
+          FROM written GROUP BY title_id) AS d
+ WHERE t.id = d.title_id AND (d.sum_delta <> 0 OR d.count_delta <> 0)
+"""
+
+
+def _between_params(user: User) -> dict:
+    title, old, new = _target(user)
+    return {
+        "user": user.pk, "title": title.pk, "old": old, "new": new,
+        "low": min(old, new), "high": max(old, new),
+    }  # fmt: skip
+
+
+def between_work(user: User):
+    params = _between_params(user)
+
+    def work(mark) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(BETWEEN_FLOOR_SQL, params)
+
+    return work
+
+
+def check_between(user: User) -> int:
+    """Percentile and aggregate mismatches after the "between" statement (in a rolled
+    back transaction): it must leave what rate() leaves."""
+    params = _between_params(user)
+    titles = list(
+        Rating.objects.filter(
+            user=user, score__gte=params["low"], score__lte=params["high"]
+        ).values_list("title_id", flat=True)
+    )
+    mismatches = 0
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(BETWEEN_FLOOR_SQL, params)
+            cursor.execute(
+                f"SELECT count(*) FROM ({services.FRESH_PERCENTILES_SQL}) AS f"
+                " WHERE old IS DISTINCT FROM new",
+                {"user_ids": [user.pk]},
+            )
+            mismatches += cursor.fetchone()[0]
+            cursor.execute(
+                """SELECT count(*) FROM catalog_title AS t
+                   CROSS JOIN LATERAL (
+                       SELECT COALESCE(sum(percentile), 0) AS s, count(percentile) AS c
+                         FROM ratings_rating WHERE title_id = t.id) AS f
+                    WHERE t.id = ANY(%(titles)s)
+                      AND (t.percentile_sum, t.percentile_count) IS DISTINCT FROM (f.s, f.c)""",
+                {"titles": titles},
+            )
+            mismatches += cursor.fetchone()[0]
+            raise _Rollback
+    except _Rollback:
+        pass
+    return mismatches
+
+
 def measure_rate_with_commit(user: User, repeats: int) -> float:
     """rate() as a request runs it, COMMIT included; toggles the score and puts it back."""
     title, old, new = _target(user)
@@ -289,7 +395,8 @@ def main() -> None:
         f"(small database: {small_total:,})."
     )
     header = (
-        f"{'user ratings':>12} | {'floor':>7} | {'rate()':>7} | {'rate/floor':>10} | "
+        f"{'user ratings':>12} | {'floor':>7} | {'between':>7} | {'rate()':>7} | "
+        f"{'rate/floor':>10} | {'rate/between':>12} | "
         f"{'commit':>7} | {'naive':>8} | {'naive/floor':>11} | {'small':>7} | {'big/small':>9}"
     )
     say(header)
@@ -297,17 +404,27 @@ def main() -> None:
     for size in BENCH_SIZES:
         user = User.objects.get(username=f"bench{size}")
         repeats = REPEATS[size]
-        floor, rate_time = _medians_of([floor_work(user), rate_work(user)], repeats)
+        floor, between, rate_time = _medians_of(
+            [floor_work(user), between_work(user), rate_work(user)], repeats
+        )
+        wrong = check_between(user)
+        if wrong:
+            say(f"  the between statement left {wrong} mismatches for {size:,} ratings")
         commit = measure_rate_with_commit(user, repeats)
         naive = measure_naive(user, NAIVE_REPEATS[size])
         say(
-            f"{size:>12,} | {floor * 1e3:>7.2f} | {rate_time * 1e3:>7.2f} | "
-            f"{rate_time / floor:>9.2f}x | {commit * 1e3:>7.2f} | {naive * 1e3:>8.1f} | "
+            f"{size:>12,} | {floor * 1e3:>7.2f} | {between * 1e3:>7.2f} | "
+            f"{rate_time * 1e3:>7.2f} | {rate_time / floor:>9.2f}x | "
+            f"{rate_time / between:>11.2f}x | {commit * 1e3:>7.2f} | {naive * 1e3:>8.1f} | "
             f"{naive / floor:>10.1f}x | {small[size] * 1e3:>7.2f} | "
             f"{rate_time / small[size]:>8.2f}x"
         )
     say("")
     say("floor:  the bare SQL recompute statement alone (window functions, changed rows written)")
+    say(
+        "between: one statement: the score, the ratings between the old and new score, "
+        "the titles' aggregates (the least work; checked exact)"
+    )
     say("rate(): ratings.services.rate() changing one score, without COMMIT")
     say("commit: rate() including its COMMIT, as a request runs it")
     say("naive:  per-row ORM recompute (save() every rating, UPDATE each changed title)")

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from catalog.search import name_trigrams, search_text
+from core import cache as section_cache
 
 
 class Genre(models.Model):
@@ -130,6 +131,13 @@ class Title(models.Model):
         indexes = [
             models.Index(fields=["-ratings_count"]),
             models.Index(fields=["-avg_percentile"]),
+            # Browse's "highest average percentile" order (DESC NULLS LAST), read in order.
+            models.Index(
+                F("avg_percentile").desc(nulls_last=True),
+                F("ratings_count").desc(),
+                "id",
+                name="title_percentile_order",
+            ),
             models.Index(fields=["year"]),
             GinIndex(fields=["search_vector"], name="title_search_vector"),
             GinIndex(fields=["name_trigrams"], name="title_name_trigrams"),
@@ -162,9 +170,22 @@ class Title(models.Model):
                 and field.name not in RATING_AGGREGATE_FIELDS
             ]
         super().save(*args, **kwargs)
+        self.mark_changed()
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:title-detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    def delete(self, *args, **kwargs):
+        pk = self.pk
+        result = super().delete(*args, **kwargs)
+        section_cache.titles_changed([pk])
+        return result
+
+    def mark_changed(self) -> None:
+        """An edit (fields, poster, and in the admin the genres, credits and links saved
+        in the same transaction): the title's cached sections and the shared lists are
+        recomputed on the next request."""
+        section_cache.titles_changed([self.pk])
 
     def refresh_search_fields(self) -> None:
         self.search_name = search_text(self.name, self.original_name)
@@ -178,6 +199,27 @@ class Title(models.Model):
         if hours and minutes:
             return f"{hours}h {minutes}m"
         return f"{hours}h" if hours else f"{minutes}m"
+
+
+class TitleTrigram(models.Model):
+    """One row per trigram of a title's ``name_trigrams``, kept by a database trigger on
+    the title table (every path that writes titles, the admin and import_imdb alike).
+
+    Typo search finds the titles sharing at least half of the query's trigrams with one
+    index-only scan of the query's trigrams, grouped by title, instead of counting the
+    shared trigrams of every title whose array merely overlaps (thousands of candidates
+    for a common trigram such as " in")."""
+
+    trigram = models.CharField(max_length=3)
+    title = models.ForeignKey(
+        Title, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["trigram", "title"], name="title_trigram_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.trigram!r} of {self.title_id}"
 
 
 class CreditRole(models.TextChoices):

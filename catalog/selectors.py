@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlparse
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet, Value
+from django.core.paginator import Page
+from django.db.models import BooleanField, Count, F, FloatField, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
-from django.http import Http404
+from django.http import Http404, QueryDict
 
-from catalog.models import Credit, CreditRole, Person, Title, WatchLink
+from catalog.models import Credit, CreditRole, Person, Title, TitleTrigram, WatchLink
 from catalog.search import MAX_QUERY_WORDS, name_trigrams, normalise_name, prefix_tsquery
+from core import cache as section_cache
 
 # A title needs this many ratings before it is ranked among the top titles, so that
 # one enthusiastic rater cannot put an obscure title at the top.
@@ -32,8 +34,21 @@ def home_top_titles(limit: int = 12) -> QuerySet[Title]:
 
 TITLES = Title._meta.db_table
 
+TRIGRAMS = TitleTrigram._meta.db_table
+
+# The titles a query matches, found through indexes only, once per statement: by
+# prefix full-text search on the normalised name, or by sharing at least min_shared of
+# the query's trigrams (one index-only scan of the query's trigrams in the trigram
+# table, grouped by title). The COUNT of browse reads only this; the page adds the rank
+# below for the matching rows alone.
+MATCHING_TITLES_SQL = (
+    f"SELECT title_id FROM {TRIGRAMS} WHERE trigram = ANY(%s::varchar[])"
+    " GROUP BY title_id HAVING count(*) >= %s"
+    f" UNION SELECT id FROM {TITLES} WHERE search_vector @@ to_tsquery('simple', %s)"
+)
 # Trigrams the title shares with the query; name_trigrams holds distinct values, so this
 # is the size of the intersection (pg_trgm is not assumed, so it is counted by hand).
+# Computed for ranking, on the matching titles only.
 SHARED_TRIGRAMS_SQL = (
     f"(SELECT count(*) FROM unnest({TITLES}.name_trigrams) AS g(trigram)"
     " WHERE g.trigram = ANY(%s::varchar[]))"
@@ -51,33 +66,53 @@ EXACT_NAME_SQL = f"CASE WHEN {TITLES}.search_name = %s THEN 1.0 ELSE 0.0 END"
 def title_search(queryset: QuerySet[Title], query: str) -> QuerySet[Title]:
     """Titles matching a free-text query, annotated with `search_rank` (higher is better).
 
-    Matches by prefix full-text search on the normalised name or by trigram overlap
-    (typos); ranks by full-text rank, the share of the query's trigrams found, the
-    trigram similarity of the whole name, and an exact-name bonus.
+    Matches by prefix full-text search on the normalised name or by sharing at least
+    half of the query's trigrams (typos); ranks by full-text rank, the share of the
+    query's trigrams found, the trigram similarity of the whole name, and an exact-name
+    bonus. The match reads indexes only (MATCHING_TITLES_SQL); the rank is computed for
+    the matching titles of the page's statement, never for the count.
     """
     normalised = normalise_name(query)
     if not normalised:
         return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
     trigrams = name_trigrams(normalised)
-    tsquery = SearchQuery(prefix_tsquery(normalised), search_type="raw", config="simple")
+    raw_tsquery = prefix_tsquery(normalised)
+    tsquery = SearchQuery(raw_tsquery, search_type="raw", config="simple")
     min_shared = max(1, math.ceil(len(trigrams) * MIN_TRIGRAM_COVERAGE))
+    # id = ANY(ARRAY(...)): the matches are found once (an InitPlan), then read by primary
+    # key; an IN (...) join would be planned on a guessed number of matches.
+    matching = RawSQL(
+        f"{TITLES}.id = ANY(ARRAY({MATCHING_TITLES_SQL}))",
+        (trigrams, min_shared, raw_tsquery),
+        output_field=BooleanField(),
+    )
     shared = RawSQL(SHARED_TRIGRAMS_SQL, (trigrams,), output_field=FloatField())
     similarity = RawSQL(
         TRIGRAM_SIMILARITY_SQL, (trigrams, len(trigrams), trigrams), output_field=FloatField()
     )
     exact = RawSQL(EXACT_NAME_SQL, (normalised,), output_field=FloatField())
-    return (
-        queryset.annotate(shared_trigrams=shared)
-        .filter(
-            Q(search_vector=tsquery)
-            | Q(name_trigrams__overlap=trigrams, shared_trigrams__gte=min_shared)
-        )
-        .annotate(
-            search_rank=SearchRank(F("search_vector"), tsquery)
-            + F("shared_trigrams") / float(len(trigrams))
-            + similarity
-            + exact
-        )
+    return queryset.filter(matching).annotate(
+        search_rank=SearchRank(F("search_vector"), tsquery)
+        + shared / float(len(trigrams))
+        + similarity
+        + exact
+    )
+
+
+# Browse ---------------------------------------------------------------------------------
+
+BROWSE_PER_PAGE = 24
+
+
+def browse_page(queryset: QuerySet[Title], query: QueryDict, page_number) -> Page:
+    """One page of browse results (``queryset``, filtered and ordered from ``query``),
+    the same for everyone: the count and the page's titles are cached until any title,
+    rating or review changes. ``query`` (without ``page``) identifies the results."""
+    params = tuple(
+        sorted((key, value) for key in query if key != "page" for value in query.getlist(key))
+    )
+    return section_cache.cached_page(
+        "browse", [section_cache.CATALOG], params, queryset, BROWSE_PER_PAGE, page_number
     )
 
 

@@ -1,12 +1,10 @@
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from catalog.filters import SORT_CHOICES, TitleFilter
 from catalog.models import Title
-from catalog.selectors import person_search
+from catalog.selectors import browse_page, person_search
 
-TITLES_PER_PAGE = 24
 # The browse filters folded under "Filters" (search and sort stay visible).
 FILTER_FIELDS = [
     "kind", "genres", "year_min", "year_max", "runtime_min", "runtime_max", "min_ratings",
@@ -18,7 +16,7 @@ FILTER_FIELDS = [
 def title_list(request):
     filterset = TitleFilter(request.GET, queryset=Title.objects.all())
     valid = filterset.is_valid()
-    page = Paginator(filterset.qs, TITLES_PER_PAGE).get_page(request.GET.get("page"))
+    page = browse_page(filterset.qs, request.GET, request.GET.get("page"))
     query = request.GET.get("q", "").strip()
     context = {
         "filter": filterset,

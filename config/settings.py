@@ -148,6 +148,29 @@ DATABASES = {
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Cache of the sections every visitor shares (core/cache.py), versioned by change
+# generations. Redis when REDIS_URL is set (sections and generations there); else local
+# memory for the sections, each process its own, and the generations in a database
+# table that every web worker and the background worker share, so a write in one
+# process makes every process recompute. The tests use local memory too, emptied
+# before each test.
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL and not TESTING:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "movies"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5_000},
+        }
+    }
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

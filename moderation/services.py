@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from collections_app.models import Collection
+from core import cache as section_cache
 from moderation.models import (
     DETAILS_MAX_LENGTH,
     REASON_MAX_LENGTH,
@@ -368,10 +369,16 @@ def _lock_member(user) -> None:
 
 
 def _set_suspended(user, suspended: bool) -> None:
-    get_user_model().objects.filter(pk=user.pk).exclude(is_suspended=suspended).update(
-        is_suspended=suspended
+    changed = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .exclude(is_suspended=suspended)
+        .update(is_suspended=suspended)
     )
     user.is_suspended = suspended
+    if changed:
+        # Their reviews disappear from (or come back to) every cached list showing them.
+        section_cache.bump(section_cache.MEMBERS, section_cache.CATALOG)
 
 
 def check_may_suspend(by, user) -> None:

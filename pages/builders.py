@@ -17,6 +17,7 @@ from collections_app.templatetags.collections_tags import (
     add_to_collection_context,
     title_collections_context,
 )
+from core import cache as section_cache
 from core.sorting import Sorts
 from library import selectors as library_selectors
 from library.forms import rating_viewing_form
@@ -38,14 +39,21 @@ def _prefers_compact(request: HttpRequest) -> bool:
 # Home -----------------------------------------------------------------------------------
 
 
-def home_context(request: HttpRequest) -> dict:
-    """Recently rated titles, top titles and recent reviews (three queries), and for a
-    signed-in member the activity feed (``home_feed_context``)."""
-    context = {
+def home_lists() -> dict:
+    """Recently rated titles, top titles and recent reviews (three queries)."""
+    return {
         "recently_rated": rating_selectors.home_recently_rated_titles(),
-        "top_titles": catalog_selectors.home_top_titles(),
-        "recent_reviews": rating_selectors.home_recent_reviews(),
+        "top_titles": list(catalog_selectors.home_top_titles()),
+        "recent_reviews": list(rating_selectors.home_recent_reviews()),
     }
+
+
+def home_context(request: HttpRequest) -> dict:
+    """The home page: its lists, the same for everyone and cached until any title,
+    rating, review or member changes (no query while cached), and for a signed-in member
+    the activity feed (``home_feed_context``, personal, never cached)."""
+    scopes = [section_cache.CATALOG, section_cache.MEMBERS]
+    context = dict(section_cache.cached("home", scopes, (), home_lists))
     if request.user.is_authenticated:
         context["feed"] = home_feed_context(request)
     return context
@@ -204,13 +212,25 @@ def rating_notice(request: HttpRequest) -> str:
 def title_similar_context(title: Title) -> dict:
     """Titles like this one: the precomputed co-rating similarity (taste), or the
     catalogue's guess from genres, people and fans while there is none."""
-    similar = taste_selectors.similar_titles(title)
+    similar = section_cache.cached(
+        "similar",
+        [section_cache.CATALOG, section_cache.TASTE],
+        (title.pk,),
+        lambda: taste_selectors.similar_titles(title),
+    )
     return {"title": title, "similar": similar}
 
 
 def title_statistics_context(title: Title) -> dict:
-    """The distribution charts of a title's ratings (three queries)."""
-    return {"title": title, "charts": rating_selectors.title_statistics(title)}
+    """The distribution charts of a title's ratings (three queries), cached until its
+    ratings change."""
+    charts = section_cache.cached(
+        "statistics",
+        section_cache.title_scopes(title.pk),
+        (title.pk,),
+        lambda: rating_selectors.title_statistics(title),
+    )
+    return {"title": title, "charts": charts}
 
 
 # Profile --------------------------------------------------------------------------------

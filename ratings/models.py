@@ -29,10 +29,14 @@ class RatingQuerySet(models.QuerySet):
 class Rating(models.Model):
     """One user's score for one title. Written only through ratings.services."""
 
+    # No single-column indexes: (user, title) (the unique constraint) and (title,
+    # -rated_at) lead with them.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings", db_index=False
     )
-    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="ratings")
+    title = models.ForeignKey(
+        "catalog.Title", on_delete=models.CASCADE, related_name="ratings", db_index=False
+    )
     score = models.PositiveSmallIntegerField()
     # floor(100 * (below + equal / 2) / n) over the user's own ratings; NULL while the
     # user has fewer than 5 distinct scores.

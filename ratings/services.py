@@ -43,6 +43,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from catalog.models import Title
+from core import cache as section_cache
 from ratings.models import Rating
 
 MIN_DISTINCT_SCORES = 5
@@ -247,6 +248,23 @@ UPSERT_SQL = f"""
 """
 
 
+def _changed_titles(title_ids: Iterable[int]) -> None:
+    """Mark the cached sections of these titles (statistics, ratings pages) and the shared
+    lists (home, browse) changed, so the next request after this write recomputes them."""
+    section_cache.titles_changed(title_ids)
+
+
+# Marks the writes of this transaction as a bulk write (an import, a dataset) until it
+# ends or the setting is turned off: background work that follows them (the taste app's
+# change log reads it) may then be queued behind the work of single ratings.
+BULK_WRITE_SQL = "SELECT set_config('movies.bulk_write', %s, true)"
+
+
+def _set_bulk_write(on: bool) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(BULK_WRITE_SQL, ["on" if on else "off"])
+
+
 def _lock_user(user_id: int) -> None:
     """Serialise this user's rating writes until the transaction ends."""
     with connection.cursor() as cursor:
@@ -267,12 +285,18 @@ def _recompute_users(user_ids: list[int], deltas: dict[int, _Delta]) -> dict[int
     Adds each change to ``deltas`` (by title id). Returns the new percentile of every
     row written, by title id (meaningful for one user, whose titles are distinct).
     """
+    rows = _recompute_rows(user_ids, deltas)
+    return {title_id: new for title_id, _old, new in rows}
+
+
+def _recompute_rows(user_ids: list[int], deltas: dict[int, _Delta]) -> list[tuple]:
+    """``_recompute_users``'s work: every rating row rewritten (title id, old, new)."""
     with connection.cursor() as cursor:
         cursor.execute(RECOMPUTE_USERS_SQL, {"user_ids": list(user_ids)})
         rows = cursor.fetchall()
     for title_id, old, new in rows:
         deltas[title_id].add_percentile(old, new)
-    return {title_id: new for title_id, _old, new in rows}
+    return rows
 
 
 def _apply_title_deltas(deltas: dict[int, _Delta]) -> dict[int, TitleAggregate]:
@@ -406,6 +430,7 @@ def rate(
         deltas[title.pk].ratings_count += 1
     written = _recompute_users([user.pk], deltas)
     _title_aggregate(title.pk, _apply_title_deltas(deltas)).apply_to(title)
+    _changed_titles([title.pk, *deltas])
     rating = Rating(user=user, title=title, **dict(zip(UPSERT_FIELDS, fields, strict=True)))
     rating._state.adding = False
     if title.pk in written:
@@ -464,6 +489,7 @@ def _unrate_many(user, title_ids: Iterable[int]) -> tuple[int, dict[int, TitleAg
         deltas[title_id].ratings_count -= 1
         deltas[title_id].add_percentile(percentile, None)
     _recompute_users([user.pk], deltas)
+    _changed_titles(deltas)
     return len(removed), _apply_title_deltas(deltas)
 
 
@@ -548,6 +574,7 @@ def _rate_many(user, entries: Iterable[RatingInput], *, limit_reviews: bool) -> 
             f"No title with id {', '.join(map(str, unknown[:10]))}.", code="unknown_title"
         )
     _lock_user(user.pk)
+    _set_bulk_write(True)
     skipped: set[int] = set()
     if limit_reviews:
         skipped = _limit_reviews(user.pk, by_title)
@@ -562,6 +589,8 @@ def _rate_many(user, entries: Iterable[RatingInput], *, limit_reviews: bool) -> 
                     deltas[title_id].ratings_count += 1
     _recompute_users([user.pk], deltas)
     _apply_title_deltas(deltas)
+    _set_bulk_write(False)
+    _changed_titles([*by_title, *deltas])
     return RatedMany(len(by_title), tuple(sorted(skipped)))
 
 
@@ -578,6 +607,7 @@ def delete_user_ratings(user) -> int:
         deltas[title_id].ratings_count -= 1
         deltas[title_id].add_percentile(percentile, None)
     _apply_title_deltas(deltas)
+    _changed_titles(deltas)
     return len(removed)
 
 
@@ -600,11 +630,9 @@ def delete_title_ratings(title) -> int:
 @transaction.atomic
 def set_review_hidden(rating_ids: Iterable[int], hidden: bool) -> int:
     """Hide or show reviews (moderation). The ratings still count; returns rows changed."""
-    return (
-        Rating.objects.filter(id__in=list(rating_ids))
-        .exclude(review_hidden=hidden)
-        .update(review_hidden=hidden, updated_at=timezone.now())
-    )
+    ratings = Rating.objects.filter(id__in=list(rating_ids)).exclude(review_hidden=hidden)
+    _changed_titles(ratings.values_list("title_id", flat=True).distinct())
+    return ratings.update(review_hidden=hidden, updated_at=timezone.now())
 
 
 # Rebuilding from scratch (manage.py recompute_percentiles).
@@ -634,14 +662,18 @@ RECOMPUTE_TITLES_SQL = f"""
 
 
 def recompute_users_batch(user_ids: list[int]) -> int:
-    """Recompute the percentiles of a batch of users; returns the rows changed.
+    """Recompute the percentiles of a batch of users; returns the ratings changed (each
+    rating rewritten, not the distinct titles they rate).
 
     Title aggregates are not adjusted here: ``recompute_titles_batch`` rebuilds them
     from the ratings afterwards.
     """
     with transaction.atomic():
         _lock_users(user_ids)
-        return len(_recompute_users(user_ids, defaultdict(_Delta)))
+        deltas: dict[int, _Delta] = defaultdict(_Delta)
+        rows = _recompute_rows(user_ids, deltas)
+        _changed_titles(deltas)
+        return len(rows)
 
 
 def recompute_titles_batch(title_ids: list[int]) -> int:
@@ -659,4 +691,7 @@ def recompute_titles_batch(title_ids: list[int]) -> int:
         )
         with connection.cursor() as cursor:
             cursor.execute(RECOMPUTE_TITLES_SQL, {"title_ids": list(title_ids)})
-            return cursor.rowcount
+            changed = cursor.rowcount
+        if changed:
+            _changed_titles(title_ids)
+        return changed

@@ -21,8 +21,13 @@ class Compatibility(models.Model):
     pair, ``user_a_id < user_b_id``; a pair with too few titles in common (see
     ``taste.engine.min_common``) has no row."""
 
-    user_a = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    user_b = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No single-column indexes: (user_a, user_b) and (user_b, tci_shrunk) lead with them.
+    user_a = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    user_b = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     tci = models.FloatField()
     common_count = models.PositiveIntegerField()
     # (common_count * tci + TCI_SHRINK * UNRELATED) / (common_count + TCI_SHRINK)
@@ -109,6 +114,19 @@ class TasteChange(models.Model):
     kind = models.CharField(max_length=5, choices=ChangeKind.choices)
     object_id = models.BigIntegerField()
     changed_at = models.DateTimeField()
+    # Logged by a bulk write (an import, a dataset: ratings.services sets the setting
+    # ``movies.bulk_write`` for its transaction, the column's database default reads
+    # it; migration 0007). Refreshes owed only to bulk changes are queued behind the
+    # others, so a member's new rating is not stuck behind an import's backlog.
+    bulk = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        indexes = [
+            # Dispatch reads the head of the log by id, then the rows of its objects.
+            models.Index(fields=["kind", "object_id", "changed_at"], name="taste_change_object"),
+            # The head of the changes of single ratings (taken before an import's).
+            models.Index(fields=["id"], condition=Q(bulk=False), name="taste_change_interactive"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id} changed at {self.changed_at}"

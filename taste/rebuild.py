@@ -41,6 +41,7 @@ import scipy.sparse as sparse
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core import cache as section_cache
 from ratings.models import Rating
 from taste import engine, model
 from taste.models import (
@@ -772,6 +773,7 @@ def rebuild(progress: Progress | None = None) -> dict[str, int]:
                 "computed_at": stamp,
             },
         )
+        section_cache.bump(section_cache.TASTE)
         progress.line(f"stored {counts['similar']:,} similar-title rows")
 
         found = Predictor(ratings, p, beyond_factors, b_u, b_t, x, y, pairs, similar).all(progress)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from catalog.models import Title
+from core import cache as section_cache
 from ratings.models import Rating
 from taste import engine, model
 from taste.models import (
@@ -453,6 +454,7 @@ def refresh_title_similarity(title_id: int) -> int:
             for other, common, cross, mine, theirs, difference in cursor.fetchall()
         ]
         kept = sorted((r for r in rows if r[1] > 0), key=lambda r: (-r[1], r[0]))[:SIMILAR_KEEP]
+        section_cache.bump(section_cache.TASTE)
         if kept:
             cursor.execute(
                 INSERT_SIMILAR_SQL,
@@ -590,6 +592,7 @@ def rebuild_all(progress=None) -> dict[str, int]:
         cursor.execute(DELETE_ALL_PENDING_SQL)
         refresh_positions()
         counts = _rebuild_tables(cursor, now)
+        section_cache.bump(section_cache.TASTE)
     say(f"Offsets of {counts['titles']} titles, compatible pairs: {counts['pairs']}")
     say(f"Similar-title rows: {counts['similar']}")
     user_ids = list(
@@ -622,23 +625,44 @@ def rebuild_all(progress=None) -> dict[str, int]:
 
 # The change log and pending refreshes ---------------------------------------------------
 
-# Take the settled part of the change log: objects whose latest change is older than the
-# cutoff (a burst of ratings becomes one refresh once the rater pauses), oldest first,
-# deleting exactly the rows read so changes logged meanwhile stay for the next look.
-TAKE_SETTLED_CHANGES_SQL = f"""
-WITH settled AS (
-    SELECT kind, object_id, max(id) AS last_id FROM {CHANGES}
+# Take the settled part of the head of the change log. The head is its oldest ``scan``
+# rows (primary key order; ``{head_filter}``: only those of single ratings, through the
+# partial index taste_change_interactive, or every row); the first ``limit`` objects in
+# it (by their oldest row) whose latest change is older than the cutoff are taken with
+# all their rows (index taste_change_object; a burst of ratings becomes one refresh
+# once the rater pauses), deleting exactly the rows read, so changes logged meanwhile
+# stay for the next look. A pass reads a bounded head and the rows of the objects it
+# takes, never the whole log (an import leaves a million rows). ``bulk``: every change
+# taken for the object came from a bulk write.
+TAKE_SETTLED_SQL = f"""
+WITH head AS (
+    SELECT kind, object_id FROM (
+        SELECT id, kind, object_id FROM {CHANGES} WHERE {{head_filter}}
+         ORDER BY id LIMIT %(scan)s
+    ) AS h
      GROUP BY kind, object_id
-    HAVING max(changed_at) <= %(cutoff)s
      ORDER BY min(id) LIMIT %(limit)s
+),
+settled AS (
+    SELECT c.kind, c.object_id, max(c.id) AS last_id
+      FROM head AS h
+      JOIN {CHANGES} AS c ON c.kind = h.kind AND c.object_id = h.object_id
+     GROUP BY c.kind, c.object_id
+    HAVING max(c.changed_at) <= %(cutoff)s
 ),
 taken AS (
     DELETE FROM {CHANGES} AS c USING settled AS s
      WHERE c.kind = s.kind AND c.object_id = s.object_id AND c.id <= s.last_id
-    RETURNING c.kind, c.object_id, c.changed_at
+    RETURNING c.kind, c.object_id, c.changed_at, c.bulk
 )
-SELECT kind, object_id, min(changed_at) FROM taken GROUP BY kind, object_id
+SELECT kind, object_id, min(changed_at), bool_and(bulk) FROM taken GROUP BY kind, object_id
 """
+# Changes of single ratings are taken first, so a member's new rating is not queued
+# behind an import's backlog; then the oldest of any kind.
+TAKE_SETTLED_CHANGES_SQL = TAKE_SETTLED_SQL.format(head_filter="TRUE")
+TAKE_SETTLED_INTERACTIVE_SQL = TAKE_SETTLED_SQL.format(head_filter="NOT bulk")
+# Rows of the log's head a dispatch pass looks at, per object it may take.
+SCAN_PER_OBJECT = 5
 
 # Mark refreshes pending, in key order (no deadlock with a concurrent dispatcher). An
 # object already pending keeps its marker and its oldest change, and its generation
@@ -683,6 +707,15 @@ UPDATE {PENDING} AS m SET task_id = x.t
  WHERE m.kind = x.k AND m.object_id = x.o
 """
 
+# Queued (not yet running) refreshes of these objects that were queued behind the bulk
+# backlog go back to the default priority.
+PROMOTE_QUEUED_SQL = f"""
+UPDATE {TASKS} AS t SET priority = 0
+  FROM {PENDING} AS m
+ WHERE m.task_id = t.id AND t.status = 'READY' AND t.priority < 0
+   AND (m.kind, m.object_id) IN (SELECT * FROM unnest(%s::text[], %s::bigint[]))
+"""
+
 # A refresh that read the ratings after every change its marker stands for removes it;
 # if the generation moved while it ran, the marker stays (and is queued again).
 FINISH_REFRESH_SQL = f"""
@@ -697,6 +730,8 @@ DELETE_ALL_PENDING_SQL = f"DELETE FROM {PENDING}"
 class Dispatched:
     users: list[int]
     titles: list[int]
+    # (kind, object id) of those owed only to bulk writes (imports), queued behind.
+    bulk: frozenset = frozenset()
 
 
 Marked = list[tuple[str, int]]
@@ -719,11 +754,18 @@ def take_settled_changes(settle_seconds: float = 0.0, limit: int = 1000) -> Disp
     burst of ratings by one person becomes one refresh once they pause. An object that
     already has a refresh pending keeps it, with its generation moved on."""
     cutoff = timezone.now() - timedelta(seconds=settle_seconds)
+    taken: list[tuple] = []
     with connection.cursor() as cursor:
-        cursor.execute(TAKE_SETTLED_CHANGES_SQL, {"cutoff": cutoff, "limit": limit})
-        taken = cursor.fetchall()
-    mark_pending(taken)
-    return as_dispatched([(k, o) for k, o, _ in taken])
+        for sql in (TAKE_SETTLED_INTERACTIVE_SQL, TAKE_SETTLED_CHANGES_SQL):
+            left = limit - len(taken)
+            if left <= 0:
+                break
+            cursor.execute(sql, {"cutoff": cutoff, "limit": left, "scan": left * SCAN_PER_OBJECT})
+            taken += cursor.fetchall()
+    mark_pending([(k, o, c) for k, o, c, _bulk in taken])
+    dispatched = as_dispatched([(k, o) for k, o, _c, _bulk in taken])
+    bulk = frozenset((k, o) for k, o, _c, bulk in taken if bulk)
+    return Dispatched(dispatched.users, dispatched.titles, bulk)
 
 
 def mark_pending(changes: list[tuple[str, int, datetime]]) -> None:
@@ -755,6 +797,16 @@ def stranded_refreshes(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(k, o) for k, o in cursor.fetchall()]
+
+
+def promote_queued_refreshes(marked: Marked) -> int:
+    """Move the queued refreshes of ``marked`` queued behind the bulk backlog back to the
+    default priority; returns how many moved."""
+    if not marked:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(PROMOTE_QUEUED_SQL, [[k for k, _ in marked], [o for _, o in marked]])
+        return cursor.rowcount
 
 
 def set_marker_tasks(kind: str, object_ids: list[int], task_ids: list) -> None:
@@ -797,8 +849,12 @@ def finish_refresh(kind: str, object_id: int, generation: int | None) -> bool:
 
 # What the title page showed ------------------------------------------------------
 
-# One statement whatever the state, writing only when the shown value changed (the
-# title page is read far more often than a PSI moves).
+# Written only when the shown value changed: the title page is read far more often than
+# a PSI moves, and a GET must not be a write transaction (an ON CONFLICT ... DO UPDATE
+# locks the existing row even when its WHERE skips the update). So the stored score is
+# read first, and the upsert runs only for a new or different value. Two views racing
+# on a new value both upsert the same row; the last one wins, which is what was shown.
+SHOWN_SCORE_SQL = f"SELECT score FROM {SHOWN} WHERE user_id = %s AND title_id = %s"
 RECORD_SHOWN_SQL = f"""
 INSERT INTO {SHOWN} (user_id, title_id, score, percentile, shown_at)
 VALUES (%s, %s, %s, %s, %s)
@@ -808,9 +864,15 @@ ON CONFLICT (user_id, title_id) DO UPDATE
 """
 
 
-def record_shown_prediction(user, title, score: float, percentile: float) -> None:
+def record_shown_prediction(user, title, score: float, percentile: float) -> bool:
     """Remember the PSI shown to ``user`` for ``title`` (they have not rated it yet), so
-    that once they rate it the page can say what was predicted. One statement; writes
-    only when the shown value changed."""
+    that once they rate it the page can say what was predicted. Reads the stored value
+    (one query) and writes only when it is missing or different; returns whether it
+    wrote."""
     with connection.cursor() as cursor:
+        cursor.execute(SHOWN_SCORE_SQL, [user.pk, title.pk])
+        row = cursor.fetchone()
+        if row is not None and row[0] == score:
+            return False
         cursor.execute(RECORD_SHOWN_SQL, [user.pk, title.pk, score, percentile, timezone.now()])
+    return True

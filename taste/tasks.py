@@ -28,6 +28,9 @@ from taste.models import ChangeKind, TasteProfile
 
 # Stored PSIs move when other people rate; a visit after this long queues a refresh.
 RECOMMENDATIONS_MAX_AGE = timedelta(hours=6)
+# Refreshes owed only to bulk writes (imports, datasets) run after every other task, so
+# a new rating is refreshed before an import's backlog (the default priority is 0).
+BULK_PRIORITY = -10
 
 
 @task()
@@ -79,21 +82,28 @@ def queues_in_database() -> bool:
     return isinstance(refresh_user_taste_task.get_backend(), DatabaseBackend)
 
 
-def _queue(kind: str, object_ids: list[int]) -> None:
-    """Queue a refresh task per object and record it on their markers. On the database
+def _queue(kind: str, object_ids: list[int], bulk: frozenset = frozenset()) -> None:
+    """Queue a refresh task per object and record it on their markers; those in
+    ``bulk`` ((kind, id) owed only to bulk writes) at BULK_PRIORITY. On the database
     queue the task rows are written in this transaction; another backend (the tests'
     immediate one, which runs the task at once) is called once the transaction commits,
     and the markers record a placeholder meanwhile."""
     refresh = REFRESH_TASKS[kind]
+    behind = refresh.using(priority=BULK_PRIORITY)
     if queues_in_database():
-        task_ids = [refresh.enqueue(object_id).id for object_id in object_ids]
+        task_ids = [
+            (behind if (kind, object_id) in bulk else refresh).enqueue(object_id).id
+            for object_id in object_ids
+        ]
     else:
         task_ids = [uuid.uuid4() for _ in object_ids]
         transaction.on_commit(lambda: [refresh.enqueue(object_id) for object_id in object_ids])
     services.set_marker_tasks(kind, object_ids, task_ids)
 
 
-def _queue_stranded(marked: services.Marked | None, *, include_failed: bool) -> services.Marked:
+def _queue_stranded(
+    marked: services.Marked | None, *, include_failed: bool, bulk: frozenset = frozenset()
+) -> services.Marked:
     """Queue a task for every pending marker (of ``marked``, or all) that has none
     queued or running; returns those queued. Call inside a transaction."""
     stranded = services.stranded_refreshes(
@@ -102,7 +112,7 @@ def _queue_stranded(marked: services.Marked | None, *, include_failed: bool) -> 
     for kind in REFRESH_TASKS:
         object_ids = [o for k, o in stranded if k == kind]
         if object_ids:
-            _queue(kind, object_ids)
+            _queue(kind, object_ids, bulk)
     return stranded
 
 
@@ -114,8 +124,15 @@ def dispatch_changes(settle_seconds: float = 0.0, limit: int = 1000) -> services
         taken = services.take_settled_changes(settle_seconds, limit)
         marked = [(ChangeKind.USER, o) for o in taken.users]
         marked += [(ChangeKind.TITLE, o) for o in taken.titles]
+        # An object an import queued behind the backlog that now has a change of its own
+        # (a member's new rating) moves to the normal priority.
+        services.promote_queued_refreshes([m for m in marked if m not in taken.bulk])
         # A new change is worth another try even where the last task failed for good.
-        return services.as_dispatched(_queue_stranded(marked, include_failed=True))
+        queued = _queue_stranded(marked, include_failed=True, bulk=taken.bulk)
+        dispatched = services.as_dispatched(queued)
+        return services.Dispatched(
+            dispatched.users, dispatched.titles, taken.bulk.intersection(queued)
+        )
 
 
 def requeue_stranded() -> services.Dispatched:

@@ -35,6 +35,7 @@ from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from core import cache as section_cache
 from taste import rebuild, tasks
 from taste.models import PendingRefresh, TasteChange
 
@@ -138,15 +139,17 @@ def reclaim_stale_tasks(now: datetime | None = None) -> list[str]:
 
 
 def prune_task_results() -> None:
-    """Delete finished task rows older than a day (django-tasks-db's own command), then
-    run the other apps' hourly clean-ups named in ``settings.WORKER_HOURLY_JOBS`` (named
-    there, not imported here: they belong to apps above this one, e.g. old imports)."""
+    """Delete finished task rows older than a day (django-tasks-db's own command), keep
+    one row per scope of the cached sections' generations (core.cache), then run the
+    other apps' hourly clean-ups named in ``settings.WORKER_HOURLY_JOBS`` (named there,
+    not imported here: they belong to apps above this one, e.g. old imports)."""
     call_command(
         "prune_db_task_results",
         "--queue-name=*",
         f"--min-age-days={PRUNE_MIN_AGE_DAYS}",
         verbosity=0,
     )
+    section_cache.prune_generations()
     for job in settings.WORKER_HOURLY_JOBS:
         import_string(job)()
 

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from tests.factories import UserFactory
 
@@ -20,3 +21,9 @@ def staff_client(client, db):
     """The test client signed in as a superuser (staff) named "moderator"."""
     client.force_login(UserFactory(username="moderator", is_staff=True, is_superuser=True))
     return client
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # The cache (local memory in the tests) outlives each test's rolled-back transaction.
+    cache.clear()

@@ -1,7 +1,9 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from catalog.filters import TitleFilter
-from catalog.models import Title
+from catalog.models import Title, TitleTrigram
 from catalog.search import name_trigrams, normalise_name, prefix_tsquery, search_text
 from catalog.selectors import title_search
 from tests.factories import TitleFactory
@@ -86,3 +88,48 @@ def test_renaming_a_title_updates_its_search_fields():
 def test_browse_filter_sorts_by_relevance_when_searching(catalogue):
     filterset = TitleFilter({"q": "intervew"}, queryset=Title.objects.all())
     assert [t.name for t in filterset.qs][0] == "Interview"
+
+
+def _trigram_rows() -> set[tuple[int, str]]:
+    return set(TitleTrigram.objects.values_list("title_id", "trigram"))
+
+
+def _expected_rows() -> set[tuple[int, str]]:
+    return {
+        (pk, g)
+        for pk, trigrams in Title.objects.values_list("pk", "name_trigrams")
+        for g in trigrams
+    }
+
+
+def test_the_trigram_table_follows_every_title_write():
+    """The trigger keeps catalog_titletrigram equal to the titles' name_trigrams: a
+    save, a rename, a bulk update (as import_imdb writes) and a delete."""
+    interview = TitleFactory(name="Interview")
+    other = TitleFactory(name="Amélie")
+    assert _trigram_rows() == _expected_rows() != set()
+    interview.name = "Moonlight"
+    interview.save()
+    Title.objects.filter(pk=other.pk).update(name_trigrams=name_trigrams("zodiac"))
+    assert _trigram_rows() == _expected_rows()
+    assert (other.pk, "zod") in _trigram_rows()
+    assert list(title_search(Title.objects.all(), "monlight")) == [interview]
+    assert list(title_search(Title.objects.all(), "intervew")) == []
+    interview.delete()
+    assert _trigram_rows() == _expected_rows()
+    assert {pk for pk, _g in _trigram_rows()} == {other.pk}
+
+
+def test_the_search_count_does_not_count_shared_trigrams_per_title():
+    """Browse's COUNT reads the matches from the trigram index once; the per-title
+    shared-trigram count (for the rank) is only in the page's statement."""
+    TitleFactory(name="Interview")
+    TitleFactory(name="Moonlight")
+    queryset = TitleFilter({"q": "intervew"}, queryset=Title.objects.all()).qs
+    with CaptureQueriesContext(connection) as queries:
+        assert queryset.count() == 1
+        assert [t.name for t in queryset[:24]] == ["Interview"]
+    count_sql, page_sql = (q["sql"] for q in queries.captured_queries)
+    assert "unnest" not in count_sql
+    assert "catalog_titletrigram" in count_sql
+    assert page_sql.count("unnest") == 3  # the rank of the matching titles

@@ -1,5 +1,7 @@
 """Taste pages and the title page's probable score: content, errors, bounded queries."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -63,6 +65,39 @@ def test_title_page_records_the_shown_psi_and_then_says_what_it_was(client, titl
     rate(viewer, target, 20)
     html = client.get(target.get_absolute_url()).content.decode()
     assert f"Your PSI was {shown.rounded}; you rated it 20." in html
+
+
+# A statement that writes or locks rows (column names such as updated_at do not count).
+WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b|\bFOR (NO KEY )?(UPDATE|SHARE)\b", re.I)
+
+
+def writes_in(queries) -> list[str]:
+    return [q["sql"] for q in queries if WRITE.search(q["sql"])]
+
+
+def test_a_repeated_view_of_the_same_psi_writes_nothing(client, titles):
+    """GETs do not write: the shown PSI is recorded on the first view, and a second view
+    of the same PSI only reads (no upsert, no row lock); a changed PSI is written again."""
+    target = titles[30]
+    viewer = make_crowd(titles, 5, target)
+    client.force_login(viewer)
+    with CaptureQueriesContext(connection) as first:
+        client.get(target.get_absolute_url())
+    assert any("INSERT" in sql and "shownprediction" in sql for sql in writes_in(first))
+    shown = ShownPrediction.objects.get(user=viewer, title=target)
+
+    with CaptureQueriesContext(connection) as second:
+        html = client.get(target.get_absolute_url()).content.decode()
+    assert "How is this worked out?" in html
+    assert writes_in(second) == []
+    assert ShownPrediction.objects.get(user=viewer, title=target).shown_at == shown.shown_at
+
+    # The stored value is an older PSI: the next view records the one it showed.
+    ShownPrediction.objects.filter(pk=shown.pk).update(score=shown.score + 5)
+    with CaptureQueriesContext(connection) as third:
+        client.get(target.get_absolute_url())
+    assert len(writes_in(third)) == 1
+    assert ShownPrediction.objects.get(user=viewer, title=target).score == shown.score
 
 
 def test_title_page_psi_is_on_the_viewers_scale(client, titles):

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.imdb_import import FileStats, ImdbFileError, ImdbImport
+from core import cache as section_cache
 
 
 class Command(BaseCommand):
@@ -47,6 +48,9 @@ class Command(BaseCommand):
                 self.stdout.write("--names is used only with --principals or --crew; ignored.")
         except ImdbFileError as exc:
             raise CommandError(str(exc)) from exc
+        finally:
+            # Whatever was written shows in the browse and home lists from now on.
+            section_cache.bump(section_cache.CATALOG)
         elapsed = time.perf_counter() - started
         self.stdout.write(self.style.SUCCESS(f"Done in {elapsed:.1f} s."))
 

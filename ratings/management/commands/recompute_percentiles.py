@@ -37,20 +37,26 @@ class Command(BaseCommand):
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        changed = self._run("users", user_ids, batch_size, recompute_users_batch, verbosity)
+        changed = self._run(
+            "users", "ratings", user_ids, batch_size, recompute_users_batch, verbosity
+        )
         self.stdout.write(f"Percentiles: {changed} ratings changed for {len(user_ids)} users.")
 
         title_ids = list(Title.objects.order_by("pk").values_list("pk", flat=True))
-        fixed = self._run("titles", title_ids, batch_size * 20, recompute_titles_batch, verbosity)
+        fixed = self._run(
+            "titles", "titles", title_ids, batch_size * 20, recompute_titles_batch, verbosity
+        )
         self.stdout.write(f"Aggregates: {fixed} of {len(title_ids)} titles changed.")
         self.stdout.write(self.style.SUCCESS("Percentiles and aggregates rebuilt."))
 
-    def _run(self, label, ids, size, work, verbosity) -> int:
+    def _run(self, label, changed, ids, size, work, verbosity) -> int:
+        """Run ``work`` over ``ids`` in batches, printing after each batch how many
+        ``changed`` things (ratings for users, titles for titles) it wrote so far."""
         total = 0
         done = 0
         for batch in _batches(ids, size):
             total += work(batch)
             done += len(batch)
             if verbosity >= 1:
-                self.stdout.write(f"  {label}: {done}/{len(ids)} ({total} changed)")
+                self.stdout.write(f"  {label}: {done}/{len(ids)} ({total} {changed} changed)")
         return total

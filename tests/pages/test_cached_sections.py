@@ -1,0 +1,195 @@
+"""The cached shared sections (core/cache.py) are fresh on the request after a write.
+
+Every section is read (so it is cached), then a rating, a review, a moderation hide, a
+suspension or a title edit is made, and every section is read again: each must equal
+what a cold cache renders, and the sections the write touches must show the change.
+"""
+
+import os
+import re
+import uuid
+
+import pytest
+import redis
+from django.core.cache import cache
+from django.urls import reverse
+
+from core import cache as section_cache
+from moderation import services as moderation_services
+from ratings.models import Rating
+from ratings.services import RatingInput, rate, rate_many
+from tests.factories import TitleFactory, UserFactory
+from tests.pages.test_query_counts import build
+
+pytestmark = pytest.mark.django_db
+
+# Per-response CSRF tokens (forms and htmx headers) are the only expected differences.
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"|"X-CSRFToken": "[^"]*"')
+
+
+def sections(data) -> dict[str, str]:
+    title = data["title"]
+    kwargs = {"pk": title.pk, "slug": title.slug}
+    return {
+        "home": reverse("home"),
+        "browse": reverse("catalog:title-list") + "?sort=percentile",
+        "browse by ratings": reverse("catalog:title-list") + "?sort=ratings",
+        "search": reverse("catalog:title-list") + "?q=intervew",
+        "title page": title.get_absolute_url(),
+        "ratings, highest first": title.get_absolute_url() + "?sort=highest",
+        "statistics": reverse("catalog:title-statistics", kwargs=kwargs),
+        "similar": reverse("catalog:title-similar", kwargs=kwargs),
+        "similar of another title": reverse(
+            "catalog:title-similar", kwargs={"pk": data["other"].pk, "slug": data["other"].slug}
+        ),
+    }
+
+
+def read(client, urls: dict[str, str]) -> dict[str, str]:
+    pages = {}
+    for name, url in urls.items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+        pages[name] = CSRF.sub("", response.content.decode())
+    return pages
+
+
+@pytest.fixture
+def scene(db):
+    data = build(30)
+    data["other"] = data["others"][0]
+    return data
+
+
+def check_fresh(client, data, write, changed: set[str]) -> dict[str, str]:
+    """Read every section (cached), ``write()``, read again: every section equals a
+    cold read, and those named in ``changed`` differ from before."""
+    urls = sections(data)
+    before = read(client, urls)
+    assert read(client, urls) == before  # served from the cache, unchanged
+    write()
+    after = read(client, urls)
+    cache.clear()
+    cold = read(client, urls)
+    stale = [name for name in urls if after[name] != cold[name]]
+    assert stale == []
+    unchanged = [name for name in changed if after[name] == before[name]]
+    assert unchanged == []
+    return after
+
+
+def test_a_new_rating_is_shown_by_every_section(client, scene):
+    newcomer = UserFactory(username="newcomer", display_name="Newcomer Nell")
+
+    def write():
+        rate(newcomer, scene["title"], 100, review="Loved every minute.")
+
+    after = check_fresh(
+        client,
+        scene,
+        write,
+        {"home", "browse", "browse by ratings", "title page", "ratings, highest first",
+         "statistics", "search"},
+    )  # fmt: skip
+    assert "Loved every minute." in after["home"]
+    assert "Newcomer Nell" in after["ratings, highest first"]
+
+
+def test_a_changed_review_is_shown_by_every_section(client, scene):
+    rating = Rating.objects.filter(title=scene["title"], user=scene["rated"]).get()
+
+    def write():
+        rate(scene["rated"], scene["title"], rating.score, review="Changed my mind entirely.")
+
+    after = check_fresh(client, scene, write, {"home", "title page"})
+    assert "Changed my mind entirely." in after["title page"]
+
+
+def test_a_hidden_review_leaves_every_section(client, scene):
+    rating = Rating.objects.filter(title=scene["title"], user=scene["rated"]).get()
+    moderator = UserFactory(username="mod", is_staff=True, is_superuser=True)
+
+    def write():
+        moderation_services.hide_review(rating, moderator, reason="spoilers")
+
+    after = check_fresh(client, scene, write, {"title page", "ratings, highest first"})
+    assert "This review is hidden by a moderator" in after["title page"]
+
+
+def test_a_suspension_hides_the_members_reviews_in_every_section(client, scene):
+    moderator = UserFactory(username="mod", is_staff=True, is_superuser=True)
+    author = scene["member"]
+
+    def write():
+        moderation_services.suspend(author, moderator, reason="abuse")
+
+    check_fresh(client, scene, write, {"home", "title page", "ratings, highest first"})
+
+
+def test_a_title_edit_is_shown_by_every_section(client, scene):
+    def write():
+        other = scene["other"]
+        other.name = "Renamed Picture"
+        other.save()
+        title = scene["title"]
+        title.synopsis = "A brand new synopsis."
+        title.save()
+
+    after = check_fresh(client, scene, write, {"similar", "browse by ratings", "title page"})
+    assert "Renamed Picture" in after["similar"]
+
+
+def _redis_url() -> str:
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {url}")
+    return url
+
+
+@pytest.mark.parametrize("backend", ["memory and database", "redis"])
+def test_the_production_caches_are_fresh_after_the_commit(
+    client, settings, backend, django_capture_on_commit_callbacks
+):
+    """The two caches the site runs with (Redis; or, when REDIS_URL is unset, local memory
+    with the generations in the database), through a committed rating: with Redis its
+    after-commit bump included."""
+    if backend == "redis":
+        location = {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url(),
+            # Never cleared (other databases may share this Redis): a prefix of its own.
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    else:
+        location = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    settings.CACHES = {"default": location}
+    data = build(3)
+    data["other"] = data["others"][0]
+    urls = sections(data)
+    before = read(client, urls)
+    assert read(client, urls) == before
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        rate(UserFactory(display_name="Committed Carl"), data["title"], 99, review="Committed.")
+    assert bool(callbacks) == (backend == "redis")
+    after = read(client, urls)
+    assert "Committed." in after["home"]
+    assert "Committed Carl" in after["ratings, highest first"]
+    assert after["statistics"] != before["statistics"]
+
+
+def test_an_import_of_many_titles_is_shown_by_every_section(client, scene):
+    """A bulk write (more titles than MAX_TITLE_SCOPES) bumps every title's sections at
+    once: the title's statistics and ratings are fresh too."""
+    importer = UserFactory(username="importer", display_name="Importing Ida")
+    extra = TitleFactory.create_batch(section_cache.MAX_TITLE_SCOPES)
+
+    def write():
+        entries = [RatingInput(t.pk, n * 2) for n, t in enumerate(extra)]
+        rate_many(importer, [*entries, RatingInput(scene["title"].pk, 100, "Imported!")])
+
+    after = check_fresh(
+        client, scene, write, {"title page", "ratings, highest first", "statistics", "home"}
+    )
+    assert "Importing Ida" in after["ratings, highest first"]
