@@ -99,6 +99,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Refuses NUL characters in the path, query or form (400) before anything reads them.
     "core.middleware.RejectNulMiddleware",
+    # Reads of safe requests go to a read replica, if any, unless this browser wrote in
+    # the last REPLICA_STICKY_SECONDS (before the session and user are read).
+    "core.middleware.ReplicaReadsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -143,6 +146,20 @@ DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("CONN_MAX_AGE", 60))
 }
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Read replicas (README, "Scaling out"): DATABASE_REPLICA_URLS, comma-separated, adds
+# read-only databases "replica_1", "replica_2", ...; core.replicas.PrimaryReplicaRouter
+# sends the reads of web requests there, except for REPLICA_STICKY_SECONDS after a
+# browser's last write (read-your-writes). The test suite runs on "default" alone (a
+# replica test starts its own primary and replica).
+REPLICA_DATABASES = []
+for _number, _url in enumerate(envlist("DATABASE_REPLICA_URLS") if not TESTING else [], 1):
+    _alias = f"replica_{_number}"
+    DATABASES[_alias] = dj_database_url.parse(_url, conn_max_age=envint("CONN_MAX_AGE", 60))
+    DATABASES[_alias]["CONN_HEALTH_CHECKS"] = True
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    REPLICA_DATABASES.append(_alias)
+REPLICA_STICKY_SECONDS = envint("REPLICA_STICKY_SECONDS", 10)
+DATABASE_ROUTERS = ["core.replicas.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
