@@ -209,6 +209,50 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Uploads (posters, avatars) on S3-compatible object storage (django-storages) when
+# AWS_STORAGE_BUCKET_NAME is set, so every web node and worker sees the same files; on
+# local disk (MEDIA_ROOT) otherwise. Links are signed for AWS_QUERYSTRING_EXPIRE seconds
+# unless AWS_S3_CUSTOM_DOMAIN (a CDN or public bucket) is set.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env("AWS_S3_REGION_NAME") or None,
+            "access_key": env("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY") or None,
+            "custom_domain": env("AWS_S3_CUSTOM_DOMAIN") or None,
+            "querystring_auth": not env("AWS_S3_CUSTOM_DOMAIN"),
+            "querystring_expire": envint("AWS_QUERYSTRING_EXPIRE", 3600),
+            "file_overwrite": False,
+            "location": env("AWS_LOCATION"),
+            # MinIO and most S3-compatible servers serve buckets as paths.
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE")
+            or ("path" if env("AWS_S3_ENDPOINT_URL") else None),
+        },
+    }
+
+
+def _media_origins() -> list[str]:
+    """Where uploaded images are served from, for the CSP's img-src."""
+    if not AWS_STORAGE_BUCKET_NAME:
+        return []
+    if domain := env("AWS_S3_CUSTOM_DOMAIN"):
+        return [f"https://{domain}"]
+    if endpoint := env("AWS_S3_ENDPOINT_URL"):
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(endpoint)
+        return [f"{parts.scheme}://{parts.netloc}"]
+    region = env("AWS_S3_REGION_NAME", "us-east-1")
+    return [
+        f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",
+        f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{region}.amazonaws.com",
+    ]
+
+
 # Uploads larger than this are refused before Pillow sees them.
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 8 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
@@ -285,7 +329,7 @@ if HTTPS:
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *_media_origins()],
         "style-src": ["'self'"],
         "script-src": ["'self'"],
         "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
