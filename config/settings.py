@@ -191,6 +191,27 @@ AXES_VERBOSE = False
 # A page that says what happened and when to try again (HTTP 429).
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 
+# Shared state across web nodes (README, "Scaling out"): with REDIS_URL set, sessions
+# (cached_db: Redis in front of the session table, so a Redis restart signs nobody out)
+# and the sign-in throttle (django-axes' cache handler) live in Redis, in the cache
+# named "shared", which exists only then. CACHES set above (if any) is kept as it is.
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    from django.conf import global_settings
+
+    CACHES = {
+        **globals().get("CACHES", global_settings.CACHES),
+        "shared": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "movierating",
+        },
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "shared"
+    AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+    AXES_CACHE = "shared"
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_I18N = True
