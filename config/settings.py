@@ -245,6 +245,7 @@ if AWS_STORAGE_BUCKET_NAME:
             "access_key": env("AWS_ACCESS_KEY_ID") or None,
             "secret_key": env("AWS_SECRET_ACCESS_KEY") or None,
             "custom_domain": env("AWS_S3_CUSTOM_DOMAIN") or None,
+            "url_protocol": env("AWS_S3_URL_PROTOCOL", "https:"),
             "querystring_auth": not env("AWS_S3_CUSTOM_DOMAIN"),
             "querystring_expire": envint("AWS_QUERYSTRING_EXPIRE", 3600),
             "file_overwrite": False,
@@ -261,7 +262,8 @@ def _media_origins() -> list[str]:
     if not AWS_STORAGE_BUCKET_NAME:
         return []
     if domain := env("AWS_S3_CUSTOM_DOMAIN"):
-        return [f"https://{domain}"]
+        # "cdn.example.com" or "localhost:9000/bucket" (MinIO serving a public bucket)
+        return [f"{env('AWS_S3_URL_PROTOCOL', 'https:')}//{domain.split('/')[0]}"]
     if endpoint := env("AWS_S3_ENDPOINT_URL"):
         from urllib.parse import urlsplit
 
