@@ -7,6 +7,7 @@ root the servers run as the ``postgres`` system user (through ``runuser``).
 """
 
 import contextlib
+import glob
 import os
 import pwd
 import re
@@ -20,7 +21,8 @@ from pathlib import Path
 
 import psycopg
 
-BIN_DIRS = ["/usr/local/bin", "/usr/lib/postgresql/15/bin", "/usr/bin"]
+# Debian's server binaries live under /usr/lib/postgresql/<major>/bin, newest first.
+BIN_DIRS = ["/usr/local/bin", *sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]
 
 
 def find_binary(name: str) -> str | None:
