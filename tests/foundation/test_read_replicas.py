@@ -1,26 +1,16 @@
 """Read replicas (core/replicas.py): the router, and read-your-writes on a real
 streaming replica of a primary started for this module (tests/pgcluster.py)."""
 
-import copy
-import os
-import subprocess
-import sys
 import time
-from contextlib import contextmanager
-from pathlib import Path
 
-import pytest
 from django.core import signing
-from django.db import connections
 from django.test import Client
 
 from core.middleware import ReplicaReadsMiddleware
 from core.replicas import PrimaryReplicaRouter, replica_reads_allowed
 from ratings.models import Rating
-from tests import pgcluster
 from tests.factories import TitleFactory, UserFactory
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.pgcluster import use_cluster_databases
 
 
 def test_router_is_a_no_op_without_replicas(settings):
@@ -49,67 +39,12 @@ def test_router_sends_reads_to_a_replica_only_when_the_request_allows_it(setting
     assert router.allow_migrate("replica_1", "ratings") is False
 
 
-@pytest.fixture(scope="module")
-def cluster(request):
-    """A migrated primary ("movies") and its streaming replica, stopped at the end."""
-    reason = pgcluster.unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    cluster = pgcluster.new_cluster()
-    request.addfinalizer(cluster.stop)
-    cluster.start_primary()
-    cluster.execute(cluster.primary_port, "CREATE DATABASE movies")
-    environment = {
-        **{k: v for k, v in os.environ.items() if k != "DATABASE_REPLICA_URLS"},
-        "DATABASE_URL": cluster.url(cluster.primary_port, "movies"),
-        "SECRET_KEY": "replica-test-secret-key",
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
-        cwd=ROOT, env=environment, check=True, timeout=600,
-    )  # fmt: skip
-    cluster.start_replica()
-    return cluster
-
-
-def _settings_for(template: dict, url_port: int) -> dict:
-    settings = copy.deepcopy(template)
-    settings.update(
-        NAME="movies", HOST="127.0.0.1", PORT=url_port, USER="postgres", PASSWORD="",
-        CONN_MAX_AGE=0, TEST={"MIRROR": None, "NAME": None},
-    )  # fmt: skip
-    return settings
-
-
-@contextmanager
-def _databases(cluster):
-    """Point "default" at the cluster's primary and add "replica_1" for the duration."""
-    saved_default = connections["default"]
-    saved_settings = connections.settings["default"]
-    primary = _settings_for(saved_settings, cluster.primary_port)
-    replica = _settings_for(saved_settings, cluster.replica_port)
-    wrapper = type(saved_default)
-    connections.settings["default"] = primary
-    connections.settings["replica_1"] = replica
-    connections["default"] = wrapper(primary, "default")
-    connections["replica_1"] = wrapper(replica, "replica_1")
-    try:
-        yield
-    finally:
-        for alias in ("default", "replica_1"):
-            connections[alias].close()
-        del connections["replica_1"]
-        del connections.settings["replica_1"]
-        connections.settings["default"] = saved_settings
-        connections["default"] = saved_default
-
-
 def test_reads_go_to_the_replica_and_a_member_reads_their_own_writes(
     cluster, settings, django_db_blocker
 ):
     settings.REPLICA_DATABASES = ["replica_1"]
     settings.REPLICA_STICKY_SECONDS = 30
-    with django_db_blocker.unblock(), _databases(cluster):
+    with django_db_blocker.unblock(), use_cluster_databases(cluster):
         rater, reader = UserFactory(username="rater"), UserFactory(username="reader")
         title = TitleFactory(name="Replicated")
         rater_client, reader_client = Client(), Client()
