@@ -101,6 +101,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Refuses NUL characters in the path, query or form (400) before anything reads them.
     "core.middleware.RejectNulMiddleware",
+    # Reads of safe requests go to a read replica, if any, unless this browser wrote in
+    # the last REPLICA_STICKY_SECONDS (before the session and user are read).
+    "core.middleware.ReplicaReadsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -146,6 +149,20 @@ DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("CONN_MAX_AGE", 60))
 }
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Read replicas (README, "Scaling out"): DATABASE_REPLICA_URLS, comma-separated, adds
+# read-only databases "replica_1", "replica_2", ...; core.replicas.PrimaryReplicaRouter
+# sends the reads of web requests there, except for REPLICA_STICKY_SECONDS after a
+# browser's last write (read-your-writes). The test suite runs on "default" alone (a
+# replica test starts its own primary and replica).
+REPLICA_DATABASES = []
+for _number, _url in enumerate(envlist("DATABASE_REPLICA_URLS") if not TESTING else [], 1):
+    _alias = f"replica_{_number}"
+    DATABASES[_alias] = dj_database_url.parse(_url, conn_max_age=envint("CONN_MAX_AGE", 60))
+    DATABASES[_alias]["CONN_HEALTH_CHECKS"] = True
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    REPLICA_DATABASES.append(_alias)
+REPLICA_STICKY_SECONDS = envint("REPLICA_STICKY_SECONDS", 10)
+DATABASE_ROUTERS = ["core.replicas.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache of the sections every visitor shares (core/cache.py), versioned by change
@@ -200,6 +217,24 @@ AXES_VERBOSE = False
 # A page that says what happened and when to try again (HTTP 429).
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 
+# Shared state across web nodes (README, "Scaling out"): with REDIS_URL set, sessions
+# (cached_db: Redis in front of the session table, so a Redis restart signs nobody out)
+# and the sign-in throttle (django-axes' cache handler) live in Redis, in the cache
+# named "shared", which exists only then (beside the section cache set above).
+if REDIS_URL:
+    CACHES = {
+        **CACHES,
+        "shared": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "movierating",
+        },
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "shared"
+    AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+    AXES_CACHE = "shared"
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_I18N = True
@@ -218,6 +253,52 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Uploads (posters, avatars) on S3-compatible object storage (django-storages) when
+# AWS_STORAGE_BUCKET_NAME is set, so every web node and worker sees the same files; on
+# local disk (MEDIA_ROOT) otherwise. Links are signed for AWS_QUERYSTRING_EXPIRE seconds
+# unless AWS_S3_CUSTOM_DOMAIN (a CDN or public bucket) is set.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env("AWS_S3_REGION_NAME") or None,
+            "access_key": env("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY") or None,
+            "custom_domain": env("AWS_S3_CUSTOM_DOMAIN") or None,
+            "url_protocol": env("AWS_S3_URL_PROTOCOL", "https:"),
+            "querystring_auth": not env("AWS_S3_CUSTOM_DOMAIN"),
+            "querystring_expire": envint("AWS_QUERYSTRING_EXPIRE", 3600),
+            "file_overwrite": False,
+            "location": env("AWS_LOCATION"),
+            # MinIO and most S3-compatible servers serve buckets as paths.
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE")
+            or ("path" if env("AWS_S3_ENDPOINT_URL") else None),
+        },
+    }
+
+
+def _media_origins() -> list[str]:
+    """Where uploaded images are served from, for the CSP's img-src."""
+    if not AWS_STORAGE_BUCKET_NAME:
+        return []
+    if domain := env("AWS_S3_CUSTOM_DOMAIN"):
+        # "cdn.example.com" or "localhost:9000/bucket" (MinIO serving a public bucket)
+        return [f"{env('AWS_S3_URL_PROTOCOL', 'https:')}//{domain.split('/')[0]}"]
+    if endpoint := env("AWS_S3_ENDPOINT_URL"):
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(endpoint)
+        return [f"{parts.scheme}://{parts.netloc}"]
+    region = env("AWS_S3_REGION_NAME", "us-east-1")
+    return [
+        f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",
+        f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{region}.amazonaws.com",
+    ]
+
+
 # Uploads larger than this are refused before Pillow sees them.
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 8 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
@@ -295,7 +376,7 @@ if HTTPS:
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *_media_origins()],
         "style-src": ["'self'"],
         "script-src": ["'self'"],
         "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],

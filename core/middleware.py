@@ -1,11 +1,16 @@
-"""Middleware that refuses malformed input at the edge, before any view reads it."""
+"""Middleware that refuses malformed input at the edge, before any view reads it, and
+the read-your-writes switch for read replicas."""
 
+import time
+
+from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponseBadRequest
 
 from core.parsing import parse_int
+from core.replicas import replica_aliases, replica_reads_allowed
 
 NUL = "\x00"
 
@@ -87,3 +92,51 @@ class AdminActionGuardMiddleware:
                     content_type="text/plain; charset=utf-8",
                 )
         return None
+
+
+class ReplicaReadsMiddleware:
+    """Read-your-writes for read replicas (core/replicas.py).
+
+    A request with an unsafe method (POST, PUT, PATCH, DELETE) reads the primary and
+    leaves a signed cookie holding the time until which this browser keeps reading the
+    primary (``REPLICA_STICKY_SECONDS``): a member who just rated sees the rating on the
+    next page even while the replicas lag. Other requests read a replica. Does nothing
+    when no replica is configured.
+    """
+
+    COOKIE = "primary_until"
+    SALT = "core.middleware.ReplicaReadsMiddleware"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not replica_aliases():
+            return self.get_response(request)
+        writing = request.method not in ("GET", "HEAD", "OPTIONS", "TRACE")
+        token = replica_reads_allowed.set(not writing and not self._sticky(request))
+        try:
+            response = self.get_response(request)
+        finally:
+            replica_reads_allowed.reset(token)
+        if writing:
+            seconds = settings.REPLICA_STICKY_SECONDS
+            response.set_signed_cookie(
+                self.COOKIE,
+                str(time.time() + seconds),
+                salt=self.SALT,
+                max_age=seconds,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
+
+    def _sticky(self, request) -> bool:
+        """Whether this browser wrote less than REPLICA_STICKY_SECONDS ago (the signed
+        cookie holds the end of that period; a forged or garbled one counts as absent)."""
+        value = request.get_signed_cookie(self.COOKIE, default=None, salt=self.SALT)
+        try:
+            return value is not None and time.time() < float(value)
+        except ValueError:
+            return False
