@@ -36,6 +36,7 @@ from django.db.models import Count  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from catalog.models import Title  # noqa: E402
+from pages.management.commands.seed_demo import demo_clusters  # noqa: E402
 from ratings.models import Rating  # noqa: E402
 from ratings.services import RatingInput, rate_many  # noqa: E402
 from taste import selectors, services  # noqa: E402
@@ -57,8 +58,9 @@ def top(user, plain: bool = False) -> list[int]:
 
 
 def fans(cluster: str) -> list[User]:
+    names = [name for name, taste in demo_clusters().items() if taste == cluster]
     return list(
-        User.objects.filter(bio__startswith=f"{cluster} fan.")
+        User.objects.filter(username__in=names)
         .annotate(n=Count("ratings"))
         .filter(pk__in=Prediction.objects.values("user_id"))
         .order_by("-n", "pk")
@@ -70,7 +72,7 @@ def overlap(a: list[int], b: list[int]) -> int:
 
 
 def opposite_members() -> None:
-    arthouse, blockbuster = fans("Arthouse"), fans("Blockbuster")
+    arthouse, blockbuster = fans("arthouse"), fans("blockbuster")
     for plain in (False, True):
         name = "plain PSI order" if plain else "confidence order"
         tops_a = {u.pk: top(u, plain) for u in arthouse}

@@ -158,6 +158,24 @@ def split(value: str) -> list[str]:
     return [part.strip() for part in value.split("|") if part.strip()]
 
 
+def member_names(count: int = USER_COUNT) -> list[str]:
+    return [f"{first}{suffix}" for suffix in SUFFIXES for first in FIRST_NAMES][:count]
+
+
+def draw_taste(rng: random.Random, habit_weights: list[float]) -> tuple[str, Habit]:
+    """A demo member's taste cluster and rating habit (two draws, in this order)."""
+    cluster = rng.choice(sorted(CLUSTERS))
+    return cluster, rng.choices(HABITS, weights=habit_weights)[0]
+
+
+def demo_clusters(count: int = USER_COUNT) -> dict[str, str]:
+    """{username: taste cluster} of the demo members, replaying the seed's first draws
+    (``bench/recommendations.py`` compares members of opposite tastes with it)."""
+    rng = random.Random(SEED)
+    weights = [h.weight for h in HABITS]
+    return {name: draw_taste(rng, weights)[0] for name in member_names(count)}
+
+
 class Command(BaseCommand):
     help = "Load the deterministic demo data set (idempotent)."
 
@@ -247,15 +265,14 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def load_users(self, rng: random.Random, count: int) -> list[tuple[User, str, Habit]]:
-        names = [f"{first}{suffix}" for suffix in SUFFIXES for first in FIRST_NAMES][:count]
+        names = member_names(count)
         words = random.Random(SEED + 1)  # bios and join dates: their own stream
         password = make_password(DEMO_PASSWORD)  # one hash for all: hashing 200 is slow
         existing = {u.username: u for u in User.objects.filter(username__in=names)}
         habit_weights = [h.weight for h in HABITS]
         people = []
         for name in names:
-            cluster = rng.choice(sorted(CLUSTERS))
-            habit = rng.choices(HABITS, weights=habit_weights)[0]
+            cluster, habit = draw_taste(rng, habit_weights)
             scale = RatingScale.TEN if habit.name == "out of ten" else RatingScale.HUNDRED
             # Joined some time before their first rating (ratings are dated from then on).
             joined = JOIN_FROM + timedelta(days=words.randrange(JOIN_DAYS))
