@@ -1,15 +1,21 @@
 """Data for the browser tests that walk the whole site (accessibility, layout)."""
 
+import datetime
+
 from accounts.tasks import import_start
 from collections_app.services import collection_add_title
+from library.services import viewing_create, watchlist_add
 from moderation.selectors import target_for
 from moderation.services import grant_moderator, report
 from ratings.models import Rating
 from ratings.services import RatingInput, rate_many
+from social.services import follow, like_review
 from taste import services as taste_services
 from tests.factories import (
     CollectionFactory,
+    CreditFactory,
     GenreFactory,
+    PersonFactory,
     TitleFactory,
     UserFactory,
     WatchLinkFactory,
@@ -50,6 +56,22 @@ def site_scene() -> dict:
     )
     for t in titles[:5]:
         collection_add_title(collection, t)
+    # A director of a dozen films, the watchlist, a diary, follows and a like (the pages
+    # of the library and social apps).
+    director = PersonFactory(name="Ada Director")
+    for t in titles[:12]:
+        CreditFactory(title=t, person=director)
+    for t in titles[-3:]:
+        watchlist_add(user=viewer, title=t)
+    for day, t in enumerate(titles[:3], start=1):
+        viewing_create(
+            user=viewer, title=t, watched_on=datetime.date(2024, 3, day), rewatch=day == 2
+        )
+    for member in members[1:4]:
+        follow(user=viewer, target=member)
+        follow(user=member, target=viewer)
+    liked = Rating.objects.filter(user=viewer).exclude(review="").first()
+    like_review(user=members[1], rating=liked)
     taste_services.rebuild_all()
     moderator = UserFactory(username="mod", display_name="Mod")
     grant_moderator(moderator)
@@ -67,4 +89,5 @@ def site_scene() -> dict:
         "unrated": titles[-1],
         "collection": collection,
         "moderator": moderator,
+        "director": director,
     }

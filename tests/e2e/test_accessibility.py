@@ -108,6 +108,9 @@ def test_signed_out_pages_have_no_serious_violations(browser, live_server, scene
         ("collections", "/collections/"),
         ("collection", collection.get_absolute_url()),
         ("profile", scene["other"].get_absolute_url()),
+        ("person", scene["director"].get_absolute_url()),
+        ("diary", f"/u/{scene['viewer'].username}/diary/"),
+        ("following", f"/u/{scene['viewer'].username}/following/"),
         ("login", "/login/"),
         ("signup", "/signup/"),
         ("password-reset", "/password-reset/"),
@@ -145,6 +148,13 @@ def test_member_pages_have_no_serious_violations(browser, live_server, scene):
             scene["import"].get_absolute_url() + "?show=unmatched&find_line=2&find=film+numbr+3",
         ),
         ("password-change", "/account/password/"),
+        ("watchlist", "/watchlist/"),
+        ("diary", f"/u/{viewer.username}/diary/"),
+        ("person", scene["director"].get_absolute_url()),
+        ("following", f"/u/{viewer.username}/following/"),
+        ("followers", f"/u/{viewer.username}/followers/"),
+        ("notifications", "/notifications/"),
+        ("account-delete", "/account/delete/"),
     ]
     _report(*_audit(browser, live_server, paths, _form_sign_in(viewer), prefix="member-"))
 
