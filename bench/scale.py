@@ -148,6 +148,16 @@ class CpuUse:
         return self.parts.get(name, 0.0) / self.seconds
 
 
+def request_cost(side: str, before: CpuSample, after: CpuSample, result: Result):
+    """CPU milliseconds per answered request on the web nodes and the database servers."""
+
+    def used(*parts: str) -> float:
+        ticks = sum(after.parts[part] - before.parts[part] for part in parts)
+        return ticks / CLOCK_TICKS * 1000 / max(result.ok, 1)
+
+    return used(f"web {side}"), used("primary", "replica")
+
+
 # --- the cluster and the sites -------------------------------------------------------
 
 
@@ -203,6 +213,8 @@ class Side:
     rater: httpx.AsyncClient | None = None  # posts ratings (and so reads the primary)
     results: dict[str, list[Result]] = field(default_factory=dict)
     busy: dict[str, list[float]] = field(default_factory=dict)
+    # CPU milliseconds per answered request: (web nodes, database servers), per round
+    cost: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     cpu: CpuUse = field(default_factory=CpuUse)
 
     def client(self, page: Page) -> httpx.AsyncClient:
@@ -223,6 +235,7 @@ async def measure(sides: list[Side], pages: list[Page], groups: dict[str, list[i
         await sign_in(side.rater)
         side.results = {page.name: [] for page in pages}
         side.busy = {page.name: [] for page in pages}
+        side.cost = {page.name: [] for page in pages}
     try:
         for side in sides:  # warm up: workers, connections, caches, on every node
             for page in pages:
@@ -239,6 +252,7 @@ async def measure(sides: list[Side], pages: list[Page], groups: dict[str, list[i
                     after = CpuSample.take(groups)
                     side.results[page.name].append(result)
                     side.busy[page.name].append(side.cpu.add(before, after))
+                    side.cost[page.name].append(request_cost(side.name, before, after, result))
             print(f"  round {round_number + 1} of {args.rounds} done", file=sys.stderr)
     finally:
         for client in opened:
@@ -263,9 +277,9 @@ def report(sides: list[Side], args) -> None:
     )
     print(
         "| page | one: req/s | two: req/s | two/one | spread | one: p50 ms | two: p50 ms "
-        "| CPU busy one / two (cores) | failed |"
+        "| CPU busy one / two (cores) | CPU ms/request one: web + db | failed |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in one.results:
         ratios = [
             b.rps / a.rps
@@ -279,7 +293,9 @@ def report(sides: list[Side], args) -> None:
             f"{statistics.median(ratios):.2f} | "
             f"{min(ratios):.2f}-{max(ratios):.2f} | {p50(one, name):.1f} | {p50(two, name):.1f} | "
             f"{statistics.median(one.busy[name]):.2f} / "
-            f"{statistics.median(two.busy[name]):.2f} | {failed} |"
+            f"{statistics.median(two.busy[name]):.2f} | "
+            f"{statistics.median(c[0] for c in one.cost[name]):.1f} + "
+            f"{statistics.median(c[1] for c in one.cost[name]):.1f} | {failed} |"
         )
     parts = ["web nodes", "primary", "replica", "load generator", "everything else"]
     print("\nCPU while measuring, in cores (mean over all pages), of", CPUS, "cores")
