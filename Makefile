@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint bench bench-imports clean-db
+.PHONY: install run test lint bench bench-imports bench-scale clean-db
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,3 +39,7 @@ bench: install
 ## The home page's latency while three 100,000-line imports run (a few minutes)
 bench-imports: install
 	$(BIN)/python bench/imports.py
+
+## One web node against two nodes and a streaming replica (DATABASE_URL: the demo; ~4 min)
+bench-scale: install
+	$(BIN)/python bench/scale.py

@@ -155,7 +155,16 @@ async def sign_in(client: httpx.AsyncClient) -> None:
         raise SystemExit(f"could not sign in as {USERNAME}: HTTP {answer.status_code}")
 
 
-async def hammer(client: httpx.AsyncClient, page: Page, seconds: float, connections: int):
+async def hammer(
+    client: httpx.AsyncClient,
+    page: Page,
+    seconds: float,
+    connections: int,
+    bases: list[str] | None = None,
+):
+    """``connections`` closed loops requesting ``page`` for ``seconds``; with ``bases``
+    (several nodes' addresses) each request goes to the next node in turn: a client-side
+    round robin, one cookie jar for all (cookies ignore the port)."""
     result = Result()
     headers = {}
     if page.htmx:
@@ -164,18 +173,23 @@ async def hammer(client: httpx.AsyncClient, page: Page, seconds: float, connecti
         headers["X-CSRFToken"] = client.cookies.get("csrftoken", "")
     deadline = time.perf_counter() + seconds
     turn = 0
+    sent = 0
 
     async def one_connection():
-        nonlocal turn
+        nonlocal turn, sent
         while time.perf_counter() < deadline:
             started = time.perf_counter()
+            url = page.path
+            if bases:
+                url = bases[sent % len(bases)] + page.path
+                sent += 1
             if page.method == "POST":
                 turn += 1
                 response = await client.post(
-                    page.path, data=page.data[turn % len(page.data)], headers=headers
+                    url, data=page.data[turn % len(page.data)], headers=headers
                 )
             else:
-                response = await client.get(page.path, headers=headers)
+                response = await client.get(url, headers=headers)
             if response.status_code == 200:
                 result.ok += 1
                 result.latencies.append(time.perf_counter() - started)
