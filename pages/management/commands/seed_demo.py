@@ -18,7 +18,7 @@ from urllib.parse import quote_plus
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.text import slugify
 
@@ -176,6 +176,9 @@ def demo_clusters(count: int = USER_COUNT) -> dict[str, str]:
     return {name: draw_taste(rng, weights)[0] for name in member_names(count)}
 
 
+ANALYZE_SQL = "ANALYZE"
+
+
 class Command(BaseCommand):
     help = "Load the deterministic demo data set (idempotent)."
 
@@ -214,6 +217,11 @@ class Command(BaseCommand):
         report("Follows and likes created: {}, {}".format(*seed_social(people)))
         self.load_admin()
         report(f"Reports for the moderation queue: {self.load_reports(people)}")
+        # Fresh planner statistics for the tables just filled: queries over them (the
+        # rebuild's first) otherwise plan for the sizes autovacuum saw before, which on a
+        # database that was empty can mean a nested loop over 20,000 ratings.
+        with connection.cursor() as cursor:
+            cursor.execute(ANALYZE_SQL)
         # Every taste table at once (taste factors included, which the worker's per-member
         # refreshes only fit one side at a time); the queued refreshes are then covered.
         counts = rebuild_taste()
