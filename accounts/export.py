@@ -26,10 +26,10 @@ from collections.abc import Iterator
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import rating_export_rows
 from collections_app.models import Collection, CollectionItem
 from core.spreadsheet import csv_line
 from library.models import Viewing, WatchlistEntry
-from ratings.models import Rating
 
 CHUNK = 2_000
 FORMAT = "movie-ratings-export"
@@ -54,28 +54,10 @@ def _yes(value: bool) -> str:
 
 
 def ratings_lines(member: User) -> Iterator[str]:
+    """The ratings CSV export's columns, oldest first, with the exact time of each."""
     yield csv_line(RATINGS_HEADER)
-    rows = (
-        Rating.objects.filter(user=member)
-        .order_by("rated_at", "pk")
-        .values_list(
-            "title__name", "title__year", "title__imdb_id", "score", "percentile", "rated_at",
-            "review",
-        )
-    )  # fmt: skip
-    for name, year, imdb_id, score, percentile, rated_at, review in rows.iterator(CHUNK):
-        yield csv_line(
-            [
-                name,
-                year or "",
-                imdb_id or "",
-                score,
-                "" if percentile is None else percentile,
-                rated_at.date().isoformat(),
-                review,
-                rated_at.isoformat(),
-            ]
-        )
+    for cells, rated_at in rating_export_rows(member, newest_first=False):
+        yield csv_line([*cells, rated_at.isoformat()])
 
 
 def diary_lines(member: User) -> Iterator[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Count, Min, Q, QuerySet, Value
@@ -18,7 +19,7 @@ from catalog.models import Genre, Title, TitleKind
 from catalog.selectors import title_search
 from collections_app.models import Collection, CollectionItem
 from collections_app.selectors import user_public_collections
-from core.charts import Bar, BarChart, ChartStyle, bar_chart
+from core.charts import COUNTS_CHART, Bar, BarChart, bar_chart
 from core.parsing import parse_int
 from core.sorting import Sorts
 from core.spreadsheet import csv_line
@@ -64,21 +65,6 @@ def member_by_username(username: str) -> User:
 # Profile statistics -------------------------------------------------------------------
 
 
-# The profile's charts: counts over the bars, the axis up to the largest count.
-PROFILE_CHART = ChartStyle(
-    width=520,
-    height=220,
-    top=24,
-    right=0,
-    bottom=30,
-    left=34,
-    bar_share=0.72,
-    label_gap=22,
-    scale="max",
-    show_values=True,
-)
-
-
 def _buckets_for_scale(scale: str) -> list[tuple[str, range]]:
     """(label, stored scores) per bar: one bar per value of the viewer's scale, ten bars
     of ten points for 0-100."""
@@ -120,7 +106,7 @@ def score_distribution(member: User, scale: str) -> BarChart:
             note = f", {span} percentile"
         bars.append(Bar(label, count, band=band, note=note))
     return bar_chart(
-        "distribution", "Number of ratings per score", bars, style=PROFILE_CHART, label_every=1
+        "distribution", "Number of ratings per score", bars, style=COUNTS_CHART, label_every=1
     )
 
 
@@ -141,7 +127,7 @@ def ratings_per_year(member: User) -> BarChart:
         bars = [Bar(str(year), counts.get(year, 0)) for year in range(first, last + 1)]
     every = 1 if len(bars) <= 8 else 2 if len(bars) <= 14 else 4
     return bar_chart(
-        "per-year", "Titles rated per year", bars, style=PROFILE_CHART, label_every=every
+        "per-year", "Titles rated per year", bars, style=COUNTS_CHART, label_every=every
     )
 
 
@@ -257,38 +243,39 @@ def member_public_collections(member: User, limit: int = 6) -> list:
 # Export -----------------------------------------------------------------------------
 
 
-def export_csv_lines(member: User) -> Iterator[str]:
-    """The member's ratings as CSV lines (header first), read in chunks from the database
-    so any number of rows streams in constant memory. Cells a spreadsheet would run as
-    formulas are escaped (core.spreadsheet)."""
-    yield csv_line(SITE_HEADER)
+def rating_export_rows(member: User, newest_first: bool = True) -> Iterator[tuple[list, datetime]]:
+    """The member's ratings as the cells of the site's CSV format (SITE_HEADER) plus the
+    rating's time, read in chunks so any number of rows streams in constant memory."""
+    order = ("-rated_at", "-pk") if newest_first else ("rated_at", "pk")
     rows = (
         Rating.objects.filter(user=member)
-        .order_by("-rated_at", "-pk")
+        .order_by(*order)
         .values_list(
-            "title__name",
-            "title__year",
-            "title__imdb_id",
-            "score",
-            "percentile",
-            "rated_at",
+            "title__name", "title__year", "title__imdb_id", "score", "percentile", "rated_at",
             "review",
         )
-    )
+    )  # fmt: skip
     for name, year, imdb_id, score, percentile, rated_at, review in rows.iterator(
         chunk_size=EXPORT_CHUNK
     ):
-        yield csv_line(
-            [
-                name,
-                year or "",
-                imdb_id or "",
-                score,
-                "" if percentile is None else percentile,
-                rated_at.date().isoformat() if rated_at else "",
-                review,
-            ]
-        )
+        cells = [
+            name,
+            year or "",
+            imdb_id or "",
+            score,
+            "" if percentile is None else percentile,
+            rated_at.date().isoformat(),
+            review,
+        ]
+        yield cells, rated_at
+
+
+def export_csv_lines(member: User) -> Iterator[str]:
+    """The member's ratings as CSV lines (header first), newest first. Cells a spreadsheet
+    would run as formulas are escaped (core.spreadsheet)."""
+    yield csv_line(SITE_HEADER)
+    for cells, _rated_at in rating_export_rows(member):
+        yield csv_line(cells)
 
 
 # Import previews --------------------------------------------------------------------

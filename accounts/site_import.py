@@ -115,6 +115,8 @@ def _read_members(data: bytes) -> dict[str, bytes]:
                     raise ImportFileError("The files in this ZIP are too large to import.")
                 members[name] = content
         return members
+    # zipfile raises NotImplementedError for a compression method or encryption it cannot
+    # read (not a missing feature of ours): the file is refused like any unreadable ZIP.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as error:
         raise ImportFileError(f"This ZIP file cannot be read ({error}).") from None
 

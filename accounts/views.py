@@ -87,18 +87,22 @@ def account_settings(request):
     )
 
 
+def _download(request, chunks, content_type: str, name: str, extension: str):
+    """A streamed attachment named after the member and today's date."""
+    stamp = timezone.now().strftime("%Y-%m-%d")
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{name}-{request.user.username}-{stamp}.{extension}"'
+    )
+    return response
+
+
 @never_cache
 @login_required
 def export_all(request):
     """Everything the member put on the site, as one ZIP streamed while it is written."""
-    stamp = timezone.now().strftime("%Y-%m-%d")
-    response = StreamingHttpResponse(
-        export.export_zip_chunks(request.user), content_type="application/zip"
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="movie-ratings-{request.user.username}-{stamp}.zip"'
-    )
-    return response
+    chunks = export.export_zip_chunks(request.user)
+    return _download(request, chunks, "application/zip", "movie-ratings", "zip")
 
 
 @never_cache
@@ -125,14 +129,8 @@ def account_delete(request):
 @never_cache
 @login_required
 def export_ratings(request):
-    stamp = timezone.now().strftime("%Y-%m-%d")
-    response = StreamingHttpResponse(
-        selectors.export_csv_lines(request.user), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="ratings-{request.user.username}-{stamp}.csv"'
-    )
-    return response
+    chunks = selectors.export_csv_lines(request.user)
+    return _download(request, chunks, "text/csv; charset=utf-8", "ratings", "csv")
 
 
 @login_required

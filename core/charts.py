@@ -53,6 +53,22 @@ class ChartStyle:
     show_values: bool = False
 
 
+# The profile's count charts (ratings, viewings): counts over the bars, the axis up to
+# the largest count.
+COUNTS_CHART = ChartStyle(
+    width=520,
+    height=220,
+    top=24,
+    right=0,
+    bottom=30,
+    left=34,
+    bar_share=0.72,
+    label_gap=22,
+    scale="max",
+    show_values=True,
+)
+
+
 @dataclass
 class BarChart:
     slug: str

@@ -21,21 +21,7 @@ from taste.models import (
 from tests.factories import TitleFactory, UserFactory
 
 TOLERANCE = 1e-7
-PREDICTION_FIELDS = (
-    "percentile",
-    "score",
-    "neighbours_count",
-    "title_offset",
-    "user_offset",
-    "factor_adjustment",
-    "neighbour_adjustment",
-    "similar_adjustment",
-    "spread",
-    "support",
-    "low",
-    "high",
-    "rank_key",
-)
+PREDICTION_FIELDS = ("neighbours_count", *services.PREDICTION_COLUMNS)
 
 
 @pytest.fixture
