@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests import pgcluster
+from tests.foundation.stores import REDIS_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,3 +34,18 @@ def cluster(request):
     )  # fmt: skip
     cluster.start_replica()
     return cluster
+
+
+@pytest.fixture
+def redis_store():
+    """The Redis database REDIS_URL names, empty, and emptied again afterwards (skips
+    when no Redis server answers: `.ci/run` starts one)."""
+    redis = pytest.importorskip("redis")
+    store = redis.Redis.from_url(REDIS_URL)
+    try:
+        store.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis server at {REDIS_URL}")
+    store.flushdb()
+    yield store
+    store.flushdb()

@@ -17,9 +17,9 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import UserFactory
+from tests.foundation.stores import REDIS_URL
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/15"
 PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,16 +45,9 @@ def _other_node(script: str) -> dict:
 
 
 @pytest.fixture
-def redis_settings(settings):
+def redis_settings(settings, redis_store):
     """This process configured as config/settings.py configures a node with REDIS_URL,
     on Redis database 15, flushed before and after."""
-    redis = pytest.importorskip("redis")
-    store = redis.Redis.from_url(REDIS_URL)
-    try:
-        store.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"no Redis server at {REDIS_URL}")
-    store.flushdb()
     configured = _other_node(
         "from django.conf import settings as s\n"
         "print(json.dumps({name: getattr(s, name) for name in "
@@ -65,8 +58,7 @@ def redis_settings(settings):
     for name, value in configured.items():
         setattr(settings, name, value)
     AxesProxyHandler.get_implementation(force=True)  # axes keeps its handler
-    yield store
-    store.flushdb()
+    yield redis_store
     for name, value in reversed(saved.items()):  # axes and sessions before CACHES
         setattr(settings, name, value)
     AxesProxyHandler.get_implementation(force=True)

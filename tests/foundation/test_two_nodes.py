@@ -12,7 +12,6 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
@@ -20,11 +19,11 @@ from django.db import connection
 from ratings.models import Rating
 from taste.models import PendingRefresh, TasteChange
 from tests.factories import TitleFactory, UserFactory
+from tests.foundation.stores import REDIS_URL
 from tests.pgcluster import free_port, use_cluster_databases
 from tests.taste.test_pipeline_fault import TASKS_TABLE, fresh_tcis, stored_tcis
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/15"
 PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory
 DEADLINE = 180.0
 User = get_user_model()
@@ -71,15 +70,8 @@ class Browser:
 
 
 def test_two_web_nodes_and_two_workers_share_the_database_replica_and_redis(
-    cluster, django_db_blocker, tmp_path
+    cluster, django_db_blocker, tmp_path, redis_store
 ):
-    redis = pytest.importorskip("redis")
-    store = redis.Redis.from_url(REDIS_URL)
-    try:
-        store.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"no Redis server at {REDIS_URL}")
-    store.flushdb()
 
     with django_db_blocker.unblock(), use_cluster_databases(cluster):
         # Hashed as the nodes hash (the suite's fast MD5 hasher is not theirs).
@@ -107,6 +99,12 @@ def test_two_web_nodes_and_two_workers_share_the_database_replica_and_redis(
     )  # fmt: skip
     processes = []
     ports = [free_port(), free_port()]
+
+    def start(command: list, log: Path) -> tuple:
+        with log.open("ab") as out:
+            process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=out, stderr=out)
+        return process, log
+
     try:
         for number, port in enumerate(ports):
             log = tmp_path / f"web{number}.log"
@@ -114,30 +112,14 @@ def test_two_web_nodes_and_two_workers_share_the_database_replica_and_redis(
                 sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
                 "--workers", "1", "--access-logfile", "-",
             ]  # fmt: skip
-            with log.open("ab") as out:
-                processes.append(
-                    (
-                        subprocess.Popen(
-                            command, cwd=ROOT, env=environment, stdout=out, stderr=out
-                        ),
-                        log,
-                    )
-                )
+            processes.append(start(command, log))
         for number in range(2):
             log = tmp_path / f"worker{number}.log"
             command = [
                 *manage, "run_worker", "--no-reload", "--no-startup-delay", "--interval", "0.1",
                 "--settle", "0", "--poll", "0.2", "--sweep", "0.5",
             ]  # fmt: skip
-            with log.open("ab") as out:
-                processes.append(
-                    (
-                        subprocess.Popen(
-                            command, cwd=ROOT, env=environment, stdout=out, stderr=out
-                        ),
-                        log,
-                    )
-                )
+            processes.append(start(command, log))
         nodes = [f"http://127.0.0.1:{port}" for port in ports]
 
         def serving() -> bool:
@@ -208,4 +190,3 @@ def test_two_web_nodes_and_two_workers_share_the_database_replica_and_redis(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        store.flushdb()
