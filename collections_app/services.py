@@ -29,6 +29,7 @@ from collections_app.models import (
     Collection,
     CollectionItem,
 )
+from core.text import stripped_within
 
 # Slugs that would make a collection's canonical URL look like one of its action URLs.
 RESERVED_SLUGS = frozenset({"edit", "delete", "items"})
@@ -51,34 +52,17 @@ def clean_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError("Give the collection a name.", code="name_required")
-    if len(name) > NAME_MAX_LENGTH:
-        raise ValidationError(
-            f"A collection name can be at most {NAME_MAX_LENGTH} characters "
-            f"(this one has {len(name)}).",
-            code="name_too_long",
-        )
-    return name
+    return stripped_within(name, NAME_MAX_LENGTH, "A collection name", "name_too_long")
 
 
 def clean_description(description: str) -> str:
-    description = (description or "").strip()
-    if len(description) > DESCRIPTION_MAX_LENGTH:
-        raise ValidationError(
-            f"A description can be at most {DESCRIPTION_MAX_LENGTH:,} characters "
-            f"(this one has {len(description):,}).",
-            code="description_too_long",
-        )
-    return description
+    return stripped_within(
+        description, DESCRIPTION_MAX_LENGTH, "A description", "description_too_long"
+    )
 
 
 def clean_note(note: str) -> str:
-    note = (note or "").strip()
-    if len(note) > NOTE_MAX_LENGTH:
-        raise ValidationError(
-            f"A note can be at most {NOTE_MAX_LENGTH} characters (this one has {len(note)}).",
-            code="note_too_long",
-        )
-    return note
+    return stripped_within(note, NOTE_MAX_LENGTH, "A note", "note_too_long")
 
 
 def _lock(collection: Collection) -> Collection:

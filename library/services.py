@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Title
+from core.text import stripped_within
 from library.models import NOTE_MAX_LENGTH, Viewing, WatchlistEntry
 
 EARLIEST_VIEWING = datetime.date(1870, 1, 1)
@@ -48,13 +49,7 @@ def check_watched_on(watched_on) -> datetime.date:
 
 
 def check_note(note: str) -> str:
-    note = (note or "").strip()
-    if len(note) > NOTE_MAX_LENGTH:
-        raise ValidationError(
-            f"A note has at most {NOTE_MAX_LENGTH} characters (this one has {len(note)}).",
-            code="note_too_long",
-        )
-    return note
+    return stripped_within(note, NOTE_MAX_LENGTH, "A note", "note_too_long")
 
 
 @transaction.atomic
