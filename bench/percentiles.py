@@ -3,15 +3,20 @@
 For users with 100, 1,000 and 10,000 ratings, in a database of more than 1,000,000
 ratings, prints the median time of:
 
-- rate():  one call of ratings.services.rate() that changes a score (user lock,
-           upsert, window-function recompute, ordered title locks, aggregate deltas,
-           re-read of the rating), without the commit;
+- rate():  one call of ratings.services.rate() that changes a score (one round trip to
+           the ratings_rate() database function: user lock, the score and the ratings
+           between the old and new score rewritten, ordered locks and aggregate deltas on
+           the titles' stats rows; then the section-cache bump), without the commit;
+- before:  rate() as main had it before issue 17, on today's tables: user lock, upsert,
+           window-function recompute of every rating, aggregate deltas, re-read, each
+           its own round trip (ratings.services' bulk helpers, which still work so);
 - floor:   the bare SQL recompute statement alone, after the same change made by hand;
 - between: the least work any correct implementation must do for one score change, as
            one bare SQL statement timed whole: the score written, only the ratings whose
            score lies between the old and the new one rewritten (no other percentile can
            move while the member's number of ratings stays the same), and the affected
-           titles' aggregates adjusted by the difference (checked exact once per size);
+           titles' aggregates (catalog_titlestats) adjusted by the difference (checked
+           exact once per size);
 - commit:  rate() including its COMMIT, as a request would do it;
 - naive:   a per-row ORM recompute (load the user's ratings, compute in Python,
            save() every row, adjust each changed title with its own UPDATE);
@@ -36,6 +41,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[1]
@@ -74,7 +80,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.db.models import F  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from catalog.models import Title  # noqa: E402
+from catalog.models import Title, TitleStats  # noqa: E402
 from ratings import services  # noqa: E402
 from ratings.models import Rating  # noqa: E402
 
@@ -122,7 +128,7 @@ def ensure_data(with_background: bool) -> None:
     if count == expected and Title.objects.count() == TITLES:
         # Earlier runs leave dead row versions behind (every measured write is rolled back).
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE ratings_rating, catalog_title")
+            cursor.execute("VACUUM ANALYZE ratings_rating, catalog_title, catalog_titlestats")
         return
     say(f"Creating {expected:,} ratings in {connection.settings_dict['NAME']} (once) ...")
     started = time.perf_counter()
@@ -195,6 +201,24 @@ def rate_work(user: User):
     return lambda mark: services.rate(user, title, new)
 
 
+def before_work(user: User):
+    """rate()'s statements as main ran them before issue 17, one round trip each."""
+    title, _old, new = _target(user)
+
+    def work(mark) -> None:
+        entry = services.RatingInput(title.pk, new)
+        services._lock_user(user.pk)
+        deltas = defaultdict(services._Delta)
+        ((_title_id, inserted, *_fields),) = services._upsert(user.pk, [entry], keep_rated_at=True)
+        if inserted:
+            deltas[title.pk].ratings_count += 1
+        services._recompute_users([user.pk], deltas)
+        services._title_aggregate(title.pk, services._apply_title_deltas(deltas)).apply_to(title)
+        services._changed_titles([title.pk, *deltas])
+
+    return work
+
+
 def floor_work(user: User):
     title, _old, new = _target(user)
 
@@ -249,13 +273,13 @@ WITH groups AS (
      WHERE r.id = b.id AND (b.moved OR b.old IS DISTINCT FROM b.new)
     RETURNING b.title_id, b.old, b.new
 )
-UPDATE catalog_title AS t
+UPDATE catalog_titlestats AS t
    SET percentile_sum = t.percentile_sum + d.sum_delta,
        percentile_count = t.percentile_count + d.count_delta
   FROM (SELECT title_id, sum(coalesce(new, 0) - coalesce(old, 0)) AS sum_delta,
                sum((new IS NOT NULL)::int - (old IS NOT NULL)::int) AS count_delta
           FROM written GROUP BY title_id) AS d
- WHERE t.id = d.title_id AND (d.sum_delta <> 0 OR d.count_delta <> 0)
+ WHERE t.title_id = d.title_id AND (d.sum_delta <> 0 OR d.count_delta <> 0)
 """
 
 
@@ -297,11 +321,11 @@ def check_between(user: User) -> int:
             )
             mismatches += cursor.fetchone()[0]
             cursor.execute(
-                """SELECT count(*) FROM catalog_title AS t
+                """SELECT count(*) FROM catalog_titlestats AS t
                    CROSS JOIN LATERAL (
                        SELECT COALESCE(sum(percentile), 0) AS s, count(percentile) AS c
-                         FROM ratings_rating WHERE title_id = t.id) AS f
-                    WHERE t.id = ANY(%(titles)s)
+                         FROM ratings_rating WHERE title_id = t.title_id) AS f
+                    WHERE t.title_id = ANY(%(titles)s)
                       AND (t.percentile_sum, t.percentile_count) IS DISTINCT FROM (f.s, f.c)""",
                 {"titles": titles},
             )
@@ -339,7 +363,7 @@ def naive_recompute(user: User) -> None:
         rating.percentile = new
         rating.save(update_fields=["percentile"])
         if old != new:
-            Title.objects.filter(pk=rating.title_id).update(
+            TitleStats.objects.filter(title_id=rating.title_id).update(
                 percentile_sum=F("percentile_sum") - (old or 0) + (new or 0),
                 percentile_count=F("percentile_count")
                 - int(old is not None)
@@ -396,7 +420,7 @@ def main() -> None:
     )
     header = (
         f"{'user ratings':>12} | {'floor':>7} | {'between':>7} | {'rate()':>7} | "
-        f"{'rate/floor':>10} | {'rate/between':>12} | "
+        f"{'before':>7} | {'rate/floor':>10} | {'rate/between':>12} | {'before/between':>14} | "
         f"{'commit':>7} | {'naive':>8} | {'naive/floor':>11} | {'small':>7} | {'big/small':>9}"
     )
     say(header)
@@ -404,8 +428,8 @@ def main() -> None:
     for size in BENCH_SIZES:
         user = User.objects.get(username=f"bench{size}")
         repeats = REPEATS[size]
-        floor, between, rate_time = _medians_of(
-            [floor_work(user), between_work(user), rate_work(user)], repeats
+        floor, between, rate_time, before = _medians_of(
+            [floor_work(user), between_work(user), rate_work(user), before_work(user)], repeats
         )
         wrong = check_between(user)
         if wrong:
@@ -414,8 +438,9 @@ def main() -> None:
         naive = measure_naive(user, NAIVE_REPEATS[size])
         say(
             f"{size:>12,} | {floor * 1e3:>7.2f} | {between * 1e3:>7.2f} | "
-            f"{rate_time * 1e3:>7.2f} | {rate_time / floor:>9.2f}x | "
-            f"{rate_time / between:>11.2f}x | {commit * 1e3:>7.2f} | {naive * 1e3:>8.1f} | "
+            f"{rate_time * 1e3:>7.2f} | {before * 1e3:>7.2f} | {rate_time / floor:>9.2f}x | "
+            f"{rate_time / between:>11.2f}x | {before / between:>13.2f}x | "
+            f"{commit * 1e3:>7.2f} | {naive * 1e3:>8.1f} | "
             f"{naive / floor:>10.1f}x | {small[size] * 1e3:>7.2f} | "
             f"{rate_time / small[size]:>8.2f}x"
         )
@@ -426,6 +451,7 @@ def main() -> None:
         "the titles' aggregates (the least work; checked exact)"
     )
     say("rate(): ratings.services.rate() changing one score, without COMMIT")
+    say("before: rate()'s statements as before issue 17, one round trip each (same tables)")
     say("commit: rate() including its COMMIT, as a request runs it")
     say("naive:  per-row ORM recompute (save() every rating, UPDATE each changed title)")
     say("small:  rate() in a database holding only the bench users' ratings")

@@ -103,11 +103,10 @@ UPSERT_TITLES_SQL = f"""
 INSERT INTO {TITLES} AS t (
     imdb_id, kind, name, original_name, year, runtime_minutes, slug,
     search_name, name_trigrams, synopsis, poster, poster_list, poster_page,
-    trailer_url, created_at, updated_at, ratings_count, percentile_sum,
-    percentile_count
+    trailer_url, created_at, updated_at
 )
 SELECT imdb_id, kind, name, original_name, year, runtime, slug, search_name,
-       trigrams, '', '', '', '', '', now(), now(), 0, 0, 0
+       trigrams, '', '', '', '', '', now(), now()
 FROM {STAGED_TITLES}
 ON CONFLICT (imdb_id) DO UPDATE SET
     kind = EXCLUDED.kind, name = EXCLUDED.name,

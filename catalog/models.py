@@ -1,9 +1,11 @@
+import contextlib
+
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Case, F, FloatField, Q, Value, When
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -74,7 +76,64 @@ class TitleKind(models.TextChoices):
     TV_FILM = "tv_film", "TV film"
 
 
-RATING_AGGREGATE_FIELDS = frozenset({"ratings_count", "percentile_sum", "percentile_count"})
+RATING_AGGREGATE_FIELDS = ("ratings_count", "percentile_sum", "percentile_count")
+
+
+class AggregateAttribute:
+    """One of a title's rating aggregates as an attribute of ``Title``.
+
+    ``Title.objects`` annotates the value under the same name (Django sets it through
+    ``__set__``); a title loaded without the annotation (``select_related("title")``,
+    ``rating.title``) reads its ``stats`` row on first access (no query when the query
+    selected ``title__stats`` too); a title without a stats row reads 0 (None for the
+    average)."""
+
+    def __init__(self, name: str, empty):
+        self.name = name
+        self.empty = empty
+
+    @staticmethod
+    def key(name: str) -> str:
+        return f"_aggregate_{name}"
+
+    def __get__(self, title, owner=None):
+        if title is None:
+            return self
+        key = self.key(self.name)
+        try:
+            return title.__dict__[key]
+        except KeyError:
+            pass
+        value = self.empty
+        if title.pk is not None:
+            with contextlib.suppress(TitleStats.DoesNotExist):
+                value = getattr(title.stats, self.name)
+        title.__dict__[key] = value
+        return value
+
+    def __set__(self, title, value) -> None:
+        title.__dict__[self.key(self.name)] = value
+
+
+class TitleQuerySet(models.QuerySet):
+    pass
+
+
+class TitleManager(models.Manager.from_queryset(TitleQuerySet)):
+    """Every title with its rating aggregates read from its stats row (LEFT JOIN, so a
+    title without one reads 0 and None), under the names readers order and filter by."""
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .annotate(
+                ratings_count=Coalesce(F("stats__ratings_count"), 0),
+                percentile_sum=Coalesce(F("stats__percentile_sum"), 0),
+                percentile_count=Coalesce(F("stats__percentile_count"), 0),
+                avg_percentile=F("stats__avg_percentile"),
+            )
+        )
 
 
 class Title(models.Model):
@@ -110,43 +169,24 @@ class Title(models.Model):
         models.CharField(max_length=3), default=list, blank=True, editable=False
     )
 
-    # Rating aggregates, maintained only by ratings.services in the same transaction
-    # as every rating write. Sum and count are exact integers so deltas never drift;
-    # the average is derived by PostgreSQL (stored generated column, indexable).
-    ratings_count = models.PositiveIntegerField(default=0)
-    percentile_sum = models.BigIntegerField(default=0)
-    percentile_count = models.PositiveIntegerField(default=0)
-    avg_percentile = models.GeneratedField(
-        expression=Case(
-            When(percentile_count=0, then=None),
-            default=Cast(F("percentile_sum"), FloatField())
-            / Cast(F("percentile_count"), FloatField()),
-        ),
-        output_field=FloatField(null=True),
-        db_persist=True,
-    )
+    # Rating aggregates live in TitleStats (below), a narrow row per title, so a rating
+    # write never rewrites this wide row with its GIN indexes. ``Title.objects``
+    # annotates them (``ratings_count``, ``percentile_sum``, ``percentile_count``,
+    # ``avg_percentile``) from it, so readers order and filter by those names; a title
+    # reached another way (select_related, a related object) reads its ``stats`` row.
+    ratings_count = AggregateAttribute("ratings_count", 0)
+    percentile_sum = AggregateAttribute("percentile_sum", 0)
+    percentile_count = AggregateAttribute("percentile_count", 0)
+    avg_percentile = AggregateAttribute("avg_percentile", None)
+
+    objects = TitleManager()
 
     class Meta:
         ordering = ["name", "year"]
         indexes = [
-            models.Index(fields=["-ratings_count"]),
-            models.Index(fields=["-avg_percentile"]),
-            # Browse's "highest average percentile" order (DESC NULLS LAST), read in order.
-            models.Index(
-                F("avg_percentile").desc(nulls_last=True),
-                F("ratings_count").desc(),
-                "id",
-                name="title_percentile_order",
-            ),
             models.Index(fields=["year"]),
             GinIndex(fields=["search_vector"], name="title_search_vector"),
             GinIndex(fields=["name_trigrams"], name="title_name_trigrams"),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(percentile_count__lte=F("ratings_count")),
-                name="title_percentile_count_le_ratings_count",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -159,17 +199,10 @@ class Title(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"name", "original_name"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "search_name", "name_trigrams"}
-        elif update_fields is None and not self._state.adding:
-            # The rating aggregates are written only by ratings.services, under row locks;
-            # saving an instance loaded earlier (an admin form) must not write stale ones back.
-            kwargs["update_fields"] = [
-                field.name
-                for field in self._meta.concrete_fields
-                if not field.primary_key
-                and not field.generated
-                and field.name not in RATING_AGGREGATE_FIELDS
-            ]
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        if adding:
+            self._save_initial_aggregate()
         self.mark_changed()
 
     def get_absolute_url(self) -> str:
@@ -180,6 +213,44 @@ class Title(models.Model):
         result = super().delete(*args, **kwargs)
         section_cache.titles_changed([pk])
         return result
+
+    def _save_initial_aggregate(self) -> None:
+        """A new title's stats row is inserted by the database trigger (every path that
+        inserts titles: bulk_create, import_imdb); aggregates given to the constructor
+        (fixtures: ``Title(ratings_count=3, ...)``) are written into it. Later the
+        aggregates are written only by ratings.services, under row locks."""
+        given = {
+            name: self.__dict__[AggregateAttribute.key(name)]
+            for name in RATING_AGGREGATE_FIELDS
+            if self.__dict__.get(AggregateAttribute.key(name))
+        }
+        if given:
+            TitleStats.objects.filter(title_id=self.pk).update(**given)
+            self.refresh_aggregate()
+        else:
+            for name in RATING_AGGREGATE_FIELDS:
+                setattr(self, name, 0)
+            self.avg_percentile = None
+
+    def refresh_aggregate(self) -> None:
+        """Forget the aggregate read with this object: the next access reads it again."""
+        for name in (*RATING_AGGREGATE_FIELDS, "avg_percentile"):
+            self.__dict__.pop(AggregateAttribute.key(name), None)
+        if Title.stats.is_cached(self):
+            Title.stats.related.delete_cached_value(self)
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        aggregates = {*RATING_AGGREGATE_FIELDS, "avg_percentile"}
+        if fields is not None:
+            asked = set(fields)
+            fields = [name for name in fields if name not in aggregates]
+            if asked & aggregates:
+                self.refresh_aggregate()
+            if not fields:
+                return
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None:
+            self.refresh_aggregate()
 
     def mark_changed(self) -> None:
         """An edit (fields, poster, and in the admin the genres, credits and links saved
@@ -199,6 +270,50 @@ class Title(models.Model):
         if hours and minutes:
             return f"{hours}h {minutes}m"
         return f"{hours}h" if hours else f"{minutes}m"
+
+
+class TitleStats(models.Model):
+    """A title's rating aggregates, maintained only by ratings.services in the same
+    transaction as every rating write. Sum and count are exact integers so deltas never
+    drift; the average is derived by PostgreSQL (stored generated column).
+
+    A narrow row of its own, apart from the wide title row with its GIN indexes: a
+    rating write updates only this table, and since none of its columns is indexed
+    (the primary key aside) and its fillfactor leaves room on each page, the updates
+    are HOT (no index is touched). A database trigger inserts the row of every new
+    title, and the foreign key deletes it with the title (migration 0005)."""
+
+    title = models.OneToOneField(
+        Title,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,  # ON DELETE CASCADE in the database (migration 0005)
+        db_constraint=False,
+        related_name="stats",
+    )
+    ratings_count = models.PositiveIntegerField(default=0)
+    percentile_sum = models.BigIntegerField(default=0)
+    percentile_count = models.PositiveIntegerField(default=0)
+    avg_percentile = models.GeneratedField(
+        expression=Case(
+            When(percentile_count=0, then=None),
+            default=Cast(F("percentile_sum"), FloatField())
+            / Cast(F("percentile_count"), FloatField()),
+        ),
+        output_field=FloatField(null=True),
+        db_persist=True,
+    )
+
+    class Meta:
+        verbose_name_plural = "title stats"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percentile_count__lte=F("ratings_count")),
+                name="title_percentile_count_le_ratings_count",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Aggregates of title {self.title_id}"
 
 
 class TitleTrigram(models.Model):

@@ -15,7 +15,7 @@ from catalog.models import Credit, Person, Title
 from core.charts import Bar, BarChart, bar_chart
 from core.sorting import Sorts
 from ratings.models import Rating
-from ratings.services import ALL_FRESH_PERCENTILES_SQL, TITLE_TABLE
+from ratings.services import ALL_FRESH_PERCENTILES_SQL, STATS_TABLE, TITLE_TABLE
 
 
 def viewer_rating(user, title) -> Rating | None:
@@ -141,11 +141,15 @@ CHECK_PERCENTILES_SQL = f"""
      ORDER BY user_id, title_id
 """
 
+# The stored aggregates are in the side table (a title without a row reads zeros).
 CHECK_TITLES_SQL = f"""
     SELECT t.id, t.ratings_count, t.percentile_sum, t.percentile_count,
            COALESCE(a.ratings_count, 0), COALESCE(a.percentile_sum, 0),
            COALESCE(a.percentile_count, 0)
-      FROM {TITLE_TABLE} AS t
+      FROM (SELECT t.id, COALESCE(s.ratings_count, 0) AS ratings_count,
+                   COALESCE(s.percentile_sum, 0) AS percentile_sum,
+                   COALESCE(s.percentile_count, 0) AS percentile_count
+              FROM {TITLE_TABLE} AS t LEFT JOIN {STATS_TABLE} AS s ON s.title_id = t.id) AS t
       LEFT JOIN (
         SELECT title_id, count(*) AS ratings_count, sum(new) AS percentile_sum,
                count(new) AS percentile_count

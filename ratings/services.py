@@ -15,9 +15,14 @@ Locking, in this order, so that concurrent raters never deadlock:
 
 1. the rater's user row (``FOR NO KEY UPDATE``) serialises that user's writes; the
    user's rating rows are written only while it is held;
-2. the affected titles, in id order, in a single statement (``FOR NO KEY UPDATE``: it
-   does not conflict with the ``KEY SHARE`` lock that another rater's INSERT takes on
-   the title through the foreign key, which plain ``FOR UPDATE`` would).
+2. the affected titles' aggregate rows (``catalog.TitleStats``, a narrow side table
+   whose updates are HOT and touch no index), in id order, in a single statement.
+
+``rate()`` does all of it in one round trip: the database function ``ratings_rate``
+(ratings migration 0003) locks the member, writes the rating, rewrites the percentiles
+that can move (for a changed score only the ratings scored between the old and the new
+score, unless the number of distinct scores crosses ``MIN_DISTINCT_SCORES``; for a new
+rating every one) and applies the aggregate deltas.
 
 Policies that guard a write are checked under the same lock: ``rate()`` applies the
 hourly review limit (``settings.MODERATION_REVIEWS_PER_HOUR``) after taking the user
@@ -42,7 +47,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from catalog.models import Title
+from catalog.models import Title, TitleStats
 from core import cache as section_cache
 from ratings.models import Rating
 
@@ -53,6 +58,7 @@ MAX_REVIEW_LENGTH = 10_000
 
 RATING_TABLE = Rating._meta.db_table
 TITLE_TABLE = Title._meta.db_table
+STATS_TABLE = TitleStats._meta.db_table
 # Read at import: this module is first imported once the apps are loaded (from
 # RatingsConfig.ready() through ratings.signals), so the user model is known.
 USER_TABLE = get_user_model()._meta.db_table
@@ -175,33 +181,46 @@ RECOMPUTE_USERS_SQL = f"""
     RETURNING changed.title_id, changed.old, changed.new
 """
 
-# The locking CTE takes the title row locks in ascending id order (LockRows runs above
-# the sort) before the UPDATE touches a row: the UPDATE only reaches a title through its
-# already-locked row. This is select_for_update().order_by("id") and the update in one
-# round trip. It returns the new aggregates, so that rate() and unrate() can hand
-# them back without reading the title again.
+# The locking CTE takes the titles' aggregate row locks in ascending id order (LockRows
+# runs above the sort) before the UPDATE touches a row: the UPDATE only reaches a row
+# through its already-locked one. This is select_for_update().order_by("title_id") and
+# the update in one round trip. It returns the new aggregates, so that unrate() can
+# hand them back without reading them again. The rows live in the narrow side table
+# (catalog.TitleStats): the updates are HOT and touch none of the title's indexes.
 APPLY_TITLE_DELTAS_SQL = f"""
     WITH locked AS (
-        SELECT id FROM {TITLE_TABLE} WHERE id = ANY(%(ids)s) ORDER BY id FOR NO KEY UPDATE
+        SELECT title_id FROM {STATS_TABLE} WHERE title_id = ANY(%(ids)s)
+         ORDER BY title_id FOR NO KEY UPDATE
     )
-    UPDATE {TITLE_TABLE} AS t
-       SET ratings_count = t.ratings_count + d.ratings_count,
-           percentile_sum = t.percentile_sum + d.percentile_sum,
-           percentile_count = t.percentile_count + d.percentile_count
+    UPDATE {STATS_TABLE} AS s
+       SET ratings_count = s.ratings_count + d.ratings_count,
+           percentile_sum = s.percentile_sum + d.percentile_sum,
+           percentile_count = s.percentile_count + d.percentile_count
       FROM locked,
            unnest(%(ids)s::bigint[], %(counts)s::integer[], %(sums)s::bigint[],
                   %(known)s::integer[]) AS d(id, ratings_count, percentile_sum, percentile_count)
-     WHERE t.id = locked.id AND d.id = locked.id
-    RETURNING t.id, t.ratings_count, t.percentile_sum, t.percentile_count, t.avg_percentile
+     WHERE s.title_id = locked.title_id AND d.id = locked.title_id
+    RETURNING s.title_id, s.ratings_count, s.percentile_sum, s.percentile_count,
+              s.avg_percentile
 """
 
-# A title's aggregate when the write left it unchanged (a score changed without moving
-# any percentile), for rate()'s return value.
+# A title's aggregate when the write left it unchanged, for unrate()'s return value
+# (0 and NULL for a title without a stats row).
 TITLE_AGGREGATE_SQL = f"""
-    SELECT ratings_count, percentile_sum, percentile_count, avg_percentile
-      FROM {TITLE_TABLE}
-     WHERE id = %s
+    SELECT COALESCE(s.ratings_count, 0), COALESCE(s.percentile_sum, 0),
+           COALESCE(s.percentile_count, 0), s.avg_percentile
+      FROM {TITLE_TABLE} AS t LEFT JOIN {STATS_TABLE} AS s ON s.title_id = t.id
+     WHERE t.id = %s
 """
+
+# rate() in one round trip: the database function of ratings migration 0003 (see its
+# docstring). Columns: the rating's fields (RATE_FIELDS), whether it was inserted, the
+# title's new aggregate (TITLE_AGGREGATE_FIELDS) and the ids of the titles written.
+RATE_SQL = """
+    SELECT * FROM ratings_rate(%s::bigint, %s::bigint, %s::smallint, %s::text,
+                               %s::timestamptz, %s::timestamptz)
+"""
+RATE_FIELDS = ("id", "score", "percentile", "review", "rated_at", "updated_at", "review_hidden")
 
 # Serialises one user's rating writes (see the module docstring): FOR NO KEY UPDATE does
 # not block inserts of other rows that reference the user through a foreign key.
@@ -421,20 +440,26 @@ def rate(
     (``too_many_reviews``; ``limit_reviews=False`` skips it for staff edits).
     """
     entry = RatingInput(title.pk, _check_score(score), _check_review(review), rated_at)
-    _lock_user(user.pk)
-    if limit_reviews:
+    if limit_reviews and entry.review.strip():
+        # The limit is checked under the user lock the function takes again (a no-op).
+        _lock_user(user.pk)
         _check_review_limit(user.pk, title.pk, entry.review)
-    deltas: dict[int, _Delta] = defaultdict(_Delta)
-    ((_title_id, inserted, *fields),) = _upsert(user.pk, [entry], keep_rated_at=rated_at is None)
-    if inserted:
-        deltas[title.pk].ratings_count += 1
-    written = _recompute_users([user.pk], deltas)
-    _title_aggregate(title.pk, _apply_title_deltas(deltas)).apply_to(title)
-    _changed_titles([title.pk, *deltas])
-    rating = Rating(user=user, title=title, **dict(zip(UPSERT_FIELDS, fields, strict=True)))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            RATE_SQL,
+            [user.pk, title.pk, entry.score, entry.review, rated_at, timezone.now()],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        User = get_user_model()
+        raise User.DoesNotExist(f"No user with id {user.pk}.")
+    fields = row[: len(RATE_FIELDS)]
+    aggregate = row[len(RATE_FIELDS) + 1 : len(RATE_FIELDS) + 1 + len(TITLE_AGGREGATE_FIELDS)]
+    changed = row[-1] or []
+    TitleAggregate(*aggregate).apply_to(title)
+    _changed_titles([title.pk, *changed])
+    rating = Rating(user=user, title=title, **dict(zip(RATE_FIELDS, fields, strict=True)))
     rating._state.adding = False
-    if title.pk in written:
-        rating.percentile = written[title.pk]
     return rating
 
 
@@ -639,25 +664,23 @@ def set_review_hidden(rating_ids: Iterable[int], hidden: bool) -> int:
 
 # Rebuilds the aggregates of a batch of titles from their ratings, writing only the
 # titles whose stored values differ (so a rebuild of an exact database writes nothing).
+# A title without its stats row (the trigger that inserts it was bypassed) gets one.
 RECOMPUTE_TITLES_SQL = f"""
-    WITH fresh AS (
-        SELECT t.id,
-               count(r.id) AS ratings_count,
-               COALESCE(sum(r.percentile), 0) AS percentile_sum,
-               count(r.percentile) AS percentile_count
-          FROM {TITLE_TABLE} AS t
-          LEFT JOIN {RATING_TABLE} AS r ON r.title_id = t.id
-         WHERE t.id = ANY(%(title_ids)s)
-         GROUP BY t.id
-    )
-    UPDATE {TITLE_TABLE} AS t
-       SET ratings_count = fresh.ratings_count,
-           percentile_sum = fresh.percentile_sum,
-           percentile_count = fresh.percentile_count
-      FROM fresh
-     WHERE t.id = fresh.id
-       AND (t.ratings_count, t.percentile_sum, t.percentile_count)
-           IS DISTINCT FROM (fresh.ratings_count, fresh.percentile_sum, fresh.percentile_count)
+    INSERT INTO {STATS_TABLE} AS s
+           (title_id, ratings_count, percentile_sum, percentile_count)
+    SELECT t.id, count(r.id), COALESCE(sum(r.percentile), 0), count(r.percentile)
+      FROM {TITLE_TABLE} AS t
+      LEFT JOIN {RATING_TABLE} AS r ON r.title_id = t.id
+     WHERE t.id = ANY(%(title_ids)s)
+     GROUP BY t.id
+     ORDER BY t.id
+    ON CONFLICT (title_id) DO UPDATE
+       SET ratings_count = EXCLUDED.ratings_count,
+           percentile_sum = EXCLUDED.percentile_sum,
+           percentile_count = EXCLUDED.percentile_count
+     WHERE (s.ratings_count, s.percentile_sum, s.percentile_count)
+           IS DISTINCT FROM (EXCLUDED.ratings_count, EXCLUDED.percentile_sum,
+                             EXCLUDED.percentile_count)
 """
 
 
@@ -684,10 +707,10 @@ def recompute_titles_batch(title_ids: list[int]) -> int:
     """
     with transaction.atomic():
         list(
-            Title.objects.filter(id__in=title_ids)
-            .order_by("id")
+            TitleStats.objects.filter(title_id__in=title_ids)
+            .order_by("title_id")
             .select_for_update(no_key=True)
-            .values_list("id", flat=True)
+            .values_list("title_id", flat=True)
         )
         with connection.cursor() as cursor:
             cursor.execute(RECOMPUTE_TITLES_SQL, {"title_ids": list(title_ids)})

@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import Exists, FloatField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 
-from catalog.models import Credit, CreditRole, Title
+from catalog.models import Credit, CreditRole, Title, TitleStats
 from catalog.selectors import MAIN_CAST
 from ratings.models import Rating
 from taste import engine, model
@@ -30,6 +30,8 @@ from taste.models import (
 from taste.queries import RATINGS, OwnScores, own_scores, predict_titles
 
 TITLES = Title._meta.db_table
+# The rating aggregates (ratings_count) live in the side table.
+TITLE_STATS = TitleStats._meta.db_table
 TITLE_GENRES = Title.genres.through._meta.db_table
 CREDITS = Credit._meta.db_table
 SHOWN = ShownPrediction._meta.db_table
@@ -542,9 +544,10 @@ WITH my_genres AS (
 )
 SELECT s.title_id, s.genres, s.people, s.fans
 FROM scored s JOIN {TITLES} t ON t.id = s.title_id
+LEFT JOIN {TITLE_STATS} st ON st.title_id = t.id
 ORDER BY 1.0 * s.genres / greatest(1, (SELECT count(*) FROM my_genres))
          + 1.5 * s.people + 2.0 * ln(1 + s.fans) DESC,
-         t.ratings_count DESC, t.id
+         coalesce(st.ratings_count, 0) DESC, t.id
 LIMIT %(limit)s
 """
 

@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from catalog.models import Title
+from catalog.models import TitleStats
 from ratings.models import Rating
 from ratings.services import RatingInput, rate_many
 from tests.factories import TitleFactory, UserFactory
@@ -26,8 +26,8 @@ def rated():
 def _corrupt(titles):
     rating = Rating.objects.filter(percentile__isnull=False).order_by("pk").first()
     Rating.objects.filter(pk=rating.pk).update(percentile=(rating.percentile + 7) % 100)
-    Title.objects.filter(pk=titles[1].pk).update(ratings_count=40, percentile_sum=9)
-    Title.objects.filter(pk=titles[2].pk).update(percentile_count=0, percentile_sum=0)
+    TitleStats.objects.filter(title=titles[1]).update(ratings_count=40, percentile_sum=9)
+    TitleStats.objects.filter(title=titles[2]).update(percentile_count=0, percentile_sum=0)
     return rating
 
 
