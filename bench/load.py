@@ -71,18 +71,22 @@ def pick_pages(database_url: str, css_path: str) -> list[Page]:
         ann = conn.execute("SELECT id FROM accounts_user WHERE username = %s", [USERNAME])
         (ann_id,) = ann.fetchone()
         popular = conn.execute(
-            "SELECT id, slug FROM catalog_title ORDER BY ratings_count DESC, id LIMIT 1"
+            """SELECT t.id, t.slug FROM catalog_title t
+                 JOIN catalog_titlestats s ON s.title_id = t.id
+                ORDER BY s.ratings_count DESC, t.id LIMIT 1"""
         ).fetchone()
         rated = conn.execute(
             """SELECT t.id, t.slug FROM ratings_rating r JOIN catalog_title t ON t.id = r.title_id
-                WHERE r.user_id = %s ORDER BY t.ratings_count DESC, t.id LIMIT 1""",
+                 JOIN catalog_titlestats s ON s.title_id = t.id
+                WHERE r.user_id = %s ORDER BY s.ratings_count DESC, t.id LIMIT 1""",
             [ann_id],
         ).fetchone()
         unrated = conn.execute(
             """SELECT t.id, t.slug FROM catalog_title t
+                 JOIN catalog_titlestats s ON s.title_id = t.id
                 WHERE NOT EXISTS (SELECT 1 FROM ratings_rating r
                                    WHERE r.title_id = t.id AND r.user_id = %s)
-                ORDER BY t.ratings_count DESC, t.id LIMIT 1""",
+                ORDER BY s.ratings_count DESC, t.id LIMIT 1""",
             [ann_id],
         ).fetchone()
     # A score valid on every rating scale (0-100, 1-10, 0.5-5 stars), alternating.

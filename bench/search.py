@@ -88,12 +88,18 @@ def make_large(demo_url: str, large_url: str, titles: int) -> None:
             )  # fmt: skip
         with conn.cursor() as cursor:
             cursor.executemany(
-                """INSERT INTO catalog_title (kind, name, original_name, year, synopsis, poster,
-                       poster_list, poster_page, trailer_url, slug, created_at, updated_at,
-                       search_name, name_trigrams, ratings_count, percentile_sum,
-                       percentile_count)
-                   VALUES ('film', %s, '', %s, '', '', '', '', '', %s, now(), now(), %s, %s,
-                           %s, 0, 0)""",
+                # The aggregates live in catalog_titlestats: the row is inserted here,
+                # so the title trigger's own insert of a zero row does nothing.
+                """WITH t AS (
+                       INSERT INTO catalog_title (kind, name, original_name, year, synopsis,
+                           poster, poster_list, poster_page, trailer_url, slug, created_at,
+                           updated_at, search_name, name_trigrams)
+                       VALUES ('film', %s, '', %s, '', '', '', '', '', %s, now(), now(), %s,
+                               %s)
+                       RETURNING id)
+                   INSERT INTO catalog_titlestats
+                          (title_id, ratings_count, percentile_sum, percentile_count)
+                   SELECT id, %s, 0, 0 FROM t""",
                 rows,
             )
         print(f"made {name}: {titles:,} titles")

@@ -79,40 +79,39 @@ class TitleKind(models.TextChoices):
 RATING_AGGREGATE_FIELDS = ("ratings_count", "percentile_sum", "percentile_count")
 
 
-class AggregateAttribute:
-    """One of a title's rating aggregates as an attribute of ``Title``.
+def _aggregate_key(name: str) -> str:
+    return f"_aggregate_{name}"
+
+
+def aggregate_attribute(name: str, empty) -> property:
+    """One of a title's rating aggregates as a property of ``Title``.
 
     ``Title.objects`` annotates the value under the same name (Django sets it through
-    ``__set__``); a title loaded without the annotation (``select_related("title")``,
-    ``rating.title``) reads its ``stats`` row on first access (no query when the query
-    selected ``title__stats`` too); a title without a stats row reads 0 (None for the
-    average)."""
+    the setter, as ``Title(ratings_count=3)`` does); a title loaded without the
+    annotation (``select_related("title")``, ``rating.title``) reads its ``stats`` row on
+    first access (no query when the query selected ``title__stats`` too); a title
+    without a stats row reads 0 (None for the average)."""
+    key = _aggregate_key(name)
 
-    def __init__(self, name: str, empty):
-        self.name = name
-        self.empty = empty
-
-    @staticmethod
-    def key(name: str) -> str:
-        return f"_aggregate_{name}"
-
-    def __get__(self, title, owner=None):
-        if title is None:
-            return self
-        key = self.key(self.name)
+    def read(title):
         try:
             return title.__dict__[key]
         except KeyError:
             pass
-        value = self.empty
+        value = empty
         if title.pk is not None:
             with contextlib.suppress(TitleStats.DoesNotExist):
-                value = getattr(title.stats, self.name)
+                value = getattr(title.stats, name)
         title.__dict__[key] = value
         return value
 
-    def __set__(self, title, value) -> None:
-        title.__dict__[self.key(self.name)] = value
+    def write(title, value) -> None:
+        title.__dict__[key] = value
+
+    # The admin's change list sorts by the annotation of the same name.
+    read.admin_order_field = name
+    read.short_description = name.replace("_", " ")
+    return property(read, write)
 
 
 class TitleQuerySet(models.QuerySet):
@@ -174,10 +173,10 @@ class Title(models.Model):
     # annotates them (``ratings_count``, ``percentile_sum``, ``percentile_count``,
     # ``avg_percentile``) from it, so readers order and filter by those names; a title
     # reached another way (select_related, a related object) reads its ``stats`` row.
-    ratings_count = AggregateAttribute("ratings_count", 0)
-    percentile_sum = AggregateAttribute("percentile_sum", 0)
-    percentile_count = AggregateAttribute("percentile_count", 0)
-    avg_percentile = AggregateAttribute("avg_percentile", None)
+    ratings_count = aggregate_attribute("ratings_count", 0)
+    percentile_sum = aggregate_attribute("percentile_sum", 0)
+    percentile_count = aggregate_attribute("percentile_count", 0)
+    avg_percentile = aggregate_attribute("avg_percentile", None)
 
     objects = TitleManager()
 
@@ -220,9 +219,9 @@ class Title(models.Model):
         (fixtures: ``Title(ratings_count=3, ...)``) are written into it. Later the
         aggregates are written only by ratings.services, under row locks."""
         given = {
-            name: self.__dict__[AggregateAttribute.key(name)]
+            name: self.__dict__[_aggregate_key(name)]
             for name in RATING_AGGREGATE_FIELDS
-            if self.__dict__.get(AggregateAttribute.key(name))
+            if self.__dict__.get(_aggregate_key(name))
         }
         if given:
             TitleStats.objects.filter(title_id=self.pk).update(**given)
@@ -235,7 +234,7 @@ class Title(models.Model):
     def refresh_aggregate(self) -> None:
         """Forget the aggregate read with this object: the next access reads it again."""
         for name in (*RATING_AGGREGATE_FIELDS, "avg_percentile"):
-            self.__dict__.pop(AggregateAttribute.key(name), None)
+            self.__dict__.pop(_aggregate_key(name), None)
         if Title.stats.is_cached(self):
             Title.stats.related.delete_cached_value(self)
 

@@ -258,7 +258,7 @@ def person_filmography(person: Person) -> Filmography:
     order director, writer, cast; ``main_role`` is the role with most credits."""
     credits = list(
         Credit.objects.filter(person=person)
-        .select_related("title")
+        .select_related("title__stats")  # the rows show the aggregates
         .order_by(F("title__year").desc(nulls_last=True), "title__name", "title_id")
     )
     groups: dict[str, list[Credit]] = {role: [] for role in CreditRole.values}

@@ -86,7 +86,7 @@ def collection_items_page(collection: Collection, page_number) -> Page:
     """One page of a collection's items in order, each with its title."""
     items = (
         CollectionItem.objects.filter(collection=collection)
-        .select_related("title")
+        .select_related("title__stats")  # the items show the aggregates
         .order_by("position")
     )
     return Paginator(items, ITEMS_PER_PAGE).get_page(page_number)

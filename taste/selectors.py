@@ -486,7 +486,7 @@ def recommendations(
     qs = (
         Prediction.objects.filter(user=user)
         .exclude(Exists(rated))
-        .select_related("title")
+        .select_related("title__stats")  # the cards show the aggregates
         .order_by("-rank_key", "-percentile", "title__name")
     )
     if kind:

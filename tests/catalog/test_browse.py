@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from catalog.models import Title, TitleKind
+from catalog.models import TitleKind, TitleStats
 from tests.factories import GenreFactory, TitleFactory
 from tests.html import select, select_one, top_level
 
@@ -32,10 +32,10 @@ def titles():
     made["Amélie"].genres.add(drama, comedy)
     made["Short Cut"].genres.add(comedy)
     # Aggregates are the ratings service's job; set directly to test the filters alone.
-    Title.objects.filter(pk=made["Interview"].pk).update(
+    TitleStats.objects.filter(title_id=made["Interview"].pk).update(
         ratings_count=421, percentile_sum=4687, percentile_count=100
     )
-    Title.objects.filter(pk=made["Amélie"].pk).update(
+    TitleStats.objects.filter(title_id=made["Amélie"].pk).update(
         ratings_count=30, percentile_sum=2100, percentile_count=30
     )
     return made
