@@ -12,8 +12,15 @@ Which percentiles can move (see DESIGN.md, "Ratings and percentiles"):
   and those percentiles, from the member's score groups read once from the (user,
   score) index and corrected for the change;
 - unless the member's number of distinct scores crosses MIN_DISTINCT_SCORES (5) with the
-  change (every percentile appears or disappears), or the rating is new (n changes):
-  then the rating is written first and every percentile recomputed from fresh groups.
+  change (every percentile appears or disappears): then the same statement covers
+  every score;
+- a new rating changes n: it is inserted with its percentile, then every other
+  percentile of the member that moved is rewritten.
+
+The new percentile of each score is computed once in PL/pgSQL, from the member's number
+of ratings per score read from the (user, score) index, and looked up in an array by
+the statements: a join to a computed table, planned generically after five calls (the
+plan cache), was nested inside the ratings scan and recomputed per row.
 
 The aggregate deltas are summed per title and applied in the same statement, the
 titles' rows locked first in id order (as ratings.services does), so concurrent raters
@@ -64,15 +71,16 @@ CREATE FUNCTION ratings_rate(
 ) LANGUAGE plpgsql AS $$
 DECLARE
     v_old smallint;
-    v_scores smallint[];
-    v_equals integer[];
-    v_n bigint;
-    v_before integer;
-    v_after integer;
-    v_old_equal integer;
-    v_low smallint;
-    v_high smallint;
+    v_counts integer[];
+    v_news smallint[] := array_fill(NULL::smallint, ARRAY[101]);
+    v_n bigint := 0;
+    v_cum bigint := 0;
+    v_before integer := 0;
+    v_after integer := 0;
+    v_low smallint := 0;
+    v_high smallint := 100;
     v_count_delta integer := 0;
+    i integer;
 BEGIN
     -- Serialises this member's rating writes (FOR NO KEY UPDATE does not block rows
     -- that reference the member through a foreign key).
@@ -84,46 +92,48 @@ BEGIN
      WHERE r.user_id = p_user AND r.title_id = p_title;
     o_inserted := NOT FOUND;
 
-    IF NOT o_inserted THEN
-        -- The member's score groups before the change (an index-only scan).
-        SELECT array_agg(g.score ORDER BY g.score), array_agg(g.equal ORDER BY g.score),
-               sum(g.equal), count(*)
-          INTO v_scores, v_equals, v_n, v_before
-          FROM (SELECT r.score, count(*)::integer AS equal FROM ratings_rating AS r
-                 WHERE r.user_id = p_user GROUP BY r.score) AS g;
-        v_old_equal := v_equals[array_position(v_scores, v_old)];
-        v_after := v_before;
-        IF p_score <> v_old THEN
-            v_after := v_before - (v_old_equal = 1)::integer
-                       + (array_position(v_scores, p_score) IS NULL)::integer;
+    -- The member's number of ratings per score 0..100 before the write (an index-only
+    -- scan of the (user, score) index), then after it; the new percentile of every
+    -- score (NULL below five distinct scores), looked up by score + 1 in the
+    -- statements below, so that no plan joins the ratings to a computed table.
+    SELECT array_agg(coalesce(g.equal, 0) ORDER BY s.score) INTO v_counts
+      FROM generate_series(0, 100) AS s(score)
+      LEFT JOIN (SELECT r.score, count(*)::integer AS equal FROM ratings_rating AS r
+                  WHERE r.user_id = p_user GROUP BY r.score) AS g ON g.score = s.score;
+    FOR i IN 1..101 LOOP
+        IF v_counts[i] > 0 THEN
+            v_before := v_before + 1;
         END IF;
+    END LOOP;
+    IF NOT o_inserted THEN
+        v_counts[v_old + 1] := v_counts[v_old + 1] - 1;
+    END IF;
+    v_counts[p_score + 1] := v_counts[p_score + 1] + 1;
+    FOR i IN 1..101 LOOP
+        IF v_counts[i] > 0 THEN
+            v_after := v_after + 1;
+            v_n := v_n + v_counts[i];
+        END IF;
+    END LOOP;
+    IF v_after >= 5 THEN
+        FOR i IN 1..101 LOOP
+            IF v_counts[i] > 0 THEN
+                v_news[i] := ((200 * v_cum + 100 * v_counts[i]) / (2 * v_n))::smallint;
+                v_cum := v_cum + v_counts[i];
+            END IF;
+        END LOOP;
     END IF;
 
-    IF NOT o_inserted AND (v_before >= 5) = (v_after >= 5) THEN
-        -- Only the ratings scored between the old and the new score can move: one
-        -- statement writes the rating and them, and the titles' aggregates.
-        v_low := least(v_old, p_score);
-        v_high := greatest(v_old, p_score);
-        WITH groups AS (
-            SELECT g.score, sum(g.equal)::bigint AS equal
-              FROM (SELECT u.score, u.equal FROM unnest(v_scores, v_equals) AS u(score, equal)
-                    UNION ALL SELECT v_old, -1
-                    UNION ALL SELECT p_score, 1) AS g
-             GROUP BY g.score HAVING sum(g.equal) > 0
-        ), percentiles AS (
-            SELECT g.score,
-                   CASE WHEN v_after >= 5
-                        THEN ((200 * ((sum(g.equal) OVER (ORDER BY g.score))::bigint - g.equal)
-                               + 100 * g.equal) / (2 * v_n))::smallint
-                   END AS new
-              FROM groups AS g
-        ), between_ratings AS (
-            SELECT r.id, r.title_id, r.percentile AS old, p.new, r.title_id = p_title AS moved
-              FROM ratings_rating AS r
-              JOIN percentiles AS p
-                ON p.score = CASE WHEN r.title_id = p_title THEN p_score ELSE r.score END
-             WHERE r.user_id = p_user AND r.score BETWEEN v_low AND v_high
-        ), written AS (
+    IF NOT o_inserted THEN
+        -- n is unchanged: only the ratings scored between the old and the new score can
+        -- move, unless the number of distinct scores crosses five (every percentile
+        -- appears or disappears: all of them). One statement writes the rating, the
+        -- percentiles that moved and the titles' aggregates.
+        IF (v_before >= 5) = (v_after >= 5) THEN
+            v_low := least(v_old, p_score);
+            v_high := greatest(v_old, p_score);
+        END IF;
+        WITH written AS (
             UPDATE ratings_rating AS r
                SET percentile = b.new,
                    score = CASE WHEN b.moved THEN p_score ELSE r.score END,
@@ -131,7 +141,12 @@ BEGIN
                    rated_at = CASE WHEN b.moved THEN coalesce(p_rated_at, r.rated_at)
                                    ELSE r.rated_at END,
                    updated_at = CASE WHEN b.moved THEN p_now ELSE r.updated_at END
-              FROM between_ratings AS b
+              FROM (SELECT r2.id, r2.title_id, r2.percentile AS old,
+                           v_news[CASE WHEN r2.title_id = p_title THEN p_score
+                                       ELSE r2.score END + 1] AS new,
+                           r2.title_id = p_title AS moved
+                      FROM ratings_rating AS r2
+                     WHERE r2.user_id = p_user AND r2.score BETWEEN v_low AND v_high) AS b
              WHERE r.id = b.id AND (b.moved OR b.old IS DISTINCT FROM b.new)
             RETURNING r.id, r.title_id, r.score, r.percentile, r.review, r.rated_at,
                       r.updated_at, r.review_hidden, b.old, b.new, b.moved
@@ -143,51 +158,36 @@ BEGIN
           FROM written AS w
          WHERE w.moved;
     ELSE
-        -- A new rating (n changes) or a change that crosses the distinct-score
-        -- minimum: write the rating, then recompute every percentile of the member.
-        IF o_inserted THEN
-            INSERT INTO ratings_rating AS r
-                   (user_id, title_id, score, review, rated_at, updated_at, review_hidden)
-            VALUES (p_user, p_title, p_score, p_review, coalesce(p_rated_at, p_now), p_now,
-                    false)
-            RETURNING r.id INTO o_id;
-            v_count_delta := 1;
-        ELSE
+        -- A new rating changes n: it is inserted with its percentile, then every other
+        -- percentile of the member that moved is rewritten.
+        INSERT INTO ratings_rating AS r
+               (user_id, title_id, score, percentile, review, rated_at, updated_at,
+                review_hidden)
+        VALUES (p_user, p_title, p_score, v_news[p_score + 1], p_review,
+                coalesce(p_rated_at, p_now), p_now, false)
+        RETURNING r.id, r.score, r.percentile, r.review, r.rated_at, r.updated_at,
+                  r.review_hidden
+             INTO o_id, o_score, o_percentile, o_review, o_rated_at, o_updated_at,
+                  o_review_hidden;
+        v_count_delta := 1;
+        WITH rewritten AS (
             UPDATE ratings_rating AS r
-               SET score = p_score, review = p_review,
-                   rated_at = coalesce(p_rated_at, r.rated_at), updated_at = p_now
-             WHERE r.user_id = p_user AND r.title_id = p_title
-            RETURNING r.id INTO o_id;
-        END IF;
-        WITH groups AS (
-            SELECT r.score, count(*) AS equal FROM ratings_rating AS r
-             WHERE r.user_id = p_user GROUP BY r.score
-        ), percentiles AS (
-            SELECT g.score,
-                   CASE WHEN count(*) OVER () >= 5
-                        THEN ((200 * ((sum(g.equal) OVER (ORDER BY g.score))::bigint - g.equal)
-                               + 100 * g.equal) / (2 * (sum(g.equal) OVER ())::bigint))::smallint
-                   END AS new
-              FROM groups AS g
+               SET percentile = f.new
+              FROM (SELECT r2.id, r2.title_id, r2.percentile AS old,
+                           v_news[r2.score + 1] AS new
+                      FROM ratings_rating AS r2
+                     WHERE r2.user_id = p_user AND r2.id <> o_id) AS f
+             WHERE r.id = f.id AND f.old IS DISTINCT FROM f.new
+            RETURNING r.title_id, f.old, f.new
         ), written AS (
-            UPDATE ratings_rating AS r
-               SET percentile = p.new
-              FROM (SELECT r2.id, r2.percentile AS old, r2.score FROM ratings_rating AS r2
-                     WHERE r2.user_id = p_user) AS f
-              JOIN percentiles AS p ON p.score = f.score
-             WHERE r.id = f.id AND f.old IS DISTINCT FROM p.new
-            RETURNING r.title_id, f.old, p.new
+            SELECT w.title_id, w.old, w.new FROM rewritten AS w
+             UNION ALL
+            SELECT p_title, NULL::smallint, o_percentile
         ), {_APPLY_DELTAS}
         SELECT (SELECT array_agg(d.title_id) FROM deltas AS d) INTO o_changed;
-        SELECT r.score, r.percentile, r.review, r.rated_at, r.updated_at, r.review_hidden
-          INTO o_score, o_percentile, o_review, o_rated_at, o_updated_at, o_review_hidden
-          FROM ratings_rating AS r WHERE r.id = o_id;
     END IF;
 
     -- The rated title's aggregate as this write left it (0 and NULL without a row).
-    o_ratings_count := 0;
-    o_percentile_sum := 0;
-    o_percentile_count := 0;
     SELECT s.ratings_count, s.percentile_sum, s.percentile_count, s.avg_percentile
       INTO o_ratings_count, o_percentile_sum, o_percentile_count, o_avg_percentile
       FROM catalog_titlestats AS s WHERE s.title_id = p_title;

@@ -101,7 +101,7 @@ def test_the_rated_titles_aggregate_and_the_rating_are_returned(rated_many):
     ("scores", "change", "distinct_after"),
     [
         # Four distinct scores, one changed to a fifth: every percentile appears.
-        ([10, 10, 20, 30, 40], (0, 50), 5),
+        ([10, 20, 30, 40, 40], (4, 45), 5),
         # Five distinct scores, one merged into another: every percentile disappears.
         ([10, 20, 30, 40, 50], (4, 40), 4),
         # Five, and a score moved onto a new value: still five.
