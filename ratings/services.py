@@ -418,7 +418,6 @@ def _upsert(user_id: int, entries: list[RatingInput], keep_rated_at: bool) -> li
         return cursor.fetchall()
 
 
-@transaction.atomic
 def rate(
     user,
     title,
@@ -438,26 +437,33 @@ def rate(
     Raises ValidationError for a bad score (code ``bad_score``), a review too long
     (``review_too_long``) or, under the user lock, a new review past the hourly limit
     (``too_many_reviews``; ``limit_reviews=False`` skips it for staff edits).
+
+    Atomic. Inside a caller's transaction a savepoint is taken only when a review is
+    checked against the limit (a refusal then leaves the caller's transaction usable);
+    otherwise nothing refuses the write once it starts, and the two round trips of a
+    savepoint are saved.
     """
     entry = RatingInput(title.pk, _check_score(score), _check_review(review), rated_at)
-    if limit_reviews and entry.review.strip():
-        # The limit is checked under the user lock the function takes again (a no-op).
-        _lock_user(user.pk)
-        _check_review_limit(user.pk, title.pk, entry.review)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            RATE_SQL,
-            [user.pk, title.pk, entry.score, entry.review, rated_at, timezone.now()],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    check_limit = limit_reviews and bool(entry.review.strip())
+    with transaction.atomic(savepoint=check_limit):
+        if check_limit:
+            # Checked under the user lock, which the function takes again (a no-op).
+            _lock_user(user.pk)
+            _check_review_limit(user.pk, title.pk, entry.review)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                RATE_SQL,
+                [user.pk, title.pk, entry.score, entry.review, rated_at, timezone.now()],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            _changed_titles([title.pk, *(row[-1] or [])])
+    if row is None:  # the function wrote nothing
         User = get_user_model()
         raise User.DoesNotExist(f"No user with id {user.pk}.")
     fields = row[: len(RATE_FIELDS)]
     aggregate = row[len(RATE_FIELDS) + 1 : len(RATE_FIELDS) + 1 + len(TITLE_AGGREGATE_FIELDS)]
-    changed = row[-1] or []
     TitleAggregate(*aggregate).apply_to(title)
-    _changed_titles([title.pk, *changed])
     rating = Rating(user=user, title=title, **dict(zip(RATE_FIELDS, fields, strict=True)))
     rating._state.adding = False
     return rating
