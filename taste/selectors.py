@@ -593,7 +593,7 @@ def similar_titles(title: Title, limit: int = 12) -> list[SimilarTitle]:
     more queries)."""
     rows = (
         TitleSimilarity.objects.filter(title=title, common_count__gte=SHOWN_SIMILAR_MIN_COMMON)
-        .select_related("similar")
+        .select_related("similar__stats")  # the cards show the aggregates
         .order_by("-score", "similar_id")[:limit]
     )
     found = [
