@@ -114,11 +114,7 @@ def aggregate_attribute(name: str, empty) -> property:
     return property(read, write)
 
 
-class TitleQuerySet(models.QuerySet):
-    pass
-
-
-class TitleManager(models.Manager.from_queryset(TitleQuerySet)):
+class TitleManager(models.Manager):
     """Every title with its rating aggregates read from its stats row (LEFT JOIN, so a
     title without one reads 0 and None), under the names readers order and filter by."""
 
