@@ -222,6 +222,20 @@ class TitleTrigram(models.Model):
         return f"{self.trigram!r} of {self.title_id}"
 
 
+class TrigramFrequency(models.Model):
+    """How many titles have each trigram (the rows of ``TitleTrigram`` per trigram), read
+    by typo search to probe the rarest of a query's trigrams first (see
+    catalog.selectors.MATCHING_TITLES_SQL). Only a hint for speed, never for results: it
+    is rebuilt by ``catalog.services.refresh_trigram_frequencies`` (the migration, every
+    IMDb import, the worker every hour), and a trigram missing from it counts as rare."""
+
+    trigram = models.CharField(max_length=3, primary_key=True)
+    titles = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.trigram!r} in {self.titles} titles"
+
+
 class CreditRole(models.TextChoices):
     DIRECTOR = "director", "Director"
     WRITER = "writer", "Writer"
