@@ -60,7 +60,9 @@ TRIGRAMS = TitleTrigram._meta.db_table
 FREQUENCIES = TrigramFrequency._meta.db_table
 
 # The titles a query matches, found once per statement (the count and the page read only
-# this; the page adds the rank below for the matching rows alone):
+# this; the page adds the rank below for the matching rows alone), in three tiers, each
+# looked for only while the ones before it found fewer than `enough` (GOOD_MATCHES_ENOUGH,
+# a page) titles (a One-Time Filter on their count skips the tier's scans otherwise):
 # - word matches: prefix full-text search on the normalised name (GIN);
 # - strong typo matches, titles sharing at least `strong` of the query's trigrams. A
 #   title with that many must have one of any (trigrams - strong + 1) of them, so only
@@ -69,29 +71,31 @@ FREQUENCIES = TrigramFrequency._meta.db_table
 #   found there is checked against all of them. The common trigrams (" in", "ter", the
 #   words' first letters), whose lists grow with the catalogue, are not read;
 # - weak typo matches, titles sharing at least `weak` (half) of them, grouped from
-#   every list of the query's trigrams, only when the first two found fewer than
-#   `enough` (GOOD_MATCHES_ENOUGH) titles: the One-Time Filter on `good`'s count skips
-#   that scan otherwise.
-# Positional parameters: trigrams, probe, trigrams, strong, tsquery, trigrams, enough, weak.
+#   every list of the query's trigrams.
+# Positional parameters: tsquery, trigrams, probe, enough, trigrams, strong, enough,
+# trigrams, weak.
 MATCHING_TITLES_SQL = f"""
-WITH probe AS (
+WITH words AS MATERIALIZED (
+    SELECT id FROM {TITLES} WHERE search_vector @@ to_tsquery('simple', %s)
+), probe AS (
     SELECT g.trigram FROM unnest(%s::varchar[]) AS g(trigram)
      ORDER BY coalesce((SELECT f.titles FROM {FREQUENCIES} AS f WHERE f.trigram = g.trigram), 0),
               g.trigram
      LIMIT %s
 ), good AS MATERIALIZED (
+    SELECT id FROM words
+    UNION
     SELECT t.id FROM {TITLES} AS t
-     WHERE t.id = ANY(ARRAY(SELECT DISTINCT title_id FROM {TRIGRAMS}
+     WHERE (SELECT count(*) FROM words) < %s
+       AND t.id = ANY(ARRAY(SELECT DISTINCT title_id FROM {TRIGRAMS}
                              WHERE trigram = ANY(ARRAY(SELECT trigram FROM probe))))
        AND (SELECT count(*) FROM unnest(t.name_trigrams) AS g(trigram)
              WHERE g.trigram = ANY(%s::varchar[])) >= %s
-    UNION
-    SELECT id FROM {TITLES} WHERE search_vector @@ to_tsquery('simple', %s)
 )
 SELECT id FROM good
 UNION
 SELECT title_id FROM {TRIGRAMS}
- WHERE trigram = ANY(%s::varchar[]) AND (SELECT count(*) FROM good) < %s
+ WHERE (SELECT count(*) FROM good) < %s AND trigram = ANY(%s::varchar[])
  GROUP BY title_id HAVING count(*) >= %s
 """
 # The rank's trigram part for a matching title: the share of the query's trigrams it has,
@@ -111,12 +115,13 @@ EXACT_NAME_SQL = f"CASE WHEN {TITLES}.search_name = %s THEN 1.0 ELSE 0.0 END"
 def title_search(queryset: QuerySet[Title], query: str) -> QuerySet[Title]:
     """Titles matching a free-text query, annotated with `search_rank` (higher is better).
 
-    Matches by prefix full-text search on the normalised name or by sharing at least
-    three quarters of the query's trigrams (a typo), or, when those find less than a
-    page, half of them; ranks by full-text rank, the share of the query's trigrams found,
-    the trigram similarity of the whole name, and an exact-name bonus. The match reads
-    the rarest trigrams' lists first (MATCHING_TITLES_SQL); the rank is computed for the
-    matching titles of the page's statement, never for the count.
+    Matches by prefix full-text search on the normalised name; when those are fewer
+    than a page, also by sharing at least three quarters of the query's trigrams (a
+    typo), and when all those are fewer than a page, half of them. Ranks by full-text
+    rank, the share of the query's trigrams found, the trigram similarity of the whole
+    name, and an exact-name bonus. The match reads the rarest trigrams' lists first
+    (MATCHING_TITLES_SQL); the rank is computed for the matching titles of the page's
+    statement, never for the count.
     """
     normalised = normalise_name(query)
     if not normalised:
@@ -131,7 +136,17 @@ def title_search(queryset: QuerySet[Title], query: str) -> QuerySet[Title]:
     # key; an IN (...) join would be planned on a guessed number of matches.
     matching = RawSQL(
         f"{TITLES}.id = ANY(ARRAY({MATCHING_TITLES_SQL}))",
-        (trigrams, probe, trigrams, strong, raw_tsquery, trigrams, GOOD_MATCHES_ENOUGH, weak),
+        (
+            raw_tsquery,
+            trigrams,
+            probe,
+            GOOD_MATCHES_ENOUGH,
+            trigrams,
+            strong,
+            GOOD_MATCHES_ENOUGH,
+            trigrams,
+            weak,
+        ),
         output_field=BooleanField(),
     )
     trigram_rank = RawSQL(

@@ -166,11 +166,26 @@ def test_weak_typo_matches_only_when_the_good_ones_fill_less_than_a_page(strong,
     assert len(found) == strong + weak_shown
 
 
+@pytest.mark.parametrize(("enough", "typo_shown"), [(1, False), (2, True)])
+def test_typo_matches_only_when_the_word_matches_fill_less_than_a_page(
+    monkeypatch, enough, typo_shown
+):
+    """ "amelie poulan" shares 12 of "amelie poulain"'s 15 trigrams (a strong typo match)
+    but not its words; it is looked for only while the word matches are fewer than
+    GOOD_MATCHES_ENOUGH."""
+    monkeypatch.setattr("catalog.selectors.GOOD_MATCHES_ENOUGH", enough)
+    TitleFactory(name="Amélie Poulain")
+    TitleFactory(name="Amelie Poulan")
+    expected = ["Amélie Poulain", "Amelie Poulan"] if typo_shown else ["Amélie Poulain"]
+    assert _names("amelie poulain") == expected
+
+
 def test_strong_matches_do_not_depend_on_the_trigram_frequencies(monkeypatch):
     """Strong matches are found through the lists of the query's rarest trigrams only; a
     title with three quarters of the query's trigrams has one of any such set, so none
-    is missed whichever trigrams the frequencies make rarest (weak matching is off)."""
-    monkeypatch.setattr("catalog.selectors.GOOD_MATCHES_ENOUGH", 0)
+    is missed whichever trigrams the frequencies make rarest (one strong match is enough
+    to leave out the weak ones, such as Winter in View)."""
+    monkeypatch.setattr("catalog.selectors.GOOD_MATCHES_ENOUGH", 1)
     interview = TitleFactory(name="Interview")
     TitleFactory(name="Winter in View")
     query = name_trigrams("intervew")
