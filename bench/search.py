@@ -16,7 +16,9 @@ Three databases on DATABASE_URL's server:
 
 Each statement is captured from the site's own code (catalog.filters, the selectors,
 pages.builders.home_lists) run against each database, so a page's LIMIT follows that
-database's count. Timings are planning + execution; this only prints.
+database's count. Timings are planning + execution; "blocks" are the shared buffers
+the execution touched (hit or read), the work done whatever the machine's load. This
+only prints.
 """
 
 from __future__ import annotations
@@ -219,9 +221,13 @@ def captured_statements() -> list[tuple[str, str]]:
     return statements
 
 
-def explain_ms(conn, statement: str) -> float:
-    rows = conn.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}").fetchone()[0]
-    return rows[0]["Execution Time"] + rows[0]["Planning Time"]
+def explain(conn, statement: str) -> tuple[float, int]:
+    """Planning + execution time (ms) and the buffers the execution touched (shared
+    blocks hit or read: the work done, which the machine's load does not change)."""
+    rows = conn.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {statement}").fetchone()[0]
+    plan = rows[0]["Plan"]
+    blocks = plan.get("Shared Hit Blocks", 0) + plan.get("Shared Read Blocks", 0)
+    return rows[0]["Execution Time"] + rows[0]["Planning Time"], blocks
 
 
 def main() -> None:
@@ -244,6 +250,7 @@ def main() -> None:
         plans[db] = dict(captured_statements())
     labels = list(plans["demo"])
     times: dict[tuple[str, str], list[float]] = {}
+    blocks: dict[tuple[str, str], int] = {}
     conns = {db: psycopg.connect(url, autocommit=True) for db, url in urls.items()}
     try:
         sizes = {
@@ -258,7 +265,9 @@ def main() -> None:
                 for db in order:
                     statement = plans[db].get(label)
                     if statement:
-                        times.setdefault((label, db), []).append(explain_ms(conns[db], statement))
+                        ms, touched = explain(conns[db], statement)
+                        times.setdefault((label, db), []).append(ms)
+                        blocks[(label, db)] = touched
     finally:
         for conn in conns.values():
             conn.close()
@@ -269,8 +278,11 @@ def main() -> None:
         f"EXPLAIN ANALYZE (planning + execution), median of {args.rounds} interleaved rounds;"
         f" {described}"
     )
-    print("| statement | demo ms | 20k titles ms | ratio | 1M ratings ms | ratio |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| statement | demo ms | 20k titles ms | ratio | 1M ratings ms | ratio"
+        " | blocks: demo | 20k | 1M |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for label in labels:
         demo_ms = statistics.median(times[(label, "demo")])
         cells = [f"{demo_ms:.2f}"]
@@ -280,6 +292,7 @@ def main() -> None:
                 cells += [f"{ms:.2f}", f"{ms / demo_ms:.2f}x"]
             else:
                 cells += ["", ""]
+        cells += [str(blocks.get((label, db), "")) for db in ("demo", "20k", "1m")]
         print(f"| {label} | {' | '.join(cells)} |")
 
 

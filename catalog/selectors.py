@@ -44,6 +44,9 @@ BROWSE_COUNT_CAP = 1000
 # Weak typo matches are looked for only when the word and strong matches are fewer than
 # this: a page of them.
 GOOD_MATCHES_ENOUGH = BROWSE_PER_PAGE
+# Typo search groups every posting list of the query's trigrams when they hold at most
+# this many rows together (about a millisecond): a small catalogue needs no shortcut.
+GROUP_ALL_ROWS = 2000
 
 
 def home_top_titles(limit: int = 12) -> QuerySet[Title]:
@@ -64,29 +67,45 @@ FREQUENCIES = TrigramFrequency._meta.db_table
 # looked for only while the ones before it found fewer than `enough` (GOOD_MATCHES_ENOUGH,
 # a page) titles (a One-Time Filter on their count skips the tier's scans otherwise):
 # - word matches: prefix full-text search on the normalised name (GIN);
-# - strong typo matches, titles sharing at least `strong` of the query's trigrams. A
-#   title with that many must have one of any (trigrams - strong + 1) of them, so only
-#   the posting lists of that many of the query's rarest trigrams are read (ranked by
-#   catalog_trigramfrequency, where a missing trigram counts as rare), and each title
-#   found there is checked against all of them. The common trigrams (" in", "ter", the
-#   words' first letters), whose lists grow with the catalogue, are not read;
-# - weak typo matches, titles sharing at least `weak` (half) of them, grouped from
-#   every list of the query's trigrams.
-# Positional parameters: tsquery, trigrams, probe, enough, trigrams, strong, enough,
-# trigrams, weak.
+# - strong typo matches, titles sharing at least `strong` of the query's trigrams;
+# - weak typo matches, titles sharing at least `weak` (half) of them.
+# Typo matches are found one of two ways, chosen by the length of the query's posting
+# lists (catalog_trigramfrequency; the results are the same either way):
+# - `grouped`: every list of the query's trigrams read and grouped by title, once for
+#   both tiers, when they are short (at most GROUP_ALL_ROWS rows), or not ten times as
+#   long as the probed lists below;
+# - else the lists of the rarest (trigrams - strong + 1) trigrams only (`probe`): a title
+#   with `strong` of the query's trigrams has one of any that many, and each title found
+#   there is checked against all of them. The common trigrams (" in", "ter", the words'
+#   first letters), whose lists grow with the catalogue, are read only for weak matches.
+# Positional parameters: tsquery, enough, trigrams, probe, trigrams, group_all_rows,
+# trigrams, weak, strong, trigrams, strong, enough, enough, trigrams, weak.
 MATCHING_TITLES_SQL = f"""
 WITH words AS MATERIALIZED (
     SELECT id FROM {TITLES} WHERE search_vector @@ to_tsquery('simple', %s)
-), probe AS (
-    SELECT g.trigram FROM unnest(%s::varchar[]) AS g(trigram)
-     ORDER BY coalesce((SELECT f.titles FROM {FREQUENCIES} AS f WHERE f.trigram = g.trigram), 0),
-              g.trigram
-     LIMIT %s
+), wanted AS MATERIALIZED (
+    SELECT (SELECT count(*) FROM words) < %s AS typos
+), probe AS MATERIALIZED (
+    SELECT g.trigram, coalesce(
+        (SELECT f.titles FROM {FREQUENCIES} AS f WHERE f.trigram = g.trigram), 0) AS titles
+      FROM unnest(%s::varchar[]) AS g(trigram)
+     ORDER BY 2, 1 LIMIT %s
+), plan AS MATERIALIZED (
+    SELECT total <= greatest(%s, 10 * (SELECT sum(titles) FROM probe)) AS group_all
+      FROM (SELECT coalesce(sum(f.titles), 0) AS total FROM {FREQUENCIES} AS f
+             WHERE f.trigram = ANY(%s::varchar[])) AS lists
+), grouped AS MATERIALIZED (
+    SELECT title_id AS id, count(*) AS shared FROM {TRIGRAMS}
+     WHERE (SELECT typos FROM wanted) AND (SELECT group_all FROM plan)
+       AND trigram = ANY(%s::varchar[])
+     GROUP BY title_id HAVING count(*) >= %s
 ), good AS MATERIALIZED (
     SELECT id FROM words
     UNION
+    SELECT id FROM grouped WHERE shared >= %s
+    UNION
     SELECT t.id FROM {TITLES} AS t
-     WHERE (SELECT count(*) FROM words) < %s
+     WHERE (SELECT typos FROM wanted) AND NOT (SELECT group_all FROM plan)
        AND t.id = ANY(ARRAY(SELECT DISTINCT title_id FROM {TRIGRAMS}
                              WHERE trigram = ANY(ARRAY(SELECT trigram FROM probe))))
        AND (SELECT count(*) FROM unnest(t.name_trigrams) AS g(trigram)
@@ -94,8 +113,11 @@ WITH words AS MATERIALIZED (
 )
 SELECT id FROM good
 UNION
+SELECT id FROM grouped WHERE (SELECT count(*) FROM good) < %s
+UNION
 SELECT title_id FROM {TRIGRAMS}
- WHERE (SELECT count(*) FROM good) < %s AND trigram = ANY(%s::varchar[])
+ WHERE (SELECT count(*) FROM good) < %s AND NOT (SELECT group_all FROM plan)
+   AND trigram = ANY(%s::varchar[])
  GROUP BY title_id HAVING count(*) >= %s
 """
 # The rank's trigram part for a matching title: the share of the query's trigrams it has,
@@ -138,15 +160,21 @@ def title_search(queryset: QuerySet[Title], query: str) -> QuerySet[Title]:
         f"{TITLES}.id = ANY(ARRAY({MATCHING_TITLES_SQL}))",
         (
             raw_tsquery,
+            GOOD_MATCHES_ENOUGH,
             trigrams,
             probe,
-            GOOD_MATCHES_ENOUGH,
+            GROUP_ALL_ROWS,
+            trigrams,
+            trigrams,
+            weak,
+            strong,
             trigrams,
             strong,
             GOOD_MATCHES_ENOUGH,
+            GOOD_MATCHES_ENOUGH,
             trigrams,
             weak,
-        ),
+        ),  # fmt: skip
         output_field=BooleanField(),
     )
     trigram_rank = RawSQL(
