@@ -78,26 +78,24 @@ FREQUENCIES = TrigramFrequency._meta.db_table
 #   with `strong` of the query's trigrams has one of any that many, and each title found
 #   there is checked against all of them. The common trigrams (" in", "ter", the words'
 #   first letters), whose lists grow with the catalogue, are read only for weak matches.
-# Positional parameters: tsquery, enough, trigrams, probe, trigrams, group_all_rows,
-# trigrams, weak, strong, trigrams, strong, enough, enough, trigrams, weak.
+# Positional parameters: tsquery, trigrams, probe, enough, group_all_rows, trigrams, weak,
+# strong, trigrams, strong, enough, enough, trigrams, weak.
 MATCHING_TITLES_SQL = f"""
 WITH words AS MATERIALIZED (
     SELECT id FROM {TITLES} WHERE search_vector @@ to_tsquery('simple', %s)
-), wanted AS MATERIALIZED (
-    SELECT (SELECT count(*) FROM words) < %s AS typos
-), probe AS MATERIALIZED (
+), lists AS MATERIALIZED (
     SELECT g.trigram, coalesce(
         (SELECT f.titles FROM {FREQUENCIES} AS f WHERE f.trigram = g.trigram), 0) AS titles
       FROM unnest(%s::varchar[]) AS g(trigram)
-     ORDER BY 2, 1 LIMIT %s
+), probe AS MATERIALIZED (
+    SELECT trigram, titles FROM lists ORDER BY titles, trigram LIMIT %s
 ), plan AS MATERIALIZED (
-    SELECT total <= greatest(%s, 10 * (SELECT sum(titles) FROM probe)) AS group_all
-      FROM (SELECT coalesce(sum(f.titles), 0) AS total FROM {FREQUENCIES} AS f
-             WHERE f.trigram = ANY(%s::varchar[])) AS lists
+    SELECT (SELECT count(*) FROM words) < %s AS typos,
+           (SELECT sum(titles) FROM lists)
+               <= greatest(%s, 10 * (SELECT sum(titles) FROM probe)) AS group_all
 ), grouped AS MATERIALIZED (
     SELECT title_id AS id, count(*) AS shared FROM {TRIGRAMS}
-     WHERE (SELECT typos FROM wanted) AND (SELECT group_all FROM plan)
-       AND trigram = ANY(%s::varchar[])
+     WHERE (SELECT typos AND group_all FROM plan) AND trigram = ANY(%s::varchar[])
      GROUP BY title_id HAVING count(*) >= %s
 ), good AS MATERIALIZED (
     SELECT id FROM words
@@ -105,7 +103,7 @@ WITH words AS MATERIALIZED (
     SELECT id FROM grouped WHERE shared >= %s
     UNION
     SELECT t.id FROM {TITLES} AS t
-     WHERE (SELECT typos FROM wanted) AND NOT (SELECT group_all FROM plan)
+     WHERE (SELECT typos AND NOT group_all FROM plan)
        AND t.id = ANY(ARRAY(SELECT DISTINCT title_id FROM {TRIGRAMS}
                              WHERE trigram = ANY(ARRAY(SELECT trigram FROM probe))))
        AND (SELECT count(*) FROM unnest(t.name_trigrams) AS g(trigram)
@@ -158,23 +156,8 @@ def title_search(queryset: QuerySet[Title], query: str) -> QuerySet[Title]:
     # key; an IN (...) join would be planned on a guessed number of matches.
     matching = RawSQL(
         f"{TITLES}.id = ANY(ARRAY({MATCHING_TITLES_SQL}))",
-        (
-            raw_tsquery,
-            GOOD_MATCHES_ENOUGH,
-            trigrams,
-            probe,
-            GROUP_ALL_ROWS,
-            trigrams,
-            trigrams,
-            weak,
-            strong,
-            trigrams,
-            strong,
-            GOOD_MATCHES_ENOUGH,
-            GOOD_MATCHES_ENOUGH,
-            trigrams,
-            weak,
-        ),  # fmt: skip
+        [raw_tsquery, trigrams, probe, GOOD_MATCHES_ENOUGH, GROUP_ALL_ROWS, trigrams, weak]
+        + [strong, trigrams, strong, GOOD_MATCHES_ENOUGH, GOOD_MATCHES_ENOUGH, trigrams, weak],
         output_field=BooleanField(),
     )
     trigram_rank = RawSQL(
