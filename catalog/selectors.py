@@ -11,9 +11,18 @@ from django.db.models import BooleanField, Count, F, FloatField, Prefetch, Q, Qu
 from django.db.models.expressions import RawSQL
 from django.http import Http404, QueryDict
 
-from catalog.models import Credit, CreditRole, Person, Title, TitleTrigram, WatchLink
+from catalog.models import (
+    Credit,
+    CreditRole,
+    Person,
+    Title,
+    TitleTrigram,
+    TrigramFrequency,
+    WatchLink,
+)
 from catalog.search import MAX_QUERY_WORDS, name_trigrams, normalise_name, prefix_tsquery
 from core import cache as section_cache
+from core.cache import CachedPaginator
 
 # A title needs this many ratings before it is ranked among the top titles, so that
 # one enthusiastic rater cannot put an obscure title at the top.
@@ -21,7 +30,23 @@ TOP_TITLES_MIN_RATINGS = 10
 # A title matches a query by trigrams when it contains at least this share of the
 # query's trigrams: "intervew" shares 7 of its 9 with "interview".
 MIN_TRIGRAM_COVERAGE = 0.5
+# A strong (typo) match contains at least this share: one typo in a word of eight letters
+# or more ("intervew" 7 of 9, "monlight" 8 of 9). The weaker matches (half the trigrams,
+# as "winter in view" shares 5 of "intervew"'s 9) are looked for only when the strong ones
+# and the word matches together fill less than a page.
+STRONG_TRIGRAM_COVERAGE = 0.75
 MAIN_CAST = 8
+BROWSE_PER_PAGE = 24
+# Browse and search count their results up to this many, then show "1000+" (as big
+# sites show "about N results"): counting every one of 20,000 titles, or of a common
+# word's matches, would grow with the catalogue; pages beyond it are not offered.
+BROWSE_COUNT_CAP = 1000
+# Weak typo matches are looked for only when the word and strong matches are fewer than
+# this: a page of them.
+GOOD_MATCHES_ENOUGH = BROWSE_PER_PAGE
+# Typo search groups every posting list of the query's trigrams when they hold at most
+# this many rows together (about a millisecond): a small catalogue needs no shortcut.
+GROUP_ALL_ROWS = 2000
 
 
 def home_top_titles(limit: int = 12) -> QuerySet[Title]:
@@ -35,30 +60,74 @@ def home_top_titles(limit: int = 12) -> QuerySet[Title]:
 TITLES = Title._meta.db_table
 
 TRIGRAMS = TitleTrigram._meta.db_table
+FREQUENCIES = TrigramFrequency._meta.db_table
 
-# The titles a query matches, found through indexes only, once per statement: by
-# prefix full-text search on the normalised name, or by sharing at least min_shared of
-# the query's trigrams (one index-only scan of the query's trigrams in the trigram
-# table, grouped by title). The COUNT of browse reads only this; the page adds the rank
-# below for the matching rows alone.
-MATCHING_TITLES_SQL = (
-    f"SELECT title_id FROM {TRIGRAMS} WHERE trigram = ANY(%s::varchar[])"
-    " GROUP BY title_id HAVING count(*) >= %s"
-    f" UNION SELECT id FROM {TITLES} WHERE search_vector @@ to_tsquery('simple', %s)"
+# The titles a query matches, found once per statement (the count and the page read only
+# this; the page adds the rank below for the matching rows alone), in three tiers, each
+# looked for only while the ones before it found fewer than `enough` (GOOD_MATCHES_ENOUGH,
+# a page) titles (a One-Time Filter on their count skips the tier's scans otherwise):
+# - word matches: prefix full-text search on the normalised name (GIN);
+# - strong typo matches, titles sharing at least `strong` of the query's trigrams;
+# - weak typo matches, titles sharing at least `weak` (half) of them.
+# Typo matches are found one of two ways, chosen by the length of the query's posting
+# lists (catalog_trigramfrequency; the results are the same either way):
+# - `grouped`: every list of the query's trigrams read and grouped by title, once for
+#   both tiers, when they are short (at most GROUP_ALL_ROWS rows), or not ten times as
+#   long as the probed lists below;
+# - else the lists of the rarest (trigrams - strong + 1) trigrams only (`probe`): a title
+#   with `strong` of the query's trigrams has one of any that many, and each title found
+#   there is checked against all of them. The common trigrams (" in", "ter", the words'
+#   first letters), whose lists grow with the catalogue, are read only for weak matches.
+# Positional parameters: tsquery, trigrams, probe, enough, group_all_rows, trigrams, weak,
+# strong, trigrams, strong, enough, enough, trigrams, weak.
+MATCHING_TITLES_SQL = f"""
+WITH words AS MATERIALIZED (
+    SELECT id FROM {TITLES} WHERE search_vector @@ to_tsquery('simple', %s)
+), lists AS MATERIALIZED (
+    SELECT g.trigram, coalesce(
+        (SELECT f.titles FROM {FREQUENCIES} AS f WHERE f.trigram = g.trigram), 0) AS titles
+      FROM unnest(%s::varchar[]) AS g(trigram)
+), probe AS MATERIALIZED (
+    SELECT trigram, titles FROM lists ORDER BY titles, trigram LIMIT %s
+), plan AS MATERIALIZED (
+    SELECT (SELECT count(*) FROM words) < %s AS typos,
+           (SELECT sum(titles) FROM lists)
+               <= greatest(%s, 10 * (SELECT sum(titles) FROM probe)) AS group_all
+), grouped AS MATERIALIZED (
+    SELECT title_id AS id, count(*) AS shared FROM {TRIGRAMS}
+     WHERE (SELECT typos AND group_all FROM plan) AND trigram = ANY(%s::varchar[])
+     GROUP BY title_id HAVING count(*) >= %s
+), good AS MATERIALIZED (
+    SELECT id FROM words
+    UNION
+    SELECT id FROM grouped WHERE shared >= %s
+    UNION
+    SELECT t.id FROM {TITLES} AS t
+     WHERE (SELECT typos AND NOT group_all FROM plan)
+       AND t.id = ANY(ARRAY(SELECT DISTINCT title_id FROM {TRIGRAMS}
+                             WHERE trigram = ANY(ARRAY(SELECT trigram FROM probe))))
+       AND (SELECT count(*) FROM unnest(t.name_trigrams) AS g(trigram)
+             WHERE g.trigram = ANY(%s::varchar[])) >= %s
 )
-# Trigrams the title shares with the query; name_trigrams holds distinct values, so this
-# is the size of the intersection (pg_trgm is not assumed, so it is counted by hand).
-# Computed for ranking, on the matching titles only.
-SHARED_TRIGRAMS_SQL = (
-    f"(SELECT count(*) FROM unnest({TITLES}.name_trigrams) AS g(trigram)"
-    " WHERE g.trigram = ANY(%s::varchar[]))"
-)
-# pg_trgm's similarity() of the whole name (shared / union of trigrams), which ranks a
-# close match above a long name that merely contains the query's trigrams.
-TRIGRAM_SIMILARITY_SQL = (
-    f"{SHARED_TRIGRAMS_SQL}::float / greatest(1, cardinality({TITLES}.name_trigrams)"
-    f" + %s - {SHARED_TRIGRAMS_SQL})"
-)
+SELECT id FROM good
+UNION
+SELECT id FROM grouped WHERE (SELECT count(*) FROM good) < %s
+UNION
+SELECT title_id FROM {TRIGRAMS}
+ WHERE (SELECT count(*) FROM good) < %s AND NOT (SELECT group_all FROM plan)
+   AND trigram = ANY(%s::varchar[])
+ GROUP BY title_id HAVING count(*) >= %s
+"""
+# The rank's trigram part for a matching title: the share of the query's trigrams it has,
+# plus pg_trgm's similarity() of the whole name (shared / union of trigrams), which ranks
+# a close match above a long name that merely contains the query's trigrams. The shared
+# trigrams are counted once per title (name_trigrams holds distinct values; pg_trgm is
+# not assumed, so they are counted by hand). Parameters: trigram count (twice), trigrams.
+TRIGRAM_RANK_SQL = f"""(
+    SELECT shared / %s + shared / greatest(1, cardinality({TITLES}.name_trigrams) + %s - shared)
+      FROM (SELECT count(*)::float AS shared FROM unnest({TITLES}.name_trigrams) AS g(trigram)
+             WHERE g.trigram = ANY(%s::varchar[])) AS counted
+)"""
 # A bonus for the exact (normalised) name, so "Up" finds Up before "Up in the Air".
 EXACT_NAME_SQL = f"CASE WHEN {TITLES}.search_name = %s THEN 1.0 ELSE 0.0 END"
 
@@ -66,11 +135,13 @@ EXACT_NAME_SQL = f"CASE WHEN {TITLES}.search_name = %s THEN 1.0 ELSE 0.0 END"
 def title_search(queryset: QuerySet[Title], query: str) -> QuerySet[Title]:
     """Titles matching a free-text query, annotated with `search_rank` (higher is better).
 
-    Matches by prefix full-text search on the normalised name or by sharing at least
-    half of the query's trigrams (typos); ranks by full-text rank, the share of the
-    query's trigrams found, the trigram similarity of the whole name, and an exact-name
-    bonus. The match reads indexes only (MATCHING_TITLES_SQL); the rank is computed for
-    the matching titles of the page's statement, never for the count.
+    Matches by prefix full-text search on the normalised name; when those are fewer
+    than a page, also by sharing at least three quarters of the query's trigrams (a
+    typo), and when all those are fewer than a page, half of them. Ranks by full-text
+    rank, the share of the query's trigrams found, the trigram similarity of the whole
+    name, and an exact-name bonus. The match reads the rarest trigrams' lists first
+    (MATCHING_TITLES_SQL); the rank is computed for the matching titles of the page's
+    statement, never for the count.
     """
     normalised = normalise_name(query)
     if not normalised:
@@ -78,42 +149,76 @@ def title_search(queryset: QuerySet[Title], query: str) -> QuerySet[Title]:
     trigrams = name_trigrams(normalised)
     raw_tsquery = prefix_tsquery(normalised)
     tsquery = SearchQuery(raw_tsquery, search_type="raw", config="simple")
-    min_shared = max(1, math.ceil(len(trigrams) * MIN_TRIGRAM_COVERAGE))
+    weak = max(1, math.ceil(len(trigrams) * MIN_TRIGRAM_COVERAGE))
+    strong = max(weak, math.ceil(len(trigrams) * STRONG_TRIGRAM_COVERAGE))
+    probe = len(trigrams) - strong + 1
     # id = ANY(ARRAY(...)): the matches are found once (an InitPlan), then read by primary
     # key; an IN (...) join would be planned on a guessed number of matches.
     matching = RawSQL(
         f"{TITLES}.id = ANY(ARRAY({MATCHING_TITLES_SQL}))",
-        (trigrams, min_shared, raw_tsquery),
+        [raw_tsquery, trigrams, probe, GOOD_MATCHES_ENOUGH, GROUP_ALL_ROWS, trigrams, weak]
+        + [strong, trigrams, strong, GOOD_MATCHES_ENOUGH, GOOD_MATCHES_ENOUGH, trigrams, weak],
         output_field=BooleanField(),
     )
-    shared = RawSQL(SHARED_TRIGRAMS_SQL, (trigrams,), output_field=FloatField())
-    similarity = RawSQL(
-        TRIGRAM_SIMILARITY_SQL, (trigrams, len(trigrams), trigrams), output_field=FloatField()
+    trigram_rank = RawSQL(
+        TRIGRAM_RANK_SQL,
+        (float(len(trigrams)), len(trigrams), trigrams),
+        output_field=FloatField(),
     )
     exact = RawSQL(EXACT_NAME_SQL, (normalised,), output_field=FloatField())
     return queryset.filter(matching).annotate(
-        search_rank=SearchRank(F("search_vector"), tsquery)
-        + shared / float(len(trigrams))
-        + similarity
-        + exact
+        search_rank=SearchRank(F("search_vector"), tsquery) + trigram_rank + exact
     )
 
 
 # Browse ---------------------------------------------------------------------------------
 
-BROWSE_PER_PAGE = 24
+
+def capped_count(queryset: QuerySet, cap: int | None = None) -> int:
+    """The number of rows of ``queryset``, counted up to ``cap + 1`` at most (so a result
+    above ``cap``, BROWSE_COUNT_CAP by default, is known to be "more than cap"): one
+    COUNT over a LIMITed subquery of primary keys, neither ordered nor ranked."""
+    cap = BROWSE_COUNT_CAP if cap is None else cap
+    return queryset.order_by().values("pk")[: cap + 1].count()
+
+
+class BrowsePaginator(CachedPaginator):
+    """Pages of browse results whose count stops at BROWSE_COUNT_CAP + 1: ``capped`` says
+    the true number is larger (the page says "More than 1000 titles"), and the last page
+    offered ends at the first row beyond the cap."""
+
+    @property
+    def cap(self) -> int:
+        return BROWSE_COUNT_CAP
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+
+def browse_paginator(queryset: QuerySet[Title], per_page: int, count: int | None = None):
+    """A BrowsePaginator over ``queryset``, its count capped (``count``: already known)."""
+    return BrowsePaginator(queryset, per_page, capped_count(queryset) if count is None else count)
 
 
 def browse_page(queryset: QuerySet[Title], query: QueryDict, page_number) -> Page:
     """One page of browse results (``queryset``, filtered and ordered from ``query``),
-    the same for everyone: the count and the page's titles are cached until any title,
-    rating or review changes. ``query`` (without ``page``) identifies the results."""
+    the same for everyone: the count (capped) and the page's titles are cached until any
+    title, rating or review changes. ``query`` (without ``page``) identifies the results."""
     params = tuple(
         sorted((key, value) for key in query if key != "page" for value in query.getlist(key))
     )
-    return section_cache.cached_page(
-        "browse", [section_cache.CATALOG], params, queryset, BROWSE_PER_PAGE, page_number
+    scopes = [section_cache.CATALOG]
+    tokens = section_cache.generations(scopes)
+    count = section_cache.cached(
+        "browse:count", scopes, params, lambda: capped_count(queryset), tokens
     )
+    page = browse_paginator(queryset, BROWSE_PER_PAGE, count).get_page(page_number)
+    rows = page.object_list
+    page.object_list = section_cache.cached(
+        "browse:page", scopes, (*params, page.number), lambda: list(rows), tokens
+    )
+    return page
 
 
 PEOPLE = Person._meta.db_table

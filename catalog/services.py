@@ -1,15 +1,15 @@
-"""Writes for the catalog: posters and viewer preferences."""
+"""Writes for the catalog: posters, viewer preferences and search statistics."""
 
 import hashlib
 import io
 from pathlib import Path
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connections, transaction
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from catalog.images import open_checked_image
-from catalog.models import Title
+from catalog.models import Title, TitleTrigram, TrigramFrequency
 from core.posters import POSTER_HUES, poster_hue
 
 # Renditions are cropped to the 2:3 poster shape.
@@ -173,3 +173,25 @@ def draw_missing_posters(title_ids: list[int]) -> int:
         save_poster(title, ContentFile(draw_poster(title), name=f"{title.slug}.png"))
         drawn += 1
     return drawn
+
+
+# Search statistics ----------------------------------------------------------------------
+
+TRIGRAM_FREQUENCIES = TrigramFrequency._meta.db_table
+# Rebuilt whole in one transaction (readers keep the old rows until it commits): one
+# grouped index-only scan of the trigram table, about 0.1 s at 20,000 titles.
+REFRESH_TRIGRAM_FREQUENCIES_SQL = (
+    f"DELETE FROM {TRIGRAM_FREQUENCIES};"
+    f" INSERT INTO {TRIGRAM_FREQUENCIES} (trigram, titles)"
+    f" SELECT trigram, count(*) FROM {TitleTrigram._meta.db_table} GROUP BY trigram"
+)
+
+
+def refresh_trigram_frequencies(using: str = "default") -> int:
+    """Count again how many titles have each trigram (typo search probes the rarest of a
+    query's trigrams first). Run by every IMDb import and hourly by the worker
+    (settings.WORKER_HOURLY_JOBS); between runs new trigrams count as rare, which only
+    makes their searches read a little more. Returns the number of distinct trigrams."""
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute(REFRESH_TRIGRAM_FREQUENCIES_SQL)
+        return cursor.rowcount

@@ -353,7 +353,10 @@ TASKS_STALE_SECONDS = envint("TASKS_STALE_SECONDS", 300)
 # of running, and again every as many hours; 0 turns it off (then run rebuild_taste by hand).
 TASTE_REBUILD_HOURS = envint("TASTE_REBUILD_HOURS", 24)
 # Clean-ups the worker runs every hour besides pruning finished task rows (dotted paths).
-WORKER_HOURLY_JOBS = ["accounts.services.import_batches_clear_old"]
+WORKER_HOURLY_JOBS = [
+    "accounts.services.import_batches_clear_old",
+    "catalog.services.refresh_trigram_frequencies",
+]
 
 # Security: strict defaults when DEBUG is off (manage.py check --deploy is clean).
 SESSION_COOKIE_HTTPONLY = True

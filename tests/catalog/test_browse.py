@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from catalog.models import TitleKind, TitleStats
 from tests.factories import GenreFactory, TitleFactory
-from tests.html import select, select_one, top_level
+from tests.html import select, select_one, texts, top_level
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +160,21 @@ def test_cards_label_the_average_percentile_and_count_the_ratings(client, titles
     assert "2007 · 421 ratings Avg 46.87% percentile" in metas
     assert "2001 · 30 ratings Avg 70.00% percentile" in metas
     assert "1995 · 0 ratings" in metas
+
+
+def _results_heading(response) -> str:
+    return " ".join(texts(response.content.decode(), "h2", id="results-heading")[0].split())
+
+
+def test_a_count_above_the_cap_is_shown_as_more_than_the_cap(client, monkeypatch):
+    """Browse counts at most BROWSE_COUNT_CAP + 1 rows and says "More than N" past it."""
+    monkeypatch.setattr("catalog.selectors.BROWSE_COUNT_CAP", 3)
+    titles = TitleFactory.create_batch(4)
+    response = client.get(URL)
+    assert _results_heading(response) == "More than 3 titles"
+    paginator = response.context["page_obj"].paginator
+    assert paginator.capped and paginator.count == 4
+    titles[0].delete()
+    response = client.get(URL, {"q": ""})
+    assert _results_heading(response) == "3 titles"
+    assert not response.context["page_obj"].paginator.capped

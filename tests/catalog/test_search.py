@@ -1,11 +1,20 @@
+import itertools
+import math
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.filters import TitleFilter
-from catalog.models import Title, TitleTrigram
+from catalog.models import Title, TitleTrigram, TrigramFrequency
 from catalog.search import name_trigrams, normalise_name, prefix_tsquery, search_text
-from catalog.selectors import title_search
+from catalog.selectors import (
+    BROWSE_COUNT_CAP,
+    GOOD_MATCHES_ENOUGH,
+    capped_count,
+    title_search,
+)
+from catalog.services import refresh_trigram_frequencies
 from tests.factories import TitleFactory
 
 pytestmark = pytest.mark.django_db
@@ -120,16 +129,100 @@ def test_the_trigram_table_follows_every_title_write():
     assert {pk for pk, _g in _trigram_rows()} == {other.pk}
 
 
-def test_the_search_count_does_not_count_shared_trigrams_per_title():
-    """Browse's COUNT reads the matches from the trigram index once; the per-title
-    shared-trigram count (for the rank) is only in the page's statement."""
+def test_the_search_count_neither_ranks_nor_counts_past_the_cap():
+    """Browse's COUNT finds the matches once, stops one past the cap and computes no rank
+    (full-text rank, shared trigrams, similarity): those are in the page's statement."""
     TitleFactory(name="Interview")
     TitleFactory(name="Moonlight")
     queryset = TitleFilter({"q": "intervew"}, queryset=Title.objects.all()).qs
     with CaptureQueriesContext(connection) as queries:
-        assert queryset.count() == 1
+        assert capped_count(queryset) == 1
         assert [t.name for t in queryset[:24]] == ["Interview"]
     count_sql, page_sql = (q["sql"] for q in queries.captured_queries)
-    assert "unnest" not in count_sql
+    assert "ts_rank" not in count_sql and "cardinality" not in count_sql
+    assert f"LIMIT {BROWSE_COUNT_CAP + 1}" in count_sql
     assert "catalog_titletrigram" in count_sql
-    assert page_sql.count("unnest") == 3  # the rank of the matching titles
+    assert "ts_rank" in page_sql and page_sql.count("cardinality") == 1
+
+
+def _interviews(count: int) -> None:
+    titles = [Title(name=f"Interview {n}", slug=f"interview-{n}") for n in range(count)]
+    for title in titles:
+        title.refresh_search_fields()
+    Title.objects.bulk_create(titles)  # the trigger writes their trigram rows
+
+
+def _frequencies(path: str) -> None:
+    """Frequencies leading typo search to group every list of "intervew"'s trigrams
+    ("grouped": the true, short ones) or to probe its rarest ones ("probed": every other
+    list made long)."""
+    refresh_trigram_frequencies()
+    if path == "probed":
+        TrigramFrequency.objects.exclude(trigram__in=["erv", "rve", "vew"]).update(titles=5000)
+
+
+@pytest.mark.parametrize("path", ["grouped", "probed"])
+@pytest.mark.parametrize(
+    ("strong", "weak_shown"), [(GOOD_MATCHES_ENOUGH - 1, True), (GOOD_MATCHES_ENOUGH, False)]
+)
+def test_weak_typo_matches_only_when_the_good_ones_fill_less_than_a_page(strong, weak_shown, path):
+    """ "winter in view" shares 6 of "intervew"'s 9 trigrams (a weak match, half or more);
+    "Interview N" 7 (a strong one, three quarters or more). Both ways of finding typo
+    matches give the same titles."""
+    weak = TitleFactory(name="Winter in View")
+    _interviews(strong)
+    _frequencies(path)
+    found = _names("intervew")
+    assert (weak.name in found) is weak_shown
+    assert len(found) == strong + weak_shown
+
+
+@pytest.mark.parametrize(("enough", "typo_shown"), [(1, False), (2, True)])
+def test_typo_matches_only_when_the_word_matches_fill_less_than_a_page(
+    monkeypatch, enough, typo_shown
+):
+    """ "amelie poulan" shares 12 of "amelie poulain"'s 15 trigrams (a strong typo match)
+    but not its words; it is looked for only while the word matches are fewer than
+    GOOD_MATCHES_ENOUGH."""
+    monkeypatch.setattr("catalog.selectors.GOOD_MATCHES_ENOUGH", enough)
+    TitleFactory(name="Amélie Poulain")
+    TitleFactory(name="Amelie Poulan")
+    expected = ["Amélie Poulain", "Amelie Poulan"] if typo_shown else ["Amélie Poulain"]
+    assert _names("amelie poulain") == expected
+
+
+def test_strong_matches_do_not_depend_on_the_trigram_frequencies(monkeypatch):
+    """Strong matches are found through the lists of the query's rarest trigrams only; a
+    title with three quarters of the query's trigrams has one of any such set, so none
+    is missed whichever trigrams the frequencies make rarest (one strong match is enough
+    to leave out the weak ones, such as Winter in View)."""
+    monkeypatch.setattr("catalog.selectors.GOOD_MATCHES_ENOUGH", 1)
+    interview = TitleFactory(name="Interview")
+    TitleFactory(name="Winter in View")
+    query = name_trigrams("intervew")
+    strong = math.ceil(len(query) * 0.75)
+    assert strong == 7
+    has = set(interview.name_trigrams)
+    for rarest in itertools.combinations(query, len(query) - strong + 1):
+        # The chosen ones rarest, and among them the two Interview lacks first.
+        TrigramFrequency.objects.all().delete()
+        TrigramFrequency.objects.bulk_create(
+            TrigramFrequency(trigram=g, titles=(1 if g in rarest else 1000) + (g in has))
+            for g in query
+        )
+        assert list(title_search(Title.objects.all(), "intervew")) == [interview], rarest
+
+
+def test_refresh_trigram_frequencies_counts_the_titles_of_each_trigram():
+    TitleFactory(name="Interview")
+    TitleFactory(name="Interview Room")
+    TitleFactory(name="Amélie")
+    TrigramFrequency.objects.create(trigram="zzz", titles=9)
+    refresh_trigram_frequencies()
+    counts = dict(TrigramFrequency.objects.values_list("trigram", "titles"))
+    assert counts["int"] == 2 and counts["roo"] == 1 and counts["ame"] == 1
+    assert "zzz" not in counts
+    assert counts == {
+        g: sum(g in t for t in Title.objects.values_list("name_trigrams", flat=True))
+        for g in counts
+    }

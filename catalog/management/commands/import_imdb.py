@@ -13,6 +13,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.imdb_import import FileStats, ImdbFileError, ImdbImport
+from catalog.services import refresh_trigram_frequencies
 from core import cache as section_cache
 
 
@@ -40,6 +41,8 @@ class Command(BaseCommand):
         run = ImdbImport(self, options["batch_size"], options["progress_every"])
         try:
             imported_ids = run.import_basics(options["basics"], options["include_adult"])
+            # New names bring new trigrams: typo search reads the rarest ones first.
+            refresh_trigram_frequencies()
             if options["principals"] or options["crew"]:
                 run.import_credits(
                     imported_ids, options["principals"], options["crew"], options["names"]
