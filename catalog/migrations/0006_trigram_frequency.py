@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0004_title_trigrams_and_percentile_order'),
+        ('catalog', '0005_title_stats'),
     ]
 
     operations = [

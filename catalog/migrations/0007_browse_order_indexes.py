@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0005_trigram_frequency'),
+        ('catalog', '0006_trigram_frequency'),
     ]
 
     operations = [
