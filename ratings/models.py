@@ -64,6 +64,13 @@ class Rating(models.Model):
             models.Index(fields=["user", "score"], name="rating_user_score"),
             models.Index(fields=["user", "-rated_at"], name="rating_user_recent"),
             models.Index(fields=["-rated_at"], name="rating_recent"),
+            # The home page's newest shown reviews: without it the newest-ratings index is
+            # read past every rating without a review, which grows with the database.
+            models.Index(
+                fields=["-rated_at"],
+                condition=~Q(review="") & Q(review_hidden=False),
+                name="rating_recent_review",
+            ),
         ]
 
     def __str__(self) -> str:
