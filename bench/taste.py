@@ -72,10 +72,26 @@ def _database_urls() -> tuple[str, str, str]:
     )
 
 
+def _option(name: str, default: str) -> str:
+    """``--name value`` from the command line, else the default."""
+    args = sys.argv[1:]
+    return args[args.index(name) + 1] if name in args[:-1] else default
+
+
 LARGE_ROLE = "--x10" in sys.argv[1:]
 STAR_ROLE = "--star" in sys.argv[1:]
+# The worker burst (``--burst``): its own run, on the demo or (``--on x10``) the x10 data.
+BURST_ROLE = "--burst" in sys.argv[1:]
+BURST_REFRESHES = int(_option("--refreshes", "2000"))
+BURST_ON = _option("--on", "x10")
+BURST_ROUNDS = int(_option("--rounds", "2"))
 DEMO_URL, LARGE_URL, STAR_URL = _database_urls()
 ROLE_URL = STAR_URL if STAR_ROLE else LARGE_URL if LARGE_ROLE else DEMO_URL
+if BURST_ROLE:
+    ROLE_URL = LARGE_URL if BURST_ON == "x10" else DEMO_URL
+    LARGE_ROLE = BURST_ON == "x10"
+    # The tasks go to the database queue, for run_worker processes to take.
+    os.environ["TASKS_IMMEDIATE"] = "0"
 ensure_database(ROLE_URL)
 os.environ["DATABASE_URL"] = ROLE_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -100,13 +116,22 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django_tasks_db.models import DBTaskResult  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from bench.star_dataset import generate  # noqa: E402
 from catalog.models import Title  # noqa: E402
 from ratings.models import Rating  # noqa: E402
-from taste import rebuild, selectors, services  # noqa: E402
-from taste.models import TasteChange  # noqa: E402
+from taste import rebuild, selectors, services, tasks  # noqa: E402
+from taste.models import (  # noqa: E402
+    Compatibility,
+    FallbackPosition,
+    PendingRefresh,
+    Prediction,
+    TasteChange,
+    TasteProfile,
+    TitleTaste,
+)
 
 
 def say(message: str) -> None:
@@ -282,6 +307,151 @@ def measure_rebuild(repeats: int) -> dict:
     }
 
 
+# The worker burst ----------------------------------------------------------------------
+
+TASKS_TABLE = DBTaskResult._meta.db_table
+TASK_SPAN_SQL = f"""
+SELECT count(*) FILTER (WHERE status = 'SUCCESSFUL'),
+       count(*) FILTER (WHERE status <> 'SUCCESSFUL'),
+       extract(epoch FROM max(finished_at) - min(started_at))
+  FROM {TASKS_TABLE} WHERE task_path = %s
+"""
+REFRESH_TASK = "taste.tasks.refresh_user_taste_task"
+# Stored numbers compared with the rebuild's: equal within float rounding (the per-user
+# SQL sums in another order than numpy).
+TOLERANCE = 1e-7
+
+
+def taste_tables() -> dict:
+    """Every stored taste number by natural key (timestamps left out)."""
+    prediction_fields = ("neighbours_count", *services.PREDICTION_COLUMNS)
+    return {
+        "pairs": {
+            (c.user_a_id, c.user_b_id): (c.tci, c.common_count, c.tci_shrunk, c.agreement)
+            for c in Compatibility.objects.all()
+        },
+        "profiles": {
+            p.user_id: (p.user_offset, p.ratings_count, p.compatible_count, *(p.factors or ()))
+            for p in TasteProfile.objects.all()
+        },
+        "titles": {
+            t.title_id: (t.offset, t.raters_count, *(t.factors or ()))
+            for t in TitleTaste.objects.all()
+        },
+        "fallback": {
+            (f.user_id, f.title_id): (f.position,) for f in FallbackPosition.objects.all()
+        },
+        "predictions": {
+            (p.user_id, p.title_id): tuple(getattr(p, f) for f in prediction_fields)
+            for p in Prediction.objects.all()
+        },
+    }
+
+
+def differences(mine: dict, theirs: dict) -> list[str]:
+    """What differs between two ``taste_tables`` (empty: the same tables)."""
+    found = []
+    for table, rows in theirs.items():
+        missing, extra = rows.keys() - mine[table].keys(), mine[table].keys() - rows.keys()
+        if missing or extra:
+            found.append(f"{table}: {len(missing)} rows missing, {len(extra)} extra")
+        moved = [
+            key
+            for key in rows.keys() & mine[table].keys()
+            if len(rows[key]) != len(mine[table][key])
+            or any(
+                abs(a - b) > TOLERANCE * max(1.0, abs(b))
+                for a, b in zip(mine[table][key], rows[key], strict=True)
+            )
+        ]
+        if moved:
+            found.append(f"{table}: {len(moved)} rows with other numbers, e.g. {moved[0]}")
+    return found
+
+
+def run_burst(user_ids: list[int], workers: int) -> dict:
+    """Queue a refresh of each user (one task each, as dispatch does) and let ``workers``
+    ``manage.py run_worker --batch`` processes run them all; seconds from the first task
+    started to the last finished, and the whole wall time with the processes' start."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TASKS_TABLE}")
+    PendingRefresh.objects.all().delete()
+    for user_id in user_ids:
+        tasks.request_user_refresh(user_id)
+    command = [
+        sys.executable,
+        str(BASE_DIR / "manage.py"),
+        "run_worker",
+        "--batch",
+        "--interval=0.05",
+        "--no-startup-delay",
+        "--no-reload",
+        "--verbosity=0",
+    ]
+    env = {**os.environ, "DATABASE_URL": ROLE_URL, "TASKS_IMMEDIATE": "0"}
+    started = time.perf_counter()
+    processes = [
+        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for _ in range(workers)
+    ]
+    errors = [process.communicate()[1].decode() for process in processes]
+    wall = time.perf_counter() - started
+    if any(process.returncode for process in processes):
+        raise SystemExit("a worker failed:\n" + "\n".join(errors))
+    with connection.cursor() as cursor:
+        cursor.execute(TASK_SPAN_SQL, [REFRESH_TASK])
+        done, other, span = cursor.fetchone()
+    return {"done": done, "not_done": other, "span_s": float(span or 0), "wall_s": wall}
+
+
+def measure_burst() -> dict:
+    """Rebuild, then interleaved rounds of the same burst with 1 and 2 workers, each
+    followed by a comparison of every taste table with the rebuild's."""
+    ensure_data()
+    rebuild.rebuild()
+    expected = taste_tables()
+    raters = sorted(set(Rating.objects.values_list("user_id", flat=True)))
+    user_ids = raters[:BURST_REFRESHES]
+    runs = []
+    for round_number in range(BURST_ROUNDS):
+        for workers in (1, 2) if round_number % 2 == 0 else (2, 1):
+            say(f"burst of {len(user_ids)} refreshes, {workers} worker(s) ...")
+            result = run_burst(user_ids, workers)
+            result["workers"] = workers
+            result["differences"] = differences(taste_tables(), expected)
+            say(f"  {result}")
+            runs.append(result)
+    return {
+        "refreshes": len(user_ids),
+        "ratings": Rating.objects.count(),
+        "raters": len(raters),
+        "pairs": len(expected["pairs"]),
+        "predictions": len(expected["predictions"]),
+        "runs": runs,
+        "load": os.getloadavg(),
+    }
+
+
+def print_burst(burst: dict) -> None:
+    print(
+        f"Worker burst: {burst['refreshes']:,} member refreshes (refresh_user_taste_task) on "
+        f"{burst['ratings']:,} ratings by {burst['raters']:,} members, after rebuild_taste "
+        f"({burst['pairs']:,} pairs, {burst['predictions']:,} PSIs); load average at the end "
+        f"{burst['load'][0]:.1f}"
+    )
+    print(f"{'workers':>7} {'span s':>8} {'wall s':>8} {'refreshes/s':>12} {'same as rebuild':>16}")
+    for run in burst["runs"]:
+        same = "yes" if not run["differences"] and not run["not_done"] else "NO"
+        rate = run["done"] / run["span_s"] if run["span_s"] else float("nan")
+        times = f"{run['span_s']:>8.1f} {run['wall_s']:>8.1f}"
+        print(f"{run['workers']:>7} {times} {rate:>12.2f} {same:>16}")
+        for line in run["differences"]:
+            print(f"        {line}")
+    spans = {w: [r["span_s"] for r in burst["runs"] if r["workers"] == w] for w in (1, 2)}
+    one, two = statistics.median(spans[1]), statistics.median(spans[2])
+    print(f"speed-up of 2 workers (median span, 1 / 2): {one / two:.2f}x (target >= 1.6x)")
+
+
 def _role(flag: str) -> dict:
     result = subprocess.run(
         [sys.executable, __file__, flag], capture_output=True, text=True, check=False
@@ -293,6 +463,9 @@ def _role(flag: str) -> dict:
 
 
 def main() -> None:
+    if BURST_ROLE:
+        print_burst(measure_burst())
+        return
     if STAR_ROLE:
         ensure_star_data()
         print(json.dumps({"rebuild": measure_rebuild(REBUILD_REPEATS["star"])}))

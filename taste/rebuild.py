@@ -43,7 +43,7 @@ from django.utils import timezone
 
 from core import cache as section_cache
 from ratings.models import Rating
-from taste import engine, model
+from taste import engine, model, services
 from taste.models import (
     Compatibility,
     FallbackPosition,
@@ -55,8 +55,6 @@ from taste.models import (
 from taste.services import (
     DELETE_ALL_PENDING_SQL,
     DELETE_CHANGES_UNTIL_SQL,
-    PAIRS_LOCK,
-    PAIRS_LOCK_SQL,
     SET_PROFILE_FACTORS_SQL,
     SET_TITLE_TASTE_FACTORS_SQL,
     SIMILAR_KEEP,
@@ -73,11 +71,11 @@ FALLBACK = FallbackPosition._meta.db_table
 
 # Pairs kept per user: the best by agreement (the PSI neighbours, engine.NEIGHBOURS of
 # them are used per title) and the best by shrunk TCI (the soulmates page shows 50).
-NEIGHBOURS_KEEP = engine.NEIGHBOURS
-SOULMATES_KEEP = 100
-# Stored PSIs per user, by rank_key: the recommendations page lists 24 at a time and
-# filters by genre; the title page computes its PSI live.
-PREDICTIONS_KEEP = 200
+# (The per-user refresh keeps the same: ``services.kept_pairs``.)
+NEIGHBOURS_KEEP = services.NEIGHBOURS_KEEP
+SOULMATES_KEEP = services.SOULMATES_KEEP
+# Stored PSIs per user, by rank_key (the per-user refresh keeps as many).
+PREDICTIONS_KEEP = services.PREDICTIONS_KEEP
 # Memory bounds: pairs expanded at once (each ~60 bytes of temporaries) and cells of the
 # dense (rows x columns) sums of one block (each 8 bytes, ~8 such arrays at once).
 PAIRS_PER_BLOCK = 4_000_000
@@ -297,16 +295,20 @@ class PairSums:
 
 
 def best_per_row(score: np.ndarray, keep: int, valid: np.ndarray):
-    """(row, column) of the ``keep`` largest scores of each row among valid cells."""
+    """(row, column) of the ``keep`` largest scores of each row among valid cells; among
+    equal scores at the cut, the lower columns (so the per-user refresh, which breaks
+    ties by the lower user id, keeps the same pairs)."""
     masked = np.where(valid, score, -np.inf)
     if masked.shape[1] > keep:
-        columns = np.argpartition(-masked, keep - 1, axis=1)[:, :keep]
+        kth = -np.partition(-masked, keep - 1, axis=1)[:, keep - 1 : keep]
+        above = masked > kth
+        tie = masked == kth
+        room = keep - above.sum(axis=1, keepdims=True)
+        take = above | (tie & (np.cumsum(tie, axis=1) <= room))
     else:
-        columns = np.broadcast_to(np.arange(masked.shape[1]), masked.shape)
-    rows = np.repeat(np.arange(masked.shape[0]), columns.shape[1])
-    columns = columns.ravel()
-    ok = np.isfinite(masked[rows, columns])
-    return rows[ok], columns[ok]
+        take = np.ones(masked.shape, dtype=bool)
+    take &= np.isfinite(masked)
+    return np.nonzero(take)
 
 
 def agreement_block(common, cross, own, theirs, lo: int):
@@ -725,7 +727,6 @@ def rebuild(progress: Progress | None = None) -> dict[str, int]:
 
         pairs = user_pairs(ratings, p, r, progress)
         with transaction.atomic():
-            cursor.execute(PAIRS_LOCK_SQL, [PAIRS_LOCK])
             counts["pairs"] = _replace_in_transaction(
                 cursor,
                 PAIRS,
