@@ -132,6 +132,32 @@ ON CONFLICT (user_id) DO UPDATE
        computed_at = EXCLUDED.computed_at
 """
 
+# Every user's floors (``services.KEPT_BY_OTHERS_SQL``); NULL where they keep fewer.
+SET_FLOORS_SQL = f"""
+UPDATE {PROFILES} AS t
+   SET neighbour_floor = x.nf, neighbour_floor_id = x.nid,
+       soulmate_floor = x.sf, soulmate_floor_id = x.sid
+  FROM unnest(%(users)s::bigint[], %(nf)s::float8[], %(nid)s::bigint[], %(sf)s::float8[],
+              %(sid)s::bigint[]) AS x(u, nf, nid, sf, sid)
+ WHERE t.user_id = x.u
+"""
+
+
+def floor_parameters(user_ids: np.ndarray, floors: Floors) -> dict:
+    def values(array):
+        return [None if np.isnan(v) else float(v) for v in array]
+
+    def ids(array):
+        return [None if i < 0 else int(user_ids[i]) for i in array]
+
+    return {
+        "users": user_ids.tolist(),
+        "nf": values(floors.neighbour),
+        "nid": ids(floors.neighbour_other),
+        "sf": values(floors.soulmate),
+        "sid": ids(floors.soulmate_other),
+    }
+
 
 # Progress ----------------------------------------------------------------------------
 
@@ -321,6 +347,32 @@ def agreement_block(common, cross, own, theirs, lo: int):
 
 
 @dataclass
+class Floors:
+    """Per user (dense index): the agreement and the shrunk TCI of the last pair kept
+    among their best (NaN, -1: fewer than kept), and the other user (dense index)."""
+
+    neighbour: np.ndarray
+    neighbour_other: np.ndarray
+    soulmate: np.ndarray
+    soulmate_other: np.ndarray
+
+
+def last_kept(rows, cols, score, keep: int):
+    """Per row of a block: (score, column) of the last of its ``keep`` best (the lowest
+    score, then the highest column: ``best_per_row``'s order); NaN, -1 when fewer."""
+    n_rows = score.shape[0]
+    value, other = np.full(n_rows, np.nan), np.full(n_rows, -1)
+    if len(rows):
+        order = np.lexsort((-cols, score[rows, cols], rows))
+        r, c = rows[order], cols[order]
+        first = np.r_[True, r[1:] != r[:-1]]
+        value[r[first]], other[r[first]] = score[r[first], c[first]], c[first]
+    short = np.bincount(rows, minlength=n_rows) < keep
+    value[short], other[short] = np.nan, -1
+    return value, other
+
+
+@dataclass
 class Pairs:
     """Stored user pairs (dense indices a < b) with their numbers."""
 
@@ -329,6 +381,7 @@ class Pairs:
     common: np.ndarray
     diff: np.ndarray
     agreement: np.ndarray
+    floors: Floors | None = None
 
     @property
     def tci(self):
@@ -339,13 +392,29 @@ class Pairs:
         return model.shrunk_tci(self.diff, self.common)
 
 
-def user_pairs(ratings: Ratings, p, r, progress: Progress) -> Pairs:
-    """Step 2 of the module docstring."""
-    n_users, n_titles = len(ratings.user_ids), len(ratings.title_ids)
+def in_pair_sample(ratings: Ratings, p) -> np.ndarray:
+    """Per rating: it has a position and is in its title's sample of raters compared for
+    pairs (every rater of a title with at most ``TASTE_PAIR_RATERS_PER_TITLE``)."""
     has = ~np.isnan(p)
+    cap = services.pair_raters_cap()
+    raters = np.bincount(ratings.title[has], minlength=len(ratings.title_ids))[ratings.title]
+    slot = engine.sample_slot(
+        ratings.user_ids[ratings.user], ratings.title_ids[ratings.title], np.maximum(raters, 1)
+    )
+    return has & ((raters <= cap) | (slot < cap))
+
+
+def user_pairs(ratings: Ratings, p, r, progress: Progress) -> Pairs:
+    """Step 2 of the module docstring, over each title's sample of raters
+    (``engine.sample_slot``, as the per-user refresh)."""
+    n_users, n_titles = len(ratings.user_ids), len(ratings.title_ids)
+    has = in_pair_sample(ratings, p)
     sums = PairSums(ratings.user[has], ratings.title[has], p[has], r[has], n_users, n_titles)
     n = ratings.ratings_count
     found = []
+    # Each user's last kept pair by agreement and by shrunk TCI (score, dense column).
+    neighbour_floor = (np.full(n_users, np.nan), np.full(n_users, -1))
+    soulmate_floor = (np.full(n_users, np.nan), np.full(n_users, -1))
     blocks = sums.blocks()
     progress.start("user pairs", n_users)
     for lo, hi in blocks:
@@ -363,9 +432,18 @@ def user_pairs(ratings: Ratings, p, r, progress: Progress) -> Pairs:
         rows2, cols2 = best_per_row(-shrunk, SOULMATES_KEEP, valid)
         rows, cols = np.r_[rows1, rows2], np.r_[cols1, cols2]
         found.append((rows + lo, cols, common[rows, cols], diff[rows, cols], w[rows, cols]))
+        for floor, (value, col) in (
+            (neighbour_floor, last_kept(rows1, cols1, w, NEIGHBOURS_KEEP)),
+            (soulmate_floor, last_kept(rows2, cols2, -shrunk, SOULMATES_KEEP)),
+        ):
+            floor[0][lo:hi], floor[1][lo:hi] = value, col
         progress.step(hi)
+    floors = Floors(neighbour_floor[0], neighbour_floor[1], -soulmate_floor[0], soulmate_floor[1])
     if not found:
-        return Pairs(*(np.zeros(0, dtype=kind) for kind in (np.int64, np.int64, int, float, float)))
+        return Pairs(
+            *(np.zeros(0, dtype=kind) for kind in (np.int64, np.int64, int, float, float)),
+            floors=floors,
+        )
     a, b, c, d, w = (np.concatenate(parts) for parts in zip(*found, strict=True))
     # Each pair once, numbers from the lower user's row (the per-user SQL sums in its own
     # order too: equal within float rounding).
@@ -373,7 +451,7 @@ def user_pairs(ratings: Ratings, p, r, progress: Progress) -> Pairs:
     order = np.lexsort((a != low, high, low))
     low, high, c, d, w = low[order], high[order], c[order], d[order], w[order]
     first = np.r_[True, (low[1:] != low[:-1]) | (high[1:] != high[:-1])]
-    return Pairs(low[first], high[first], c[first], d[first], w[first])
+    return Pairs(low[first], high[first], c[first], d[first], w[first], floors=floors)
 
 
 @dataclass
@@ -755,6 +833,7 @@ def rebuild(progress: Progress | None = None) -> dict[str, int]:
                 },
             )
             counts["users"] = cursor.rowcount
+            cursor.execute(SET_FLOORS_SQL, floor_parameters(ratings.user_ids, pairs.floors))
             fitted = np.bincount(ratings.user[has], minlength=n_users) > 0
             cursor.execute(
                 SET_PROFILE_FACTORS_SQL,

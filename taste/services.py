@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
@@ -194,40 +195,56 @@ def refresh_title_factors(title_id: int) -> None:
 
 # Compatibility ----------------------------------------------------------------------
 
-# One user's pair sums with everyone sharing enough titles: a self-join of positions on
-# title, so the database compares only users who rated a title in common. Residuals r =
-# position - 49.5 - user offset - title offset (the user's new offset is a parameter).
+
+def in_sample(user_id: str, title_id: str, raters: str) -> str:
+    """SQL: the rating counts towards pairs (engine.sample_slot; %(cap)s the cap)."""
+    return f"({raters} <= %(cap)s OR {engine.sample_slot_sql(user_id, title_id, raters)} < %(cap)s)"
+
+
+# One user's pair sums with everyone sharing enough titles: for each title the user rated
+# (in its sample), the title's raters in its sample (an index scan per title, at most
+# about ``cap`` rows kept each). Residuals r = position - 49.5 - user offset - title
+# offset (the user's new offset is a parameter). The other's number of ratings is their
+# profile's (written by their refresh and the rebuild; counted when they have none).
 # Columns: other, sum |p_u - p_v|, c, sum r_u r_v, sum r_u^2, sum r_v^2.
 USER_PAIRS_SQL = f"""
 WITH mine AS (
-    SELECT m.title_id, m.position, coalesce(tt."offset", 0) AS title_offset
+    SELECT m.title_id, m.position, coalesce(tt."offset", 0) AS title_offset,
+           coalesce(tt.raters_count, 0) AS raters
       FROM {POSITIONS} AS m LEFT JOIN {TITLE_TASTE} AS tt ON tt.title_id = m.title_id
      WHERE m.user_id = %(user_id)s
+       AND {in_sample("m.user_id", "m.title_id", "coalesce(tt.raters_count, 0)")}
 ),
 my_count AS (SELECT count(*) AS n FROM {RATINGS} WHERE user_id = %(user_id)s),
 pairs AS (
     SELECT o.user_id AS other, abs(o.position - m.position) AS diff,
            m.position - {engine.MIDDLE} - %(offset)s - m.title_offset AS mine,
-           o.position - {engine.MIDDLE} - coalesce(p.user_offset, 0) - m.title_offset AS theirs
+           o.position - {engine.MIDDLE} - coalesce(p.user_offset, 0) - m.title_offset AS theirs,
+           p.ratings_count AS their_count
       FROM mine AS m
-      JOIN {POSITIONS} AS o ON o.title_id = m.title_id
+      CROSS JOIN LATERAL (
+          SELECT r.user_id, r.position FROM {POSITIONS} AS r
+           WHERE r.title_id = m.title_id AND r.user_id <> %(user_id)s
+             AND {in_sample("r.user_id", "m.title_id", "m.raters")}
+          OFFSET 0  -- kept a subquery: one index scan per title, never the whole table
+      ) AS o
       LEFT JOIN {PROFILES} AS p ON p.user_id = o.user_id
-     WHERE o.user_id <> %(user_id)s
 ),
 shared AS (
     SELECT other, sum(diff) AS diff, count(*) AS common, sum(mine * theirs) AS cross_sum,
-           sum(mine * mine) AS my_sq, sum(theirs * theirs) AS their_sq
+           sum(mine * mine) AS my_sq, sum(theirs * theirs) AS their_sq,
+           max(their_count) AS their_count
       FROM pairs GROUP BY other
 ),
-their_count AS (
-    SELECT user_id, count(*) AS n FROM {RATINGS}
-     WHERE user_id IN (SELECT other FROM shared) GROUP BY user_id
+counted AS (
+    SELECT s.*, coalesce(NULLIF(s.their_count, 0),
+                         (SELECT count(*) FROM {RATINGS} AS c WHERE c.user_id = s.other)) AS n
+      FROM shared AS s
+     WHERE s.common >= {engine.MIN_COMMON_FLOOR}
 )
 SELECT s.other, s.diff::float8, s.common, s.cross_sum, s.my_sq, s.their_sq
-  FROM shared AS s
-  JOIN their_count AS c ON c.user_id = s.other
-  CROSS JOIN my_count AS me
- WHERE s.common >= {min_common_sql("me.n", "c.n")}
+  FROM counted AS s CROSS JOIN my_count AS me
+ WHERE s.common >= {min_common_sql("me.n", "s.n")}
 """
 
 # Pairs kept per member (as the rebuild keeps them): a compatible pair is stored when it
@@ -235,27 +252,27 @@ SELECT s.other, s.diff::float8, s.common, s.cross_sum, s.my_sq, s.their_sq
 # neighbours, engine.NEIGHBOURS of them are used per title) or SOULMATES_KEEP best by
 # shrunk TCI (the soulmates page shows 50); ties at the cut go to the lower user id. A
 # refresh of u knows u's own best from its rows; whether (u, v) is among v's best it
-# reads from v's stored pairs (they hold v's best, by this same rule): fewer than KEEP of
-# them, u's pair left aside, rank above it. Bounded reads: at most KEEP index rows each.
+# reads from v's profile: the last pair v keeps (its "floor", from v's last refresh or
+# the rebuild; NULL while v has fewer), one row per other member (no scan of v's pairs).
 NEIGHBOURS_KEEP = engine.NEIGHBOURS
 SOULMATES_KEEP = 100
-_OTHER = "CASE WHEN p.user_a_id = c.o THEN p.user_b_id ELSE p.user_a_id END"
 KEPT_BY_OTHERS_SQL = f"""
 SELECT c.o
   FROM unnest(%(others)s::bigint[], %(agreements)s::float8[], %(shrunk)s::float8[])
        AS c(o, w, s)
- WHERE (c.w > 0 AND (
-          SELECT count(*) FROM (
-              SELECT 1 FROM {PAIRS} AS p
-               WHERE (p.user_a_id = c.o OR p.user_b_id = c.o) AND {_OTHER} <> %(u)s
-                 AND p.agreement > 0
-                 AND (p.agreement > c.w OR (p.agreement = c.w AND {_OTHER} < %(u)s))
-               LIMIT {NEIGHBOURS_KEEP}) AS better) < {NEIGHBOURS_KEEP})
-    OR (SELECT count(*) FROM (
-              SELECT 1 FROM {PAIRS} AS p
-               WHERE (p.user_a_id = c.o OR p.user_b_id = c.o) AND {_OTHER} <> %(u)s
-                 AND (p.tci_shrunk < c.s OR (p.tci_shrunk = c.s AND {_OTHER} < %(u)s))
-               LIMIT {SOULMATES_KEEP}) AS better) < {SOULMATES_KEEP}
+  LEFT JOIN {PROFILES} AS p ON p.user_id = c.o
+ WHERE (c.w > 0 AND (p.neighbour_floor IS NULL OR p.neighbour_floor_id = %(u)s
+                     OR c.w > p.neighbour_floor
+                     OR (c.w = p.neighbour_floor AND %(u)s < p.neighbour_floor_id)))
+    OR p.soulmate_floor IS NULL OR p.soulmate_floor_id = %(u)s
+    OR c.s < p.soulmate_floor
+    OR (c.s = p.soulmate_floor AND %(u)s < p.soulmate_floor_id)
+"""
+SET_FLOORS_SQL = f"""
+UPDATE {PROFILES}
+   SET neighbour_floor = %(nf)s, neighbour_floor_id = %(nid)s,
+       soulmate_floor = %(sf)s, soulmate_floor_id = %(sid)s
+ WHERE user_id = %(u)s
 """
 
 # The user's pairs that are no longer compatible (the others are upserted below), among
@@ -354,12 +371,28 @@ def refresh_positions(user_ids: list[int] | None = None) -> int:
         return cursor.fetchone()[0]
 
 
-def kept_pairs(user_id: int, pairs: dict[int, tuple]) -> list[int]:
+def pair_raters_cap() -> int:
+    """Co-raters compared per title (engine.sample_slot)."""
+    return settings.TASTE_PAIR_RATERS_PER_TITLE
+
+
+def kept_pairs(user_id: int, pairs: dict[int, tuple]) -> tuple[list[int], dict]:
     """The others whose pair with the user is stored (see KEPT_BY_OTHERS_SQL), from
-    ``pairs`` = {other: (tci, common, shrunk, agreement)} of every compatible other."""
+    ``pairs`` = {other: (tci, common, shrunk, agreement)} of every compatible other; and
+    the user's floors (SET_FLOORS_SQL parameters)."""
     agreeing = sorted((o for o in pairs if pairs[o][3] > 0), key=lambda o: (-pairs[o][3], o))
     alike = sorted(pairs, key=lambda o: (pairs[o][2], o))
     kept = set(agreeing[:NEIGHBOURS_KEEP]) | set(alike[:SOULMATES_KEEP])
+    full_n, full_s = len(agreeing) >= NEIGHBOURS_KEEP, len(alike) >= SOULMATES_KEEP
+    last_n = agreeing[NEIGHBOURS_KEEP - 1] if full_n else None
+    last_s = alike[SOULMATES_KEEP - 1] if full_s else None
+    floors = {
+        "u": user_id,
+        "nf": pairs[last_n][3] if full_n else None,
+        "nid": last_n,
+        "sf": pairs[last_s][2] if full_s else None,
+        "sid": last_s,
+    }
     rest = sorted(set(pairs) - kept)
     if rest:
         with connection.cursor() as cursor:
@@ -373,7 +406,7 @@ def kept_pairs(user_id: int, pairs: dict[int, tuple]) -> list[int]:
                 },
             )
             kept.update(row[0] for row in cursor.fetchall())
-    return sorted(kept)
+    return sorted(kept), floors
 
 
 @transaction.atomic
@@ -385,7 +418,10 @@ def refresh_user_compatibility(user_id: int, user_offset: float | None = None) -
         refresh_positions([user_id])
         user_offset = refresh_user_offset(user_id)
     with connection.cursor() as cursor:
-        cursor.execute(USER_PAIRS_SQL, {"user_id": user_id, "offset": user_offset})
+        cursor.execute(
+            USER_PAIRS_SQL,
+            {"user_id": user_id, "offset": user_offset, "cap": pair_raters_cap()},
+        )
         pairs = {
             other: (
                 diff / common,
@@ -395,7 +431,8 @@ def refresh_user_compatibility(user_id: int, user_offset: float | None = None) -
             )
             for other, diff, common, cross, mine, theirs in cursor.fetchall()
         }
-        others = kept_pairs(user_id, pairs)
+        others, floors = kept_pairs(user_id, pairs)
+        cursor.execute(SET_FLOORS_SQL, floors)
         cursor.execute(USER_PAIR_OTHERS_SQL, {"u": user_id})
         stored = [row[0] for row in cursor.fetchall()]
         stale = sorted(set(stored).difference(others))
