@@ -307,6 +307,108 @@ def measure_rebuild(repeats: int) -> dict:
     }
 
 
+# Per-member refresh cost ------------------------------------------------------------
+
+REFRESH_COST = "--refresh-cost" in sys.argv[1:]
+# The pair statement of a member's refresh before issue 17's bounded refresh: every
+# rater of every title the member rated, and every other's ratings counted.
+BEFORE_PAIRS_SQL = """
+WITH mine AS (
+    SELECT m.title_id, m.position, coalesce(tt."offset", 0) AS title_offset
+      FROM taste_position AS m LEFT JOIN taste_titletaste AS tt ON tt.title_id = m.title_id
+     WHERE m.user_id = %(user_id)s
+),
+my_count AS (SELECT count(*) AS n FROM ratings_rating WHERE user_id = %(user_id)s),
+pairs AS (
+    SELECT o.user_id AS other, abs(o.position - m.position) AS diff,
+           m.position - 49.5 - %(offset)s - m.title_offset AS mine,
+           o.position - 49.5 - coalesce(p.user_offset, 0) - m.title_offset AS theirs
+      FROM mine AS m
+      JOIN taste_position AS o ON o.title_id = m.title_id
+      LEFT JOIN taste_tasteprofile AS p ON p.user_id = o.user_id
+     WHERE o.user_id <> %(user_id)s
+),
+shared AS (
+    SELECT other, sum(diff) AS diff, count(*) AS common, sum(mine * theirs) AS cross_sum,
+           sum(mine * mine) AS my_sq, sum(theirs * theirs) AS their_sq
+      FROM pairs GROUP BY other
+),
+their_count AS (
+    SELECT user_id, count(*) AS n FROM ratings_rating
+     WHERE user_id IN (SELECT other FROM shared) GROUP BY user_id
+)
+SELECT s.other, s.diff::float8, s.common, s.cross_sum, s.my_sq, s.their_sq
+  FROM shared AS s
+  JOIN their_count AS c ON c.user_id = s.other
+  CROSS JOIN my_count AS me
+ WHERE s.common >= GREATEST(3, LEAST(20, floor(LEAST(me.n, c.n) * 0.1)::int))
+"""
+
+
+def measure_refresh_cost() -> dict:
+    """For SAMPLE_USERS members with the median number of ratings: the pair statement
+    before and now, and the whole TCI refresh now (statement, kept pairs, locked writes,
+    committed), interleaved, REFRESH_REPEATS each; medians in ms."""
+    from django.db.models import Count
+
+    people = list(Rating.objects.values("user_id").annotate(n=Count("id")).order_by("n", "user_id"))
+    middle = len(people) // 2
+    users = [row["user_id"] for row in people[middle : middle + SAMPLE_USERS]]
+    cap = services.pair_raters_cap()
+    times = {"before": [], "statement": [], "refresh": []}
+    rows = {"before": [], "statement": [], "kept": []}
+    for user_id in users:
+        offset = TasteProfile.objects.get(user_id=user_id).user_offset
+        params = {"user_id": user_id, "offset": offset, "cap": cap}
+        for _ in range(REFRESH_REPEATS):
+            for label, sql in (
+                ("before", BEFORE_PAIRS_SQL),
+                ("statement", services.USER_PAIRS_SQL),
+            ):
+                started = time.perf_counter()
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, params)
+                    found = cursor.fetchall()
+                times[label].append(time.perf_counter() - started)
+                rows[label].append(len(found))
+            started = time.perf_counter()
+            rows["kept"].append(services.refresh_user_compatibility(user_id, offset))
+            times["refresh"].append(time.perf_counter() - started)
+    return {
+        "ratings": Rating.objects.count(),
+        "raters": len(people),
+        "member_ratings": statistics.median(
+            row["n"] for row in people[middle : middle + SAMPLE_USERS]
+        ),
+        "cap": cap,
+        **{f"{k}_ms": statistics.median(v) * 1000 for k, v in times.items()},
+        **{f"{k}_rows": statistics.median(v) for k, v in rows.items()},
+    }
+
+
+def print_refresh_cost(results: dict) -> None:
+    demo = results["demo"]
+    print(
+        "Per-member TCI refresh (medians over "
+        f"{SAMPLE_USERS} members with the median number of ratings; cap "
+        f"{demo['cap']} raters per title; ratio = size / demo)"
+    )
+    print(
+        f"{'database':<9} {'ratings':>10} {'members':>8} {'their n':>8} {'before ms':>10} "
+        f"{'now ms':>8} {'refresh ms':>11} {'refresh/demo':>13} {'pairs before':>13} "
+        f"{'now':>6} {'kept':>6}"
+    )
+    for label, run in results.items():
+        ratio = run["refresh_ms"] / demo["refresh_ms"]
+        print(
+            f"{label:<9} {run['ratings']:>10,} {run['raters']:>8,} {run['member_ratings']:>8.0f} "
+            f"{run['before_ms']:>10.1f} {run['statement_ms']:>8.1f} {run['refresh_ms']:>11.1f} "
+            f"{ratio:>12.2f}x {run['before_rows']:>13.0f} {run['statement_rows']:>6.0f} "
+            f"{run['kept_rows']:>6.0f}"
+        )
+    print("(before / now ms: the pair statement alone; refresh ms: the whole TCI refresh now)")
+
+
 # The worker burst ----------------------------------------------------------------------
 
 TASKS_TABLE = DBTaskResult._meta.db_table
@@ -453,8 +555,12 @@ def print_burst(burst: dict) -> None:
 
 
 def _role(flag: str) -> dict:
+    return _role_with(flag)
+
+
+def _role_with(flag: str, *more: str) -> dict:
     result = subprocess.run(
-        [sys.executable, __file__, flag], capture_output=True, text=True, check=False
+        [sys.executable, __file__, flag, *more], capture_output=True, text=True, check=False
     )
     sys.stderr.write(result.stderr)
     if result.returncode:
@@ -463,6 +569,16 @@ def _role(flag: str) -> dict:
 
 
 def main() -> None:
+    if REFRESH_COST:
+        if STAR_ROLE or LARGE_ROLE:
+            print(json.dumps(measure_refresh_cost()))
+            return
+        results = {"demo": measure_refresh_cost()}
+        for label, flag in (("x10", "--x10"), ("star 1M", "--star")):
+            say(f"Measuring the refresh cost on {label} ...")
+            results[label] = _role_with(flag, "--refresh-cost")
+        print_refresh_cost(results)
+        return
     if BURST_ROLE:
         print_burst(measure_burst())
         return

@@ -10,7 +10,9 @@ memory stays bounded, then written back with binary COPY, one transaction per ta
 1. ratings -> positions (the stored percentile, or the fallback position of a user
    without percentiles: ``taste_position``), offsets b_u and b_t, residuals, and the
    taste factors x_u and y_t (``model.taste_factors``, vectorised ridge regressions);
-2. user pairs, in blocks of users against everyone: titles in common c, sum |p_u - p_v|,
+2. user pairs, in blocks of users against everyone, over each title's sample of
+   raters (``engine.sample_slot``; every rater of a title with at most
+   ``TASTE_PAIR_RATERS_PER_TITLE``): titles in common c, sum |p_u - p_v|,
    sum r_u r_v, sum r_u^2, sum r_v^2 over the titles both rated -> TCI, shrunk TCI and
    agreement. A pair is stored when it has ``engine.min_common`` titles in common and is
    among either user's NEIGHBOURS_KEEP best by agreement or SOULMATES_KEEP best by
@@ -25,8 +27,9 @@ memory stays bounded, then written back with binary COPY, one transaction per ta
    each user keeps their PREDICTIONS_KEEP titles with the highest rank_key.
 
 The outputs are the per-user path's (tests/taste/test_rebuild.py compares them on
-generated data); only the number of rows kept per user differs (the per-user path stores
-every pair over min_common and a PSI for every unrated title).
+generated data, tests/taste/test_bounded_refresh.py with the cuts binding): the per-user
+refresh samples the same raters per title, keeps the same best pairs (reading the other
+member's floor, written here too) and the same best PREDICTIONS_KEEP PSIs.
 """
 
 from __future__ import annotations

@@ -2,6 +2,36 @@
 
 from django.db import migrations, models
 
+# Each member's floors from the pairs stored now (they hold every member's best, kept by
+# the same rule: the 100th by agreement > 0 and the 100th by shrunk TCI, ties to the
+# lower id), so refreshes after the upgrade keep the pairs the rebuild keeps. Members
+# with fewer keep NULL. (Literal table names: migrations must not import models.)
+BACKFILL_FLOORS_SQL = """
+WITH sides AS (
+    SELECT user_a_id AS u, user_b_id AS o, agreement, tci_shrunk FROM taste_compatibility
+    UNION ALL
+    SELECT user_b_id, user_a_id, agreement, tci_shrunk FROM taste_compatibility
+),
+by_agreement AS (
+    SELECT u, o, agreement,
+           row_number() OVER (PARTITION BY u ORDER BY agreement DESC, o) AS k
+      FROM sides WHERE agreement > 0
+),
+by_shrunk AS (
+    SELECT u, o, tci_shrunk, row_number() OVER (PARTITION BY u ORDER BY tci_shrunk, o) AS k
+      FROM sides
+),
+neighbour AS (SELECT u, o, agreement FROM by_agreement WHERE k = 100),
+soulmate AS (SELECT u, o, tci_shrunk FROM by_shrunk WHERE k = 100)
+UPDATE taste_tasteprofile AS t
+   SET neighbour_floor = n.agreement, neighbour_floor_id = n.o,
+       soulmate_floor = s.tci_shrunk, soulmate_floor_id = s.o
+  FROM taste_tasteprofile AS x
+  LEFT JOIN neighbour AS n ON n.u = x.user_id
+  LEFT JOIN soulmate AS s ON s.u = x.user_id
+ WHERE t.user_id = x.user_id AND (n.u IS NOT NULL OR s.u IS NOT NULL)
+"""
+
 
 class Migration(migrations.Migration):
 
@@ -30,4 +60,5 @@ class Migration(migrations.Migration):
             name='soulmate_floor_id',
             field=models.BigIntegerField(blank=True, null=True),
         ),
+        migrations.RunSQL(BACKFILL_FLOORS_SQL, migrations.RunSQL.noop),
     ]
