@@ -72,10 +72,26 @@ def _database_urls() -> tuple[str, str, str]:
     )
 
 
+def _option(name: str, default: str) -> str:
+    """``--name value`` from the command line, else the default."""
+    args = sys.argv[1:]
+    return args[args.index(name) + 1] if name in args[:-1] else default
+
+
 LARGE_ROLE = "--x10" in sys.argv[1:]
 STAR_ROLE = "--star" in sys.argv[1:]
+# The worker burst (``--burst``): its own run, on the demo or (``--on x10``) the x10 data.
+BURST_ROLE = "--burst" in sys.argv[1:]
+BURST_REFRESHES = int(_option("--refreshes", "2000"))
+BURST_ON = _option("--on", "x10")
+BURST_ROUNDS = int(_option("--rounds", "2"))
 DEMO_URL, LARGE_URL, STAR_URL = _database_urls()
 ROLE_URL = STAR_URL if STAR_ROLE else LARGE_URL if LARGE_ROLE else DEMO_URL
+if BURST_ROLE:
+    ROLE_URL = LARGE_URL if BURST_ON == "x10" else DEMO_URL
+    LARGE_ROLE = BURST_ON == "x10"
+    # The tasks go to the database queue, for run_worker processes to take.
+    os.environ["TASKS_IMMEDIATE"] = "0"
 ensure_database(ROLE_URL)
 os.environ["DATABASE_URL"] = ROLE_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -100,13 +116,22 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django_tasks_db.models import DBTaskResult  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from bench.star_dataset import generate  # noqa: E402
 from catalog.models import Title  # noqa: E402
 from ratings.models import Rating  # noqa: E402
-from taste import rebuild, selectors, services  # noqa: E402
-from taste.models import TasteChange  # noqa: E402
+from taste import rebuild, selectors, services, tasks  # noqa: E402
+from taste.models import (  # noqa: E402
+    Compatibility,
+    FallbackPosition,
+    PendingRefresh,
+    Prediction,
+    TasteChange,
+    TasteProfile,
+    TitleTaste,
+)
 
 
 def say(message: str) -> None:
@@ -282,9 +307,260 @@ def measure_rebuild(repeats: int) -> dict:
     }
 
 
+# Per-member refresh cost ------------------------------------------------------------
+
+REFRESH_COST = "--refresh-cost" in sys.argv[1:]
+# The pair statement of a member's refresh before issue 17's bounded refresh: every
+# rater of every title the member rated, and every other's ratings counted.
+BEFORE_PAIRS_SQL = """
+WITH mine AS (
+    SELECT m.title_id, m.position, coalesce(tt."offset", 0) AS title_offset
+      FROM taste_position AS m LEFT JOIN taste_titletaste AS tt ON tt.title_id = m.title_id
+     WHERE m.user_id = %(user_id)s
+),
+my_count AS (SELECT count(*) AS n FROM ratings_rating WHERE user_id = %(user_id)s),
+pairs AS (
+    SELECT o.user_id AS other, abs(o.position - m.position) AS diff,
+           m.position - 49.5 - %(offset)s - m.title_offset AS mine,
+           o.position - 49.5 - coalesce(p.user_offset, 0) - m.title_offset AS theirs
+      FROM mine AS m
+      JOIN taste_position AS o ON o.title_id = m.title_id
+      LEFT JOIN taste_tasteprofile AS p ON p.user_id = o.user_id
+     WHERE o.user_id <> %(user_id)s
+),
+shared AS (
+    SELECT other, sum(diff) AS diff, count(*) AS common, sum(mine * theirs) AS cross_sum,
+           sum(mine * mine) AS my_sq, sum(theirs * theirs) AS their_sq
+      FROM pairs GROUP BY other
+),
+their_count AS (
+    SELECT user_id, count(*) AS n FROM ratings_rating
+     WHERE user_id IN (SELECT other FROM shared) GROUP BY user_id
+)
+SELECT s.other, s.diff::float8, s.common, s.cross_sum, s.my_sq, s.their_sq
+  FROM shared AS s
+  JOIN their_count AS c ON c.user_id = s.other
+  CROSS JOIN my_count AS me
+ WHERE s.common >= GREATEST(3, LEAST(20, floor(LEAST(me.n, c.n) * 0.1)::int))
+"""
+
+
+def measure_refresh_cost() -> dict:
+    """For SAMPLE_USERS members with the median number of ratings: the pair statement
+    before and now, and the whole TCI refresh now (statement, kept pairs, locked writes,
+    committed), interleaved, REFRESH_REPEATS each; medians in ms."""
+    from django.db.models import Count
+
+    people = list(Rating.objects.values("user_id").annotate(n=Count("id")).order_by("n", "user_id"))
+    middle = len(people) // 2
+    users = [row["user_id"] for row in people[middle : middle + SAMPLE_USERS]]
+    cap = services.pair_raters_cap()
+    times = {"before": [], "statement": [], "refresh": []}
+    rows = {"before": [], "statement": [], "kept": []}
+    for user_id in users:
+        offset = TasteProfile.objects.get(user_id=user_id).user_offset
+        params = {"user_id": user_id, "offset": offset, "cap": cap}
+        for _ in range(REFRESH_REPEATS):
+            for label, sql in (
+                ("before", BEFORE_PAIRS_SQL),
+                ("statement", services.USER_PAIRS_SQL),
+            ):
+                started = time.perf_counter()
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, params)
+                    found = cursor.fetchall()
+                times[label].append(time.perf_counter() - started)
+                rows[label].append(len(found))
+            started = time.perf_counter()
+            rows["kept"].append(services.refresh_user_compatibility(user_id, offset))
+            times["refresh"].append(time.perf_counter() - started)
+    return {
+        "ratings": Rating.objects.count(),
+        "raters": len(people),
+        "member_ratings": statistics.median(
+            row["n"] for row in people[middle : middle + SAMPLE_USERS]
+        ),
+        "cap": cap,
+        **{f"{k}_ms": statistics.median(v) * 1000 for k, v in times.items()},
+        **{f"{k}_rows": statistics.median(v) for k, v in rows.items()},
+    }
+
+
+def print_refresh_cost(results: dict) -> None:
+    demo = results["demo"]
+    print(
+        "Per-member TCI refresh (medians over "
+        f"{SAMPLE_USERS} members with the median number of ratings; cap "
+        f"{demo['cap']} raters per title; ratio = size / demo)"
+    )
+    print(
+        f"{'database':<9} {'ratings':>10} {'members':>8} {'their n':>8} {'before ms':>10} "
+        f"{'now ms':>8} {'refresh ms':>11} {'refresh/demo':>13} {'pairs before':>13} "
+        f"{'now':>6} {'kept':>6}"
+    )
+    for label, run in results.items():
+        ratio = run["refresh_ms"] / demo["refresh_ms"]
+        print(
+            f"{label:<9} {run['ratings']:>10,} {run['raters']:>8,} {run['member_ratings']:>8.0f} "
+            f"{run['before_ms']:>10.1f} {run['statement_ms']:>8.1f} {run['refresh_ms']:>11.1f} "
+            f"{ratio:>12.2f}x {run['before_rows']:>13.0f} {run['statement_rows']:>6.0f} "
+            f"{run['kept_rows']:>6.0f}"
+        )
+    print("(before / now ms: the pair statement alone; refresh ms: the whole TCI refresh now)")
+
+
+# The worker burst ----------------------------------------------------------------------
+
+TASKS_TABLE = DBTaskResult._meta.db_table
+TASK_SPAN_SQL = f"""
+SELECT count(*) FILTER (WHERE status = 'SUCCESSFUL'),
+       count(*) FILTER (WHERE status <> 'SUCCESSFUL'),
+       extract(epoch FROM max(finished_at) - min(started_at))
+  FROM {TASKS_TABLE} WHERE task_path = %s
+"""
+REFRESH_TASK = "taste.tasks.refresh_user_taste_task"
+# Stored numbers compared with the rebuild's: equal within float rounding (the per-user
+# SQL sums in another order than numpy).
+TOLERANCE = 1e-7
+
+
+def taste_tables() -> dict:
+    """Every stored taste number by natural key (timestamps left out)."""
+    prediction_fields = ("neighbours_count", *services.PREDICTION_COLUMNS)
+    return {
+        "pairs": {
+            (c.user_a_id, c.user_b_id): (c.tci, c.common_count, c.tci_shrunk, c.agreement)
+            for c in Compatibility.objects.all()
+        },
+        "profiles": {
+            p.user_id: (p.user_offset, p.ratings_count, p.compatible_count, *(p.factors or ()))
+            for p in TasteProfile.objects.all()
+        },
+        "titles": {
+            t.title_id: (t.offset, t.raters_count, *(t.factors or ()))
+            for t in TitleTaste.objects.all()
+        },
+        "fallback": {
+            (f.user_id, f.title_id): (f.position,) for f in FallbackPosition.objects.all()
+        },
+        "predictions": {
+            (p.user_id, p.title_id): tuple(getattr(p, f) for f in prediction_fields)
+            for p in Prediction.objects.all()
+        },
+    }
+
+
+def differences(mine: dict, theirs: dict) -> list[str]:
+    """What differs between two ``taste_tables`` (empty: the same tables)."""
+    found = []
+    for table, rows in theirs.items():
+        missing, extra = rows.keys() - mine[table].keys(), mine[table].keys() - rows.keys()
+        if missing or extra:
+            found.append(f"{table}: {len(missing)} rows missing, {len(extra)} extra")
+        moved = [
+            key
+            for key in rows.keys() & mine[table].keys()
+            if len(rows[key]) != len(mine[table][key])
+            or any(
+                abs(a - b) > TOLERANCE * max(1.0, abs(b))
+                for a, b in zip(mine[table][key], rows[key], strict=True)
+            )
+        ]
+        if moved:
+            found.append(f"{table}: {len(moved)} rows with other numbers, e.g. {moved[0]}")
+    return found
+
+
+def run_burst(user_ids: list[int], workers: int) -> dict:
+    """Queue a refresh of each user (one task each, as dispatch does) and let ``workers``
+    ``manage.py run_worker --batch`` processes run them all; seconds from the first task
+    started to the last finished, and the whole wall time with the processes' start."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TASKS_TABLE}")
+    PendingRefresh.objects.all().delete()
+    for user_id in user_ids:
+        tasks.request_user_refresh(user_id)
+    command = [
+        sys.executable,
+        str(BASE_DIR / "manage.py"),
+        "run_worker",
+        "--batch",
+        "--interval=0.05",
+        "--no-startup-delay",
+        "--no-reload",
+        "--verbosity=0",
+    ]
+    env = {**os.environ, "DATABASE_URL": ROLE_URL, "TASKS_IMMEDIATE": "0"}
+    started = time.perf_counter()
+    processes = [
+        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for _ in range(workers)
+    ]
+    errors = [process.communicate()[1].decode() for process in processes]
+    wall = time.perf_counter() - started
+    if any(process.returncode for process in processes):
+        raise SystemExit("a worker failed:\n" + "\n".join(errors))
+    with connection.cursor() as cursor:
+        cursor.execute(TASK_SPAN_SQL, [REFRESH_TASK])
+        done, other, span = cursor.fetchone()
+    return {"done": done, "not_done": other, "span_s": float(span or 0), "wall_s": wall}
+
+
+def measure_burst() -> dict:
+    """Rebuild, then interleaved rounds of the same burst with 1 and 2 workers, each
+    followed by a comparison of every taste table with the rebuild's."""
+    ensure_data()
+    rebuild.rebuild()
+    expected = taste_tables()
+    raters = sorted(set(Rating.objects.values_list("user_id", flat=True)))
+    user_ids = raters[:BURST_REFRESHES]
+    runs = []
+    for round_number in range(BURST_ROUNDS):
+        for workers in (1, 2) if round_number % 2 == 0 else (2, 1):
+            say(f"burst of {len(user_ids)} refreshes, {workers} worker(s) ...")
+            result = run_burst(user_ids, workers)
+            result["workers"] = workers
+            result["differences"] = differences(taste_tables(), expected)
+            say(f"  {result}")
+            runs.append(result)
+    return {
+        "refreshes": len(user_ids),
+        "ratings": Rating.objects.count(),
+        "raters": len(raters),
+        "pairs": len(expected["pairs"]),
+        "predictions": len(expected["predictions"]),
+        "runs": runs,
+        "load": os.getloadavg(),
+    }
+
+
+def print_burst(burst: dict) -> None:
+    print(
+        f"Worker burst: {burst['refreshes']:,} member refreshes (refresh_user_taste_task) on "
+        f"{burst['ratings']:,} ratings by {burst['raters']:,} members, after rebuild_taste "
+        f"({burst['pairs']:,} pairs, {burst['predictions']:,} PSIs); load average at the end "
+        f"{burst['load'][0]:.1f}"
+    )
+    print(f"{'workers':>7} {'span s':>8} {'wall s':>8} {'refreshes/s':>12} {'same as rebuild':>16}")
+    for run in burst["runs"]:
+        same = "yes" if not run["differences"] and not run["not_done"] else "NO"
+        rate = run["done"] / run["span_s"] if run["span_s"] else float("nan")
+        times = f"{run['span_s']:>8.1f} {run['wall_s']:>8.1f}"
+        print(f"{run['workers']:>7} {times} {rate:>12.2f} {same:>16}")
+        for line in run["differences"]:
+            print(f"        {line}")
+    spans = {w: [r["span_s"] for r in burst["runs"] if r["workers"] == w] for w in (1, 2)}
+    one, two = statistics.median(spans[1]), statistics.median(spans[2])
+    print(f"speed-up of 2 workers (median span, 1 / 2): {one / two:.2f}x (target >= 1.6x)")
+
+
 def _role(flag: str) -> dict:
+    return _role_with(flag)
+
+
+def _role_with(flag: str, *more: str) -> dict:
     result = subprocess.run(
-        [sys.executable, __file__, flag], capture_output=True, text=True, check=False
+        [sys.executable, __file__, flag, *more], capture_output=True, text=True, check=False
     )
     sys.stderr.write(result.stderr)
     if result.returncode:
@@ -293,6 +569,19 @@ def _role(flag: str) -> dict:
 
 
 def main() -> None:
+    if REFRESH_COST:
+        if STAR_ROLE or LARGE_ROLE:
+            print(json.dumps(measure_refresh_cost()))
+            return
+        results = {"demo": measure_refresh_cost()}
+        for label, flag in (("x10", "--x10"), ("star 1M", "--star")):
+            say(f"Measuring the refresh cost on {label} ...")
+            results[label] = _role_with(flag, "--refresh-cost")
+        print_refresh_cost(results)
+        return
+    if BURST_ROLE:
+        print_burst(measure_burst())
+        return
     if STAR_ROLE:
         ensure_star_data()
         print(json.dumps({"rebuild": measure_rebuild(REBUILD_REPEATS["star"])}))

@@ -352,6 +352,13 @@ TASKS_STALE_SECONDS = envint("TASKS_STALE_SECONDS", 300)
 # The worker rebuilds every taste table (refitting the taste factors) after this many hours
 # of running, and again every as many hours; 0 turns it off (then run rebuild_taste by hand).
 TASTE_REBUILD_HOURS = envint("TASTE_REBUILD_HOURS", 24)
+# A member's TCI refresh compares them with at most about this many raters of each title
+# (a fixed hash sample of a title's raters; the rebuild samples the same), so its cost is
+# their ratings x this, however popular the titles (README, "Bounded taste work").
+TASTE_PAIR_RATERS_PER_TITLE = envint("TASTE_PAIR_RATERS_PER_TITLE", 500)
+# When this many refreshes owed to bulk writes (an import) wait in the queue, the worker
+# runs one set-based rebuild instead and drops them; 0 turns it off.
+TASTE_BULK_REBUILD_AT = envint("TASTE_BULK_REBUILD_AT", 2000)
 # Clean-ups the worker runs every hour besides pruning finished task rows (dotted paths).
 WORKER_HOURLY_JOBS = [
     "accounts.services.import_batches_clear_old",

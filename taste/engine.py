@@ -59,6 +59,32 @@ SIMILAR_MIN_COMMON = 3
 SIMILAR_KEEP = 200
 
 
+# Co-raters compared per title (``settings.TASTE_PAIR_RATERS_PER_TITLE``): a title with
+# more raters (with a position) than the cap counts towards a pair only when BOTH of its
+# members are in the title's sample: rater v of title t is in it when
+# ``sample_slot(v, t, n_t) < cap`` (n_t: the title's raters, ``TitleTaste.raters_count``),
+# a fixed hash, so about ``cap`` raters per title, the same from either member's side and
+# in the set-based rebuild. A member's refresh then joins at most about ``cap`` co-raters
+# per title they rated. The same formula in SQL (``sample_slot_sql``) and numpy.
+SAMPLE_MULTIPLIER_USER = 2654435761
+SAMPLE_MULTIPLIER_TITLE = 40503
+SAMPLE_MODULUS = 2**31
+
+
+def sample_slot(user_id, title_id, raters):
+    """The rater's slot in the title's sample (ints or int64 arrays)."""
+    mixed = (user_id * SAMPLE_MULTIPLIER_USER + title_id * SAMPLE_MULTIPLIER_TITLE) % SAMPLE_MODULUS
+    return mixed % raters
+
+
+def sample_slot_sql(user_id: str, title_id: str, raters: str) -> str:
+    """``sample_slot`` in SQL over bigint columns (no overflow below 3e9 ids)."""
+    return (
+        f"mod(mod(({user_id})::bigint * {SAMPLE_MULTIPLIER_USER} + ({title_id})::bigint * "
+        f"{SAMPLE_MULTIPLIER_TITLE}, {SAMPLE_MODULUS}), GREATEST({raters}, 1))"
+    )
+
+
 def min_common(ratings_a: int, ratings_b: int) -> int:
     """Titles two users must share before their pair is stored (TCI, agreement): 3,
     growing by one for every 10 ratings of the user with fewer ratings, up to 20.

@@ -92,6 +92,14 @@ class TasteProfile(models.Model):
     user_offset = models.FloatField(db_default=0.0)
     # x_u (``taste.model`` step 2b): the user's taste factors; NULL until fitted.
     factors = ArrayField(models.FloatField(), null=True, blank=True)
+    # The last of the user's best pairs kept (``services.NEIGHBOURS_KEEP`` by agreement,
+    # ``SOULMATES_KEEP`` by shrunk TCI; NULL while they have fewer): its number and the
+    # other member, from their last refresh or the rebuild. Another member's refresh
+    # keeps its pair with this user when it ranks at or above it (``kept_pairs``).
+    neighbour_floor = models.FloatField(null=True, blank=True)
+    neighbour_floor_id = models.BigIntegerField(null=True, blank=True)
+    soulmate_floor = models.FloatField(null=True, blank=True)
+    soulmate_floor_id = models.BigIntegerField(null=True, blank=True)
     computed_at = models.DateTimeField()
 
     def __str__(self) -> str:

@@ -10,7 +10,9 @@ memory stays bounded, then written back with binary COPY, one transaction per ta
 1. ratings -> positions (the stored percentile, or the fallback position of a user
    without percentiles: ``taste_position``), offsets b_u and b_t, residuals, and the
    taste factors x_u and y_t (``model.taste_factors``, vectorised ridge regressions);
-2. user pairs, in blocks of users against everyone: titles in common c, sum |p_u - p_v|,
+2. user pairs, in blocks of users against everyone, over each title's sample of
+   raters (``engine.sample_slot``; every rater of a title with at most
+   ``TASTE_PAIR_RATERS_PER_TITLE``): titles in common c, sum |p_u - p_v|,
    sum r_u r_v, sum r_u^2, sum r_v^2 over the titles both rated -> TCI, shrunk TCI and
    agreement. A pair is stored when it has ``engine.min_common`` titles in common and is
    among either user's NEIGHBOURS_KEEP best by agreement or SOULMATES_KEEP best by
@@ -25,8 +27,9 @@ memory stays bounded, then written back with binary COPY, one transaction per ta
    each user keeps their PREDICTIONS_KEEP titles with the highest rank_key.
 
 The outputs are the per-user path's (tests/taste/test_rebuild.py compares them on
-generated data); only the number of rows kept per user differs (the per-user path stores
-every pair over min_common and a PSI for every unrated title).
+generated data, tests/taste/test_bounded_refresh.py with the cuts binding): the per-user
+refresh samples the same raters per title, keeps the same best pairs (reading the other
+member's floor, written here too) and the same best PREDICTIONS_KEEP PSIs.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from django.utils import timezone
 
 from core import cache as section_cache
 from ratings.models import Rating
-from taste import engine, model
+from taste import engine, model, services
 from taste.models import (
     Compatibility,
     FallbackPosition,
@@ -55,8 +58,6 @@ from taste.models import (
 from taste.services import (
     DELETE_ALL_PENDING_SQL,
     DELETE_CHANGES_UNTIL_SQL,
-    PAIRS_LOCK,
-    PAIRS_LOCK_SQL,
     SET_PROFILE_FACTORS_SQL,
     SET_TITLE_TASTE_FACTORS_SQL,
     SIMILAR_KEEP,
@@ -73,11 +74,11 @@ FALLBACK = FallbackPosition._meta.db_table
 
 # Pairs kept per user: the best by agreement (the PSI neighbours, engine.NEIGHBOURS of
 # them are used per title) and the best by shrunk TCI (the soulmates page shows 50).
-NEIGHBOURS_KEEP = engine.NEIGHBOURS
-SOULMATES_KEEP = 100
-# Stored PSIs per user, by rank_key: the recommendations page lists 24 at a time and
-# filters by genre; the title page computes its PSI live.
-PREDICTIONS_KEEP = 200
+# (The per-user refresh keeps the same: ``services.kept_pairs``.)
+NEIGHBOURS_KEEP = services.NEIGHBOURS_KEEP
+SOULMATES_KEEP = services.SOULMATES_KEEP
+# Stored PSIs per user, by rank_key (the per-user refresh keeps as many).
+PREDICTIONS_KEEP = services.PREDICTIONS_KEEP
 # Memory bounds: pairs expanded at once (each ~60 bytes of temporaries) and cells of the
 # dense (rows x columns) sums of one block (each 8 bytes, ~8 such arrays at once).
 PAIRS_PER_BLOCK = 4_000_000
@@ -133,6 +134,32 @@ ON CONFLICT (user_id) DO UPDATE
        compatible_count = EXCLUDED.compatible_count, user_offset = EXCLUDED.user_offset,
        computed_at = EXCLUDED.computed_at
 """
+
+# Every user's floors (``services.KEPT_BY_OTHERS_SQL``); NULL where they keep fewer.
+SET_FLOORS_SQL = f"""
+UPDATE {PROFILES} AS t
+   SET neighbour_floor = x.nf, neighbour_floor_id = x.nid,
+       soulmate_floor = x.sf, soulmate_floor_id = x.sid
+  FROM unnest(%(users)s::bigint[], %(nf)s::float8[], %(nid)s::bigint[], %(sf)s::float8[],
+              %(sid)s::bigint[]) AS x(u, nf, nid, sf, sid)
+ WHERE t.user_id = x.u
+"""
+
+
+def floor_parameters(user_ids: np.ndarray, floors: Floors) -> dict:
+    def values(array):
+        return [None if np.isnan(v) else float(v) for v in array]
+
+    def ids(array):
+        return [None if i < 0 else int(user_ids[i]) for i in array]
+
+    return {
+        "users": user_ids.tolist(),
+        "nf": values(floors.neighbour),
+        "nid": ids(floors.neighbour_other),
+        "sf": values(floors.soulmate),
+        "sid": ids(floors.soulmate_other),
+    }
 
 
 # Progress ----------------------------------------------------------------------------
@@ -297,16 +324,20 @@ class PairSums:
 
 
 def best_per_row(score: np.ndarray, keep: int, valid: np.ndarray):
-    """(row, column) of the ``keep`` largest scores of each row among valid cells."""
+    """(row, column) of the ``keep`` largest scores of each row among valid cells; among
+    equal scores at the cut, the lower columns (so the per-user refresh, which breaks
+    ties by the lower user id, keeps the same pairs)."""
     masked = np.where(valid, score, -np.inf)
     if masked.shape[1] > keep:
-        columns = np.argpartition(-masked, keep - 1, axis=1)[:, :keep]
+        kth = -np.partition(-masked, keep - 1, axis=1)[:, keep - 1 : keep]
+        above = masked > kth
+        tie = masked == kth
+        room = keep - above.sum(axis=1, keepdims=True)
+        take = above | (tie & (np.cumsum(tie, axis=1) <= room))
     else:
-        columns = np.broadcast_to(np.arange(masked.shape[1]), masked.shape)
-    rows = np.repeat(np.arange(masked.shape[0]), columns.shape[1])
-    columns = columns.ravel()
-    ok = np.isfinite(masked[rows, columns])
-    return rows[ok], columns[ok]
+        take = np.ones(masked.shape, dtype=bool)
+    take &= np.isfinite(masked)
+    return np.nonzero(take)
 
 
 def agreement_block(common, cross, own, theirs, lo: int):
@@ -319,6 +350,32 @@ def agreement_block(common, cross, own, theirs, lo: int):
 
 
 @dataclass
+class Floors:
+    """Per user (dense index): the agreement and the shrunk TCI of the last pair kept
+    among their best (NaN, -1: fewer than kept), and the other user (dense index)."""
+
+    neighbour: np.ndarray
+    neighbour_other: np.ndarray
+    soulmate: np.ndarray
+    soulmate_other: np.ndarray
+
+
+def last_kept(rows, cols, score, keep: int):
+    """Per row of a block: (score, column) of the last of its ``keep`` best (the lowest
+    score, then the highest column: ``best_per_row``'s order); NaN, -1 when fewer."""
+    n_rows = score.shape[0]
+    value, other = np.full(n_rows, np.nan), np.full(n_rows, -1)
+    if len(rows):
+        order = np.lexsort((-cols, score[rows, cols], rows))
+        r, c = rows[order], cols[order]
+        first = np.r_[True, r[1:] != r[:-1]]
+        value[r[first]], other[r[first]] = score[r[first], c[first]], c[first]
+    short = np.bincount(rows, minlength=n_rows) < keep
+    value[short], other[short] = np.nan, -1
+    return value, other
+
+
+@dataclass
 class Pairs:
     """Stored user pairs (dense indices a < b) with their numbers."""
 
@@ -327,6 +384,7 @@ class Pairs:
     common: np.ndarray
     diff: np.ndarray
     agreement: np.ndarray
+    floors: Floors | None = None
 
     @property
     def tci(self):
@@ -337,13 +395,29 @@ class Pairs:
         return model.shrunk_tci(self.diff, self.common)
 
 
-def user_pairs(ratings: Ratings, p, r, progress: Progress) -> Pairs:
-    """Step 2 of the module docstring."""
-    n_users, n_titles = len(ratings.user_ids), len(ratings.title_ids)
+def in_pair_sample(ratings: Ratings, p) -> np.ndarray:
+    """Per rating: it has a position and is in its title's sample of raters compared for
+    pairs (every rater of a title with at most ``TASTE_PAIR_RATERS_PER_TITLE``)."""
     has = ~np.isnan(p)
+    cap = services.pair_raters_cap()
+    raters = np.bincount(ratings.title[has], minlength=len(ratings.title_ids))[ratings.title]
+    slot = engine.sample_slot(
+        ratings.user_ids[ratings.user], ratings.title_ids[ratings.title], np.maximum(raters, 1)
+    )
+    return has & ((raters <= cap) | (slot < cap))
+
+
+def user_pairs(ratings: Ratings, p, r, progress: Progress) -> Pairs:
+    """Step 2 of the module docstring, over each title's sample of raters
+    (``engine.sample_slot``, as the per-user refresh)."""
+    n_users, n_titles = len(ratings.user_ids), len(ratings.title_ids)
+    has = in_pair_sample(ratings, p)
     sums = PairSums(ratings.user[has], ratings.title[has], p[has], r[has], n_users, n_titles)
     n = ratings.ratings_count
     found = []
+    # Each user's last kept pair by agreement and by shrunk TCI (score, dense column).
+    neighbour_floor = (np.full(n_users, np.nan), np.full(n_users, -1))
+    soulmate_floor = (np.full(n_users, np.nan), np.full(n_users, -1))
     blocks = sums.blocks()
     progress.start("user pairs", n_users)
     for lo, hi in blocks:
@@ -361,9 +435,18 @@ def user_pairs(ratings: Ratings, p, r, progress: Progress) -> Pairs:
         rows2, cols2 = best_per_row(-shrunk, SOULMATES_KEEP, valid)
         rows, cols = np.r_[rows1, rows2], np.r_[cols1, cols2]
         found.append((rows + lo, cols, common[rows, cols], diff[rows, cols], w[rows, cols]))
+        for floor, (value, col) in (
+            (neighbour_floor, last_kept(rows1, cols1, w, NEIGHBOURS_KEEP)),
+            (soulmate_floor, last_kept(rows2, cols2, -shrunk, SOULMATES_KEEP)),
+        ):
+            floor[0][lo:hi], floor[1][lo:hi] = value, col
         progress.step(hi)
+    floors = Floors(neighbour_floor[0], neighbour_floor[1], -soulmate_floor[0], soulmate_floor[1])
     if not found:
-        return Pairs(*(np.zeros(0, dtype=kind) for kind in (np.int64, np.int64, int, float, float)))
+        return Pairs(
+            *(np.zeros(0, dtype=kind) for kind in (np.int64, np.int64, int, float, float)),
+            floors=floors,
+        )
     a, b, c, d, w = (np.concatenate(parts) for parts in zip(*found, strict=True))
     # Each pair once, numbers from the lower user's row (the per-user SQL sums in its own
     # order too: equal within float rounding).
@@ -371,7 +454,7 @@ def user_pairs(ratings: Ratings, p, r, progress: Progress) -> Pairs:
     order = np.lexsort((a != low, high, low))
     low, high, c, d, w = low[order], high[order], c[order], d[order], w[order]
     first = np.r_[True, (low[1:] != low[:-1]) | (high[1:] != high[:-1])]
-    return Pairs(low[first], high[first], c[first], d[first], w[first])
+    return Pairs(low[first], high[first], c[first], d[first], w[first], floors=floors)
 
 
 @dataclass
@@ -725,7 +808,6 @@ def rebuild(progress: Progress | None = None) -> dict[str, int]:
 
         pairs = user_pairs(ratings, p, r, progress)
         with transaction.atomic():
-            cursor.execute(PAIRS_LOCK_SQL, [PAIRS_LOCK])
             counts["pairs"] = _replace_in_transaction(
                 cursor,
                 PAIRS,
@@ -754,6 +836,7 @@ def rebuild(progress: Progress | None = None) -> dict[str, int]:
                 },
             )
             counts["users"] = cursor.rowcount
+            cursor.execute(SET_FLOORS_SQL, floor_parameters(ratings.user_ids, pairs.floors))
             fitted = np.bincount(ratings.user[has], minlength=n_users) > 0
             cursor.execute(
                 SET_PROFILE_FACTORS_SQL,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
@@ -54,10 +55,29 @@ GENERATIONS = "taste_pending_generation"
 FALLBACK = FallbackPosition._meta.db_table
 SHOWN = ShownPrediction._meta.db_table
 
-# Pair rows are written under one advisory lock, so that refreshes of two users who
-# share a pair never interleave (no deadlock, no duplicate-key race).
-PAIRS_LOCK = 734_112_001
-PAIRS_LOCK_SQL = "SELECT pg_advisory_xact_lock(%s)"
+# Pair rows are written under one advisory lock PER PAIR, taken in one statement in the
+# order of the lock keys (sorted, distinct), before any pair row is touched: two
+# refreshes wait on each other only when they share a pair (no global lock, so workers
+# run side by side), and since every writer takes its locks in the same global order,
+# no set of refreshes can wait on each other in a cycle (no deadlock), even when two
+# pairs' keys collide. The two-int form (objsubid 2 in pg_locks) never meets the
+# worker's task locks (one bigint, objsubid 1). Keys: (PAIR_LOCK_SPACE, hash of "a:b").
+PAIR_LOCK_SPACE = 734_112
+PAIR_LOCK_KEY = "hashtext(LEAST({u}, {o})::text || ':' || GREATEST({u}, {o})::text)"
+# Returns the other members of the user's stored pairs, read before the locks are taken;
+# the stale-pair DELETE touches only those (locked), never a row it holds no lock on.
+USER_PAIR_OTHERS_SQL = f"""
+SELECT user_b_id FROM {PAIRS} WHERE user_a_id = %(u)s
+UNION
+SELECT user_a_id FROM {PAIRS} WHERE user_b_id = %(u)s
+"""
+LOCK_USER_PAIRS_SQL = f"""
+SELECT count(pg_advisory_xact_lock({PAIR_LOCK_SPACE}, k)) FROM (
+    SELECT DISTINCT {PAIR_LOCK_KEY.format(u="%(u)s::bigint", o="o")} AS k
+      FROM unnest(%(others)s::bigint[]) AS x(o)
+     ORDER BY k
+) AS keys
+"""
 
 # Similar titles kept per title, and raters in common needed (see taste.engine).
 SIMILAR_MIN_COMMON = engine.SIMILAR_MIN_COMMON
@@ -67,7 +87,8 @@ SIMILAR_KEEP = engine.SIMILAR_KEEP
 # Offsets ---------------------------------------------------------------------------
 
 # Title offsets b_t = sum over raters (position - 49.5 - b_v) / (n_t + TITLE_SHRINK) of
-# some titles, from the stored user offsets (taste.model step 1, one round).
+# some titles, from the stored user offsets (taste.model step 1, one round). In title
+# order, so two refreshes sharing changed titles lock their rows in the same order.
 TITLE_OFFSETS_SQL = f"""
 INSERT INTO {TITLE_TASTE} (title_id, "offset", raters_count, computed_at)
 SELECT t.id,
@@ -79,6 +100,7 @@ SELECT t.id,
   LEFT JOIN {PROFILES} AS p ON p.user_id = r.user_id
  WHERE t.id = ANY(%(title_ids)s)
  GROUP BY t.id
+ ORDER BY t.id
 ON CONFLICT (title_id) DO UPDATE
    SET "offset" = EXCLUDED."offset", raters_count = EXCLUDED.raters_count,
        computed_at = EXCLUDED.computed_at
@@ -173,47 +195,92 @@ def refresh_title_factors(title_id: int) -> None:
 
 # Compatibility ----------------------------------------------------------------------
 
-# One user's pair sums with everyone sharing enough titles: a self-join of positions on
-# title, so the database compares only users who rated a title in common. Residuals r =
-# position - 49.5 - user offset - title offset (the user's new offset is a parameter).
+
+def in_sample(user_id: str, title_id: str, raters: str) -> str:
+    """SQL: the rating counts towards pairs (engine.sample_slot; %(cap)s the cap)."""
+    return f"({raters} <= %(cap)s OR {engine.sample_slot_sql(user_id, title_id, raters)} < %(cap)s)"
+
+
+# One user's pair sums with everyone sharing enough titles: for each title the user rated
+# (in its sample), the title's raters in its sample (an index scan per title, at most
+# about ``cap`` rows kept each). Residuals r = position - 49.5 - user offset - title
+# offset (the user's new offset is a parameter). The other's number of ratings is their
+# profile's (written by their refresh and the rebuild; counted when they have none).
 # Columns: other, sum |p_u - p_v|, c, sum r_u r_v, sum r_u^2, sum r_v^2.
 USER_PAIRS_SQL = f"""
 WITH mine AS (
-    SELECT m.title_id, m.position, coalesce(tt."offset", 0) AS title_offset
+    SELECT m.title_id, m.position, coalesce(tt."offset", 0) AS title_offset,
+           coalesce(tt.raters_count, 0) AS raters
       FROM {POSITIONS} AS m LEFT JOIN {TITLE_TASTE} AS tt ON tt.title_id = m.title_id
      WHERE m.user_id = %(user_id)s
+       AND {in_sample("m.user_id", "m.title_id", "coalesce(tt.raters_count, 0)")}
 ),
 my_count AS (SELECT count(*) AS n FROM {RATINGS} WHERE user_id = %(user_id)s),
 pairs AS (
     SELECT o.user_id AS other, abs(o.position - m.position) AS diff,
            m.position - {engine.MIDDLE} - %(offset)s - m.title_offset AS mine,
-           o.position - {engine.MIDDLE} - coalesce(p.user_offset, 0) - m.title_offset AS theirs
+           o.position - {engine.MIDDLE} - coalesce(p.user_offset, 0) - m.title_offset AS theirs,
+           p.ratings_count AS their_count
       FROM mine AS m
-      JOIN {POSITIONS} AS o ON o.title_id = m.title_id
+      CROSS JOIN LATERAL (
+          SELECT r.user_id, r.position FROM {POSITIONS} AS r
+           WHERE r.title_id = m.title_id AND r.user_id <> %(user_id)s
+             AND {in_sample("r.user_id", "m.title_id", "m.raters")}
+          OFFSET 0  -- kept a subquery: one index scan per title, never the whole table
+      ) AS o
       LEFT JOIN {PROFILES} AS p ON p.user_id = o.user_id
-     WHERE o.user_id <> %(user_id)s
 ),
 shared AS (
     SELECT other, sum(diff) AS diff, count(*) AS common, sum(mine * theirs) AS cross_sum,
-           sum(mine * mine) AS my_sq, sum(theirs * theirs) AS their_sq
+           sum(mine * mine) AS my_sq, sum(theirs * theirs) AS their_sq,
+           max(their_count) AS their_count
       FROM pairs GROUP BY other
 ),
-their_count AS (
-    SELECT user_id, count(*) AS n FROM {RATINGS}
-     WHERE user_id IN (SELECT other FROM shared) GROUP BY user_id
+counted AS (
+    SELECT s.*, coalesce(NULLIF(s.their_count, 0),
+                         (SELECT count(*) FROM {RATINGS} AS c WHERE c.user_id = s.other)) AS n
+      FROM shared AS s
+     WHERE s.common >= {engine.MIN_COMMON_FLOOR}
 )
 SELECT s.other, s.diff::float8, s.common, s.cross_sum, s.my_sq, s.their_sq
-  FROM shared AS s
-  JOIN their_count AS c ON c.user_id = s.other
-  CROSS JOIN my_count AS me
- WHERE s.common >= {min_common_sql("me.n", "c.n")}
+  FROM counted AS s CROSS JOIN my_count AS me
+ WHERE s.common >= {min_common_sql("me.n", "s.n")}
 """
 
-# The user's pairs that are no longer compatible (the others are upserted below).
+# Pairs kept per member (as the rebuild keeps them): a compatible pair is stored when it
+# is among either member's NEIGHBOURS_KEEP best by agreement (agreement > 0; the PSI
+# neighbours, engine.NEIGHBOURS of them are used per title) or SOULMATES_KEEP best by
+# shrunk TCI (the soulmates page shows 50); ties at the cut go to the lower user id. A
+# refresh of u knows u's own best from its rows; whether (u, v) is among v's best it
+# reads from v's profile: the last pair v keeps (its "floor", from v's last refresh or
+# the rebuild; NULL while v has fewer), one row per other member (no scan of v's pairs).
+NEIGHBOURS_KEEP = engine.NEIGHBOURS
+SOULMATES_KEEP = 100
+KEPT_BY_OTHERS_SQL = f"""
+SELECT c.o
+  FROM unnest(%(others)s::bigint[], %(agreements)s::float8[], %(shrunk)s::float8[])
+       AS c(o, w, s)
+  LEFT JOIN {PROFILES} AS p ON p.user_id = c.o
+ WHERE (c.w > 0 AND (p.neighbour_floor IS NULL OR p.neighbour_floor_id = %(u)s
+                     OR c.w > p.neighbour_floor
+                     OR (c.w = p.neighbour_floor AND %(u)s < p.neighbour_floor_id)))
+    OR p.soulmate_floor IS NULL OR p.soulmate_floor_id = %(u)s
+    OR c.s < p.soulmate_floor
+    OR (c.s = p.soulmate_floor AND %(u)s < p.soulmate_floor_id)
+"""
+SET_FLOORS_SQL = f"""
+UPDATE {PROFILES}
+   SET neighbour_floor = %(nf)s, neighbour_floor_id = %(nid)s,
+       soulmate_floor = %(sf)s, soulmate_floor_id = %(sid)s
+ WHERE user_id = %(u)s
+"""
+
+# The user's pairs that are no longer compatible (the others are upserted below), among
+# those read (and locked) before: ``stored``.
 DELETE_STALE_USER_PAIRS_SQL = f"""
 DELETE FROM {PAIRS}
- WHERE (user_a_id = %(u)s AND NOT user_b_id = ANY(%(others)s))
-    OR (user_b_id = %(u)s AND NOT user_a_id = ANY(%(others)s))
+ WHERE (user_a_id = %(u)s AND user_b_id = ANY(%(stale)s))
+    OR (user_b_id = %(u)s AND user_a_id = ANY(%(stale)s))
 """
 
 # Upsert in (user_a, user_b) order, so concurrent writers lock rows in the same order, and
@@ -233,7 +300,8 @@ ON CONFLICT (user_a_id, user_b_id) DO UPDATE
        IS DISTINCT FROM (EXCLUDED.tci, EXCLUDED.common_count, EXCLUDED.agreement)
 """
 
-# A rebuild replaces every pair.
+# A rebuild replaces every pair; no refresh writes pairs meanwhile (reads go on).
+LOCK_PAIRS_TABLE_SQL = f"LOCK TABLE {PAIRS} IN EXCLUSIVE MODE"
 DELETE_ALL_PAIRS_SQL = f"DELETE FROM {PAIRS}"
 INSERT_PAIRS_SQL = f"""
 INSERT INTO {PAIRS} (user_a_id, user_b_id, tci, common_count, tci_shrunk, agreement,
@@ -245,9 +313,9 @@ SELECT a, b, t, c, ts, w, %(now)s
 
 # Positions of users without percentiles: the percentile formula applied anyway, for
 # the users matched by {users}; only users whose scores say something about order.
-FALLBACK_SQL = f"""
-INSERT INTO {FALLBACK} (user_id, title_id, position)
-SELECT user_id, title_id, ((200 * below + 100 * (below_or_equal - below)) / (2 * n))::smallint
+FALLBACK_POSITIONS_SQL = f"""
+SELECT user_id, title_id,
+       ((200 * below + 100 * (below_or_equal - below)) / (2 * n))::smallint AS position
   FROM (
     SELECT user_id, title_id, percentile,
            rank() OVER by_score - 1 AS below,
@@ -262,64 +330,135 @@ SELECT user_id, title_id, ((200 * below + 100 * (below_or_equal - below)) / (2 *
   ) AS counted
  WHERE with_percentile = 0 AND varied
 """
+FALLBACK_SQL = f"INSERT INTO {FALLBACK} (user_id, title_id, position) {FALLBACK_POSITIONS_SQL}"
 FALLBACK_ALL_SQL = FALLBACK_SQL.format(users="TRUE")
-FALLBACK_USERS_SQL = FALLBACK_SQL.format(users="user_id = ANY(%s)")
-# Fallback positions are recomputed from scratch: delete, then FALLBACK_*_SQL.
+# All of them (a rebuild, in its transaction): delete, then FALLBACK_ALL_SQL.
 DELETE_ALL_FALLBACK_SQL = f"DELETE FROM {FALLBACK}"
-DELETE_USERS_FALLBACK_SQL = f"DELETE FROM {FALLBACK} WHERE user_id = ANY(%s)"
+# Some users' (a refresh): ONE statement that upserts the changed positions and deletes
+# the vanished ones, so a refresh of someone else reading these users' positions at the
+# same time sees them all before or all after, never none (a delete committed before
+# the insert made a concurrent refresh drop its pairs with them); and two refreshes of
+# the same user never collide on the unique key. Returns the rows written or deleted.
+REFRESH_USERS_FALLBACK_SQL = f"""
+WITH fresh AS ({FALLBACK_POSITIONS_SQL.format(users="user_id = ANY(%(users)s)")}),
+written AS (
+    INSERT INTO {FALLBACK} (user_id, title_id, position)
+    SELECT user_id, title_id, position FROM fresh ORDER BY user_id, title_id
+    ON CONFLICT (user_id, title_id) DO UPDATE SET position = EXCLUDED.position
+     WHERE {FALLBACK}.position <> EXCLUDED.position
+    RETURNING 1
+),
+vanished AS (
+    DELETE FROM {FALLBACK} AS f
+     WHERE f.user_id = ANY(%(users)s)
+       AND NOT EXISTS (SELECT 1 FROM fresh
+                        WHERE fresh.user_id = f.user_id AND fresh.title_id = f.title_id)
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM written) + (SELECT count(*) FROM vanished)
+"""
 
 
 def refresh_positions(user_ids: list[int] | None = None) -> int:
-    """Recompute the fallback positions of these users (all users when None)."""
+    """Recompute the fallback positions of these users (all users when None); returns
+    the rows written (and, for some users, deleted)."""
     with connection.cursor() as cursor:
         if user_ids is None:
             cursor.execute(DELETE_ALL_FALLBACK_SQL)
             cursor.execute(FALLBACK_ALL_SQL)
-        else:
-            cursor.execute(DELETE_USERS_FALLBACK_SQL, [user_ids])
-            cursor.execute(FALLBACK_USERS_SQL, [user_ids])
-        return cursor.rowcount
+            return cursor.rowcount
+        cursor.execute(REFRESH_USERS_FALLBACK_SQL, {"users": list(user_ids)})
+        return cursor.fetchone()[0]
+
+
+def pair_raters_cap() -> int:
+    """Co-raters compared per title (engine.sample_slot)."""
+    return settings.TASTE_PAIR_RATERS_PER_TITLE
+
+
+def kept_pairs(user_id: int, pairs: dict[int, tuple]) -> tuple[list[int], dict]:
+    """The others whose pair with the user is stored (see KEPT_BY_OTHERS_SQL), from
+    ``pairs`` = {other: (tci, common, shrunk, agreement)} of every compatible other; and
+    the user's floors (SET_FLOORS_SQL parameters)."""
+    agreeing = sorted((o for o in pairs if pairs[o][3] > 0), key=lambda o: (-pairs[o][3], o))
+    alike = sorted(pairs, key=lambda o: (pairs[o][2], o))
+    kept = set(agreeing[:NEIGHBOURS_KEEP]) | set(alike[:SOULMATES_KEEP])
+    full_n, full_s = len(agreeing) >= NEIGHBOURS_KEEP, len(alike) >= SOULMATES_KEEP
+    last_n = agreeing[NEIGHBOURS_KEEP - 1] if full_n else None
+    last_s = alike[SOULMATES_KEEP - 1] if full_s else None
+    floors = {
+        "u": user_id,
+        "nf": pairs[last_n][3] if full_n else None,
+        "nid": last_n,
+        "sf": pairs[last_s][2] if full_s else None,
+        "sid": last_s,
+    }
+    rest = sorted(set(pairs) - kept)
+    if rest:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                KEPT_BY_OTHERS_SQL,
+                {
+                    "u": user_id,
+                    "others": rest,
+                    "agreements": [pairs[o][3] for o in rest],
+                    "shrunk": [pairs[o][2] for o in rest],
+                },
+            )
+            kept.update(row[0] for row in cursor.fetchall())
+    return sorted(kept), floors
 
 
 @transaction.atomic
 def refresh_user_compatibility(user_id: int, user_offset: float | None = None) -> int:
     """Recompute one user's pairs (TCI, shrunk TCI, agreement) from the ratings and the
-    stored offsets as they are now; returns the number of users they share enough
-    titles with."""
+    stored offsets as they are now, and store those kept (``kept_pairs``): written under
+    per-pair locks, stale ones deleted. Returns the number of pairs stored."""
     if user_offset is None:
         refresh_positions([user_id])
         user_offset = refresh_user_offset(user_id)
     with connection.cursor() as cursor:
-        cursor.execute(USER_PAIRS_SQL, {"user_id": user_id, "offset": user_offset})
-        rows = cursor.fetchall()
-        now = timezone.now()
-        others = [row[0] for row in rows]
-        cursor.execute(PAIRS_LOCK_SQL, [PAIRS_LOCK])
-        cursor.execute(DELETE_STALE_USER_PAIRS_SQL, {"u": user_id, "others": others})
+        cursor.execute(
+            USER_PAIRS_SQL,
+            {"user_id": user_id, "offset": user_offset, "cap": pair_raters_cap()},
+        )
+        pairs = {
+            other: (
+                diff / common,
+                common,
+                engine.shrunk_tci(diff / common, common),
+                engine.agreement(cross, mine, theirs, common),
+            )
+            for other, diff, common, cross, mine, theirs in cursor.fetchall()
+        }
+        others, floors = kept_pairs(user_id, pairs)
+        cursor.execute(SET_FLOORS_SQL, floors)
+        cursor.execute(USER_PAIR_OTHERS_SQL, {"u": user_id})
+        stored = [row[0] for row in cursor.fetchall()]
+        stale = sorted(set(stored).difference(others))
+        cursor.execute(LOCK_USER_PAIRS_SQL, {"u": user_id, "others": sorted({*stored, *others})})
+        if stale:
+            cursor.execute(DELETE_STALE_USER_PAIRS_SQL, {"u": user_id, "stale": stale})
         cursor.execute(
             UPSERT_USER_PAIRS_SQL,
             {
                 "u": user_id,
-                "now": now,
+                "now": timezone.now(),
                 "others": others,
-                "tcis": [diff / common for _, diff, common, *_ in rows],
-                "commons": [common for _, _, common, *_ in rows],
-                "shrunk": [
-                    engine.shrunk_tci(diff / common, common) for _, diff, common, *_ in rows
-                ],
-                "agreements": [
-                    engine.agreement(cross, mine, theirs, common)
-                    for _, _, common, cross, mine, theirs in rows
-                ],
+                "tcis": [pairs[o][0] for o in others],
+                "commons": [pairs[o][1] for o in others],
+                "shrunk": [pairs[o][2] for o in others],
+                "agreements": [pairs[o][3] for o in others],
             },
         )
-    return len(rows)
+    return len(others)
 
 
 # Stored predictions -------------------------------------------------------------------
 
-# A user's stored PSIs are replaced whole: delete, then one INSERT from arrays.
-DELETE_USER_PREDICTIONS_SQL = f"DELETE FROM {PREDICTIONS} WHERE user_id = %s"
+# Stored PSIs per user, by rank_key (the rebuild keeps as many): the recommendations
+# page lists 24 at a time and filters by genre; the title page computes its PSI live.
+PREDICTIONS_KEEP = 200
 PREDICTION_COLUMNS = (
     "percentile",
     "score",
@@ -334,42 +473,71 @@ PREDICTION_COLUMNS = (
     "high",
     "rank_key",
 )
-INSERT_USER_PREDICTIONS_SQL = f"""
-INSERT INTO {PREDICTIONS} (user_id, title_id, neighbours_count, computed_at,
-                           {", ".join(PREDICTION_COLUMNS)})
-SELECT %(u)s, t, n, %(now)s, {", ".join(PREDICTION_COLUMNS)}
-  FROM unnest(%(titles)s::bigint[], %(counts)s::int[],
-              {", ".join(f"%({c})s::float8[]" for c in PREDICTION_COLUMNS)})
-       AS x(t, n, {", ".join(PREDICTION_COLUMNS)})
+# A user's stored PSIs are updated in place, in one statement: the new ones upserted (a
+# row is rewritten only when a number changed: no dead row for a PSI that did not move)
+# and the titles no longer among them deleted. Readers see the old set or the new one;
+# two refreshes of the same member never collide on the unique key.
+_CHANGED = " OR ".join(
+    f"{PREDICTIONS}.{c} IS DISTINCT FROM EXCLUDED.{c}"
+    for c in ("neighbours_count", *PREDICTION_COLUMNS)
+)
+UPSERT_USER_PREDICTIONS_SQL = f"""
+WITH fresh AS (
+    SELECT t, n, {", ".join(PREDICTION_COLUMNS)}
+      FROM unnest(%(titles)s::bigint[], %(counts)s::int[],
+                  {", ".join(f"%({c})s::float8[]" for c in PREDICTION_COLUMNS)})
+           AS x(t, n, {", ".join(PREDICTION_COLUMNS)})
+),
+written AS (
+    INSERT INTO {PREDICTIONS} (user_id, title_id, neighbours_count, computed_at,
+                               {", ".join(PREDICTION_COLUMNS)})
+    SELECT %(u)s, t, n, %(now)s, {", ".join(PREDICTION_COLUMNS)} FROM fresh ORDER BY t
+    ON CONFLICT (user_id, title_id) DO UPDATE
+       SET neighbours_count = EXCLUDED.neighbours_count, computed_at = EXCLUDED.computed_at,
+           {", ".join(f"{c} = EXCLUDED.{c}" for c in PREDICTION_COLUMNS)}
+     WHERE {_CHANGED}
+    RETURNING 1
+),
+vanished AS (
+    DELETE FROM {PREDICTIONS}
+     WHERE user_id = %(u)s AND NOT title_id = ANY(%(titles)s::bigint[])
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM vanished)
 """
+
+
+def kept_predictions(predictions: dict) -> list[int]:
+    """The titles whose PSI is stored: the PREDICTIONS_KEEP with the highest rank_key
+    (ties: the lower title id), in title order."""
+    best = sorted(predictions, key=lambda t: (-predictions[t].rank_key, t))
+    return sorted(best[:PREDICTIONS_KEEP])
 
 
 @transaction.atomic
 def refresh_user_predictions(user_id: int) -> int:
-    """Recompute the stored PSI of every title the user has not rated (for the
-    recommendations page); returns the number of titles with a PSI."""
+    """Recompute the stored PSIs of the titles the user has not rated (for the
+    recommendations page): the PREDICTIONS_KEEP best by rank_key, changed rows upserted,
+    vanished ones deleted; returns the number stored."""
     own = own_scores(user_id)
     now = timezone.now()
     predictions = predict_from(own, unrated_terms(user_id)) if own.can_predict else {}
+    ids = kept_predictions(predictions)
     with connection.cursor() as cursor:
-        cursor.execute(DELETE_USER_PREDICTIONS_SQL, [user_id])
-        if predictions:
-            ids = sorted(predictions)
-            values = {
-                column: [getattr(predictions[t], column) for t in ids]
-                for column in PREDICTION_COLUMNS
-            }
-            cursor.execute(
-                INSERT_USER_PREDICTIONS_SQL,
-                {
-                    "u": user_id,
-                    "now": now,
-                    "titles": ids,
-                    "counts": [len(predictions[t].neighbours) for t in ids],
-                    **values,
+        cursor.execute(
+            UPSERT_USER_PREDICTIONS_SQL,
+            {
+                "u": user_id,
+                "now": now,
+                "titles": ids,
+                "counts": [len(predictions[t].neighbours) for t in ids],
+                **{
+                    column: [getattr(predictions[t], column) for t in ids]
+                    for column in PREDICTION_COLUMNS
                 },
-            )
-    return len(predictions)
+            },
+        )
+    return len(ids)
 
 
 def refresh_user_taste(user_id: int) -> tuple[int, int]:
@@ -544,7 +712,7 @@ def _rebuild_tables(cursor, now) -> dict[str, int]:
     )
     a, b = np.nonzero(np.triu((c >= need) & (c > 0), k=1))
     tci = diff_sum[a, b] / c[a, b]
-    cursor.execute(PAIRS_LOCK_SQL, [PAIRS_LOCK])
+    cursor.execute(LOCK_PAIRS_TABLE_SQL)
     cursor.execute(DELETE_ALL_PAIRS_SQL)
     cursor.execute(
         INSERT_PAIRS_SQL,

@@ -17,13 +17,14 @@ arrow points one way (tasks -> services).
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.backend import DatabaseBackend
 
-from taste import services
+from taste import rebuild, services
 from taste.models import ChangeKind, TasteProfile
 
 # Stored PSIs move when other people rate; a visit after this long queues a refresh.
@@ -160,3 +161,53 @@ def refresh_if_stale(user_id: int, profile: TasteProfile | None) -> bool:
         with transaction.atomic():
             return bool(_queue_stranded([(ChangeKind.USER, user_id)], include_failed=True))
     return request_user_refresh(user_id)
+
+
+# An import's backlog ------------------------------------------------------------------
+
+# Refreshes queued behind the bulk backlog and not started; counted to decide, deleted
+# once a rebuild has covered them (those queued before it began: their markers went
+# with the rebuild; a marker written meanwhile whose task is deleted anyway is queued
+# again by the sweep, ``requeue_stranded``).
+_BULK_READY = """
+  FROM {tasks} WHERE status = 'READY' AND priority = %(priority)s
+   AND task_path = ANY(%(paths)s) {more}
+"""
+_TASKS = services.TASKS
+BULK_BACKLOG_SQL = "SELECT count(*)" + _BULK_READY.format(tasks=_TASKS, more="")
+DELETE_BULK_BACKLOG_SQL = "DELETE" + _BULK_READY.format(
+    tasks=_TASKS, more="AND enqueued_at < %(before)s"
+)
+
+
+def _backlog_params() -> dict:
+    return {
+        "priority": BULK_PRIORITY,
+        "paths": [task.module_path for task in REFRESH_TASKS.values()],
+    }
+
+
+def catch_up_bulk_backlog(threshold: int, rebuild_tables=rebuild.rebuild) -> dict | None:
+    """When at least ``threshold`` refreshes owed to bulk writes wait (an import of many
+    ratings queues one per member and per title: 30,000 for a million ratings), one
+    set-based rebuild covers them all (minutes, where the single refreshes take hours),
+    then their tasks are deleted. Refreshes of single ratings (priority 0) stay queued and
+    keep running meanwhile on the worker's main loop. Returns the rebuild's counts, or
+    None when the backlog is smaller (0: never)."""
+    if threshold <= 0 or not queues_in_database():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(BULK_BACKLOG_SQL, _backlog_params())
+        (waiting,) = cursor.fetchone()
+    if waiting < threshold:
+        return None
+    started = timezone.now()
+    counts = dict(rebuild_tables() or {})
+    with connection.cursor() as cursor:
+        cursor.execute(DELETE_BULK_BACKLOG_SQL, {**_backlog_params(), "before": started})
+        counts["refreshes_covered"] = cursor.rowcount
+    return counts
+
+
+def bulk_rebuild_threshold() -> int:
+    return settings.TASTE_BULK_REBUILD_AT

@@ -259,6 +259,7 @@ class Upkeep:
             self.next_rebuild = now + self.rebuild_every
             self._guarded("rebuild the taste tables", self.rebuild_tables)
         self._guarded("dispatch taste changes", self.dispatch)
+        self._guarded("catch up with an import", self.catch_up)
         if now >= self.next_sweep:
             self.next_sweep = now + self.sweep
             self._guarded("sweep", self.sweep_once)
@@ -273,6 +274,14 @@ class Upkeep:
                 "Queued taste refreshes: %d users, %d titles",
                 len(dispatched.users),
                 len(dispatched.titles),
+            )
+
+    def catch_up(self) -> None:
+        counts = tasks.catch_up_bulk_backlog(tasks.bulk_rebuild_threshold(), self.rebuild_tables)
+        if counts is not None:
+            logger.info(
+                "Rebuilt the taste tables for an import's backlog: %d queued refreshes covered",
+                counts["refreshes_covered"],
             )
 
     def sweep_once(self) -> None:

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from ratings.services import RatingInput, rate, rate_many
-from taste import services, tasks
-from taste.models import ChangeKind, PendingRefresh, TasteChange
+from taste import services, tasks, worker
+from taste.models import ChangeKind, Compatibility, PendingRefresh, TasteChange
 from tests.factories import TitleFactory, UserFactory
 from tests.taste.test_pipeline_recovery import database_queue  # noqa: F401 - a fixture
 
@@ -110,3 +110,34 @@ def test_an_imports_refreshes_wait_behind_a_new_rating(database_queue):  # noqa:
     assert priorities(ChangeKind.USER) == {importer.pk: tasks.BULK_PRIORITY, rater.pk: 0}
     ready = DBTaskResult.objects.ready().values_list("priority", flat=True)
     assert list(ready)[:2] == [0, 0]  # the worker's claim order: highest priority first
+
+
+@pytest.mark.usefixtures("database_queue")
+def test_a_large_import_backlog_is_covered_by_one_rebuild(settings):
+    """With at least TASTE_BULK_REBUILD_AT refreshes queued behind the bulk backlog, the
+    worker's upkeep runs the set-based rebuild and drops them; a single rating's refresh
+    stays queued (and first); a smaller backlog is left to the single refreshes."""
+    titles = TitleFactory.create_batch(12)
+    members = UserFactory.create_batch(4)
+    for k, member in enumerate(members):
+        rate_many(member, [RatingInput(t.pk, (7 * n + 13 * k) % 101) for n, t in enumerate(titles)])
+    tasks.dispatch_changes()
+    single = UserFactory()
+    rate(single, titles[0], 80)
+    tasks.dispatch_changes()
+    ready = DBTaskResult.objects.filter(status="READY")
+    backlog = ready.filter(priority=tasks.BULK_PRIORITY).count()
+    assert backlog == 4 + 12 - 1  # every member and title but the single rating's title
+    assert ready.filter(priority=0).count() == 2
+
+    settings.TASTE_BULK_REBUILD_AT = backlog + 1
+    assert worker.Upkeep(settle=0, sweep=60).catch_up() is None
+    assert ready.filter(priority=tasks.BULK_PRIORITY).count() == backlog
+    assert not Compatibility.objects.exists()
+
+    settings.TASTE_BULK_REBUILD_AT = backlog
+    worker.Upkeep(settle=0, sweep=60).catch_up()
+    assert ready.filter(priority=tasks.BULK_PRIORITY).count() == 0
+    assert ready.filter(priority=0).count() == 2
+    assert Compatibility.objects.count() == 6  # the rebuild ran: every pair of the 4
+    assert not PendingRefresh.objects.exists()

@@ -3,10 +3,11 @@ database) is killed during a refresh, a second worker's connection is terminated
 it claims a task, and within bounded time every member's stored TCIs still equal a fresh
 computation and ``taste_status`` exits 0.
 
-Deterministic without hooks in the code: the test holds the advisory lock that every
-TCI refresh takes before writing pairs (``services.PAIRS_LOCK``), so the first user
-refresh waits at a known point, RUNNING, until the worker is killed; and it locks the
-task table, so the second worker's claim query waits until its connection is ended.
+Deterministic without hooks in the code: the test holds the advisory locks that a TCI
+refresh takes, per pair, before writing pairs (``services.LOCK_USER_PAIRS_SQL``), for
+every pair of the members, so the first user refresh waits at a known point, RUNNING,
+until the worker is killed; and it locks the task table, so the second worker's claim
+query waits until its connection is ended.
 """
 
 import os
@@ -39,7 +40,16 @@ DEADLINE = 60.0
 TASKS_TABLE = DBTaskResult._meta.db_table
 REFRESH_USER = "taste.tasks.refresh_user_taste_task"
 
-# The worker's TCI refresh waiting for the advisory lock the test holds.
+# The pair locks of every pair of these members (the refreshes' own keys), held by the
+# test's side connection for the session.
+HOLD_PAIR_LOCKS_SQL = f"""
+SELECT count(pg_advisory_lock({services.PAIR_LOCK_SPACE}, k)) FROM (
+    SELECT DISTINCT {services.PAIR_LOCK_KEY.format(u="a", o="b")} AS k
+      FROM unnest(%(ids)s::bigint[]) AS x(a), unnest(%(ids)s::bigint[]) AS y(b)
+     WHERE a < b ORDER BY k
+) AS keys
+"""
+# The worker's TCI refresh waiting for an advisory lock the test holds.
 WAITING_ON_PAIRS_LOCK_SQL = """
 SELECT pid FROM pg_stat_activity
  WHERE datname = current_database() AND pid <> pg_backend_pid()
@@ -172,13 +182,13 @@ def test_killed_worker_and_terminated_claim_still_converge(titles, tmp_path):
     side, watch = side_connection(), side_connection()
     workers = []
     try:
-        # 1. The first worker takes a user refresh and waits for the pairs lock: kill it.
-        side.execute("SELECT pg_advisory_lock(%s)", [services.PAIRS_LOCK])
+        # 1. The first worker takes a user refresh and waits for a pair's lock: kill it.
+        side.execute(HOLD_PAIR_LOCKS_SQL, {"ids": [m.pk for m in members]})
         first = Worker(tmp_path / "first.log")
         workers.append(first)
         wait_for(
             lambda: watch.execute(WAITING_ON_PAIRS_LOCK_SQL).fetchall(),
-            "a refresh waits for the pairs lock",
+            "a refresh waits for a pair's lock",
             workers,
         )
         (killed_id,) = side.execute(
@@ -189,7 +199,7 @@ def test_killed_worker_and_terminated_claim_still_converge(titles, tmp_path):
         first.process.wait()
         # Changes made while no worker runs.
         give(members[0], {titles[30]: 3, titles[31]: 97})
-        side.execute("SELECT pg_advisory_unlock(%s)", [services.PAIRS_LOCK])
+        side.execute("SELECT pg_advisory_unlock_all()")
 
         # 2. A second worker (as run_site would start) takes the killed task back.
         second = Worker(tmp_path / "second.log")

@@ -7,8 +7,6 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from bench.star_dataset import generate
-from ratings.services import RatingInput, rate_many
 from taste import engine, rebuild, services
 from taste.models import (
     Compatibility,
@@ -18,40 +16,10 @@ from taste.models import (
     TitleSimilarity,
     TitleTaste,
 )
-from tests.factories import TitleFactory, UserFactory
 
 TOLERANCE = 1e-7
 # neighbours_count first (the cut is checked on it), then every stored term.
 PREDICTION_FIELDS = ("neighbours_count", *services.PREDICTION_COLUMNS)
-
-
-@pytest.fixture
-def star_ratings(db):
-    """36 star raters (1-5 stars -> 0..100, most with fewer than 5 distinct scores, so
-    fallback positions) of 60 titles from the bench generator, plus 4 raters on the
-    0-100 scale with many distinct scores, one rater with a single score (no positions)
-    and one with 6 ratings (too few for a PSI)."""
-    users, titles, stars = generate(users=36, titles=60, ratings=36 * 24, seed=7)
-    catalogue = [TitleFactory(name=f"S{k}") for k in range(60)]
-    people = [UserFactory(username=f"star{k}") for k in range(36)]
-    by_user: dict[int, list] = {}
-    for u, t, s in zip(users.tolist(), titles.tolist(), stars.tolist(), strict=True):
-        by_user.setdefault(u - 1, []).append(RatingInput(catalogue[t - 1].pk, (s - 1) * 25))
-    for u, inputs in by_user.items():
-        rate_many(people[u], inputs)
-    rng = np.random.default_rng(3)
-    for k in range(4):
-        picked = rng.choice(60, 30, replace=False)
-        rate_many(
-            UserFactory(username=f"fine{k}"),
-            [RatingInput(catalogue[t].pk, int(rng.integers(0, 101))) for t in picked],
-        )
-    rate_many(UserFactory(username="flat"), [RatingInput(t.pk, 70) for t in catalogue[:15]])
-    rate_many(
-        UserFactory(username="newcomer"),
-        [RatingInput(t.pk, 20 * i) for i, t in enumerate(catalogue[:6])],
-    )
-    return catalogue
 
 
 @pytest.fixture
