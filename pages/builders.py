@@ -8,6 +8,7 @@ they are given; writes (the shown probable score) are made by the views.
 
 from django.contrib import messages
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from accounts import selectors as accounts_selectors
 from accounts.models import User
@@ -21,6 +22,7 @@ from core import cache as section_cache
 from core.sorting import Sorts
 from library import selectors as library_selectors
 from library.forms import rating_viewing_form
+from pages import sections
 from pages.library_pages import title_library_context
 from ratings import scales
 from ratings import selectors as rating_selectors
@@ -116,9 +118,9 @@ def title_reviews_context(request: HttpRequest, title: Title) -> dict:
     sorts = TITLE_REVIEW_SORTS.choices
     if not viewer.is_authenticated:
         sorts = [(key, label) for key, label in sorts if key != "compatible"]
-    return {
-        "title": title,
-        "reviews_page": rating_selectors.title_page_ratings(
+
+    def build_page():
+        return rating_selectors.title_page_ratings(
             title,
             sort,
             request.GET.get("reviews_page"),
@@ -130,7 +132,10 @@ def title_reviews_context(request: HttpRequest, title: Title) -> dict:
             },
             ordering=ordering,
             reviews_only=reviews_only,
-        ),
+        )
+
+    context = {
+        "title": title,
         "review_sort": sort,
         "review_sorts": sorts,
         "review_filters": {
@@ -140,6 +145,20 @@ def title_reviews_context(request: HttpRequest, title: Title) -> dict:
         },
         "compact": _prefers_compact(request),
     }
+    if viewer.is_authenticated:
+        # The viewer's TCI with each rater, their likes and follows: rendered live.
+        page = build_page()
+        context.update(reviews_page=page, reviews_count=page.paginator.count, reviews_list=None)
+        return context
+    # Signed out, the list is the same for everyone: its HTML is cached (pages.sections);
+    # the page itself is read only on a miss (or by code that asks for it).
+    listing = sections.title_reviews_list(request, title, context, build_page)
+    context.update(
+        reviews_page=SimpleLazyObject(build_page),
+        reviews_count=listing["count"],
+        reviews_list=listing["html"],
+    )
+    return context
 
 
 def probable_score_card(user, title: Title, own_rating) -> dict:
@@ -166,20 +185,23 @@ def probable_score_card(user, title: Title, own_rating) -> dict:
     return card
 
 
-def title_page_context(request: HttpRequest, title: Title) -> dict:
-    """Everything a title page shows (``title`` from catalog.selectors.title_for_page).
+def title_page_context(request: HttpRequest, title: Title, shared: dict | None = None) -> dict:
+    """Everything a title page shows (``title`` from pages.sections.title_for_page,
+    which also gives ``shared``: the HTML of the parts of the page that are the same for
+    everyone, read here when not given).
 
-    Signed out: the ratings page and count, the collections page and count. Signed in
-    adds the viewer's rating (read once for the probable-score card and the rating
+    Signed out: the ratings page and count (cached HTML), the collections page and
+    count. Signed in adds the viewer's rating (read once for the probable-score card and the rating
     panel), their probable score, and their own collections for "Add to collection".
     """
+    if shared is None:
+        shared = sections.title_for_page(title.pk)
     user = request.user
     own_rating = viewer_rating(user, title)
     return {
         **title_reviews_context(request, title),
-        "people": catalog_selectors.title_people(title),
-        "watch_groups": catalog_selectors.title_watch_links(title),
-        "trailer_embed": catalog_selectors.trailer_embed_url(title.trailer_url),
+        # The top and end of the page, the same for everyone (cached HTML).
+        "shared": shared,
         "viewer_rating": own_rating,
         "probable_score_card": probable_score_card(user, title, own_rating),
         "rating_panel": {
