@@ -31,6 +31,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
+from django.http import QueryDict
+from django.utils.safestring import SafeString, mark_safe
 
 T = TypeVar("T")
 
@@ -172,6 +174,26 @@ def cached(
         value = compute()
         cache.set(key, value, SECTION_TIMEOUT)
     return value
+
+
+def cached_html(
+    section: str, scopes: Iterable[str], parts: tuple, render: Callable[[], str]
+) -> SafeString:
+    """The HTML ``render()`` returns for ``section`` and ``parts``, cached like ``cached``.
+
+    Rendering, not reading, is most of a page's time (Django's template engine resolves
+    every variable, filter and include of every row on every request), so the sections
+    everyone shares are cached as HTML. The fragment must hold nothing personal: no CSRF
+    token, no session data, nothing of the viewer's beyond what ``parts`` names."""
+    return mark_safe(cached(section, scopes, parts, lambda: str(render())))
+
+
+def query_key(query: QueryDict, leave_out: Iterable[str] = ()) -> tuple:
+    """A query string as a sorted tuple of its pairs, for the ``parts`` of a fragment
+    that depends on it (its links keep the other parameters)."""
+    leave_out = set(leave_out)
+    pairs = ((key, value) for key in query if key not in leave_out for value in query.getlist(key))
+    return tuple(sorted(pairs))
 
 
 class CachedPaginator(Paginator):

@@ -51,11 +51,11 @@ def home_lists() -> dict:
 
 
 def home_context(request: HttpRequest) -> dict:
-    """The home page: its lists, the same for everyone and cached until any title,
-    rating, review or member changes (no query while cached), and for a signed-in member
-    the activity feed (``home_feed_context``, personal, never cached)."""
-    scopes = [section_cache.CATALOG, section_cache.MEMBERS]
-    context = dict(section_cache.cached("home", scopes, (), home_lists))
+    """The home page: its lists, the same for everyone (scores on the viewer's scale)
+    and cached as HTML until any title, rating, review or member changes (no query while
+    cached), and for a signed-in member the activity feed (``home_feed_context``,
+    personal, never cached)."""
+    context = {"lists_html": sections.home_lists(request.user, home_lists)}
     if request.user.is_authenticated:
         context["feed"] = home_feed_context(request)
     return context

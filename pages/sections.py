@@ -14,25 +14,18 @@ print with {{ }}. Fragments hold no CSRF token, no session data and no per-reque
 other than the query string they are keyed by.
 """
 
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from catalog import selectors as catalog_selectors
 from catalog.models import Title
 from core import cache as section_cache
+from ratings import scales
 
 # Scopes of a title's own fragments: its fields and ratings (title_scopes), and the
 # members' names and suspensions shown beside its ratings.
 TITLE_PAGE_SCOPES = (section_cache.MEMBERS,)
-
-
-def query_key(query: QueryDict, leave_out: tuple[str, ...] = ()) -> tuple:
-    """A query string as a sorted tuple: the part of a cache key for fragments whose
-    links keep the other parameters (pagination, sorting)."""
-    return tuple(
-        sorted((key, value) for key in query if key not in leave_out for value in query.getlist(key))
-    )
 
 
 def _render(template: str, context: dict, request: HttpRequest | None = None) -> str:
@@ -78,11 +71,19 @@ def title_reviews_list(request: HttpRequest, title: Title, context: dict, build_
         return {"count": page.paginator.count, "html": html}
 
     scopes = [*section_cache.title_scopes(title.pk), *TITLE_PAGE_SCOPES]
-    parts = (title.pk, context["compact"], query_key(request.GET))
+    parts = (title.pk, context["compact"], section_cache.query_key(request.GET))
     cached = section_cache.cached("title-reviews", scopes, parts, compute)
     return {"count": cached["count"], "html": mark_safe(cached["html"])}
 
 
-def html(section: str, scopes, parts: tuple, render) -> SafeString:
-    """``render()``'s HTML for ``section`` and ``parts``, cached under ``scopes``."""
-    return mark_safe(section_cache.cached(section, scopes, parts, lambda: str(render())))
+def home_lists(user, build) -> SafeString:
+    """The home page's lists (recently rated, recent reviews, top titles: ``build()``),
+    the same for everyone but for the scale their scores are shown on; cached until any
+    title, rating, review or member changes."""
+    scale = scales.scale_of(user)
+    return section_cache.cached_html(
+        "home-lists",
+        [section_cache.CATALOG, section_cache.MEMBERS],
+        (scale,),
+        lambda: _render("catalog/home.html#lists", {**build(), "user": user}),
+    )
