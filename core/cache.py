@@ -45,6 +45,8 @@ _MISSING = object()
 CATALOG = "catalog"
 MEMBERS = "members"
 TASTE = "taste"
+# Any public collection or its titles (the "Collections" section of a title page).
+COLLECTIONS = "collections"
 # Every title's own sections at once: a write touching more titles than
 # MAX_TITLE_SCOPES (an import, a recompute, a member with many ratings whose percentiles
 # all move) bumps this one generation instead of one per title.
@@ -174,6 +176,35 @@ def cached(
         value = compute()
         cache.set(key, value, SECTION_TIMEOUT)
     return value
+
+
+class Sections:
+    """Several cached sections of one page, read in two round trips: the generations of
+    all their scopes, then every section at once (``wanted``: {name: (scopes, parts)}).
+    ``get`` computes and stores one that was missing."""
+
+    def __init__(self, wanted: dict[str, tuple[Iterable[str], tuple]]):
+        wanted = {name: (list(scopes), parts) for name, (scopes, parts) in wanted.items()}
+        scopes = sorted({scope for names, _parts in wanted.values() for scope in names})
+        tokens = dict(zip(scopes, generations(scopes), strict=True))
+        self._keys = {
+            name: _key(name, [tokens[scope] for scope in names], parts)
+            for name, (names, parts) in wanted.items()
+        }
+        self._found = cache.get_many(list(self._keys.values())) if self._keys else {}
+
+    def get(self, name: str, compute: Callable[[], T]) -> T:
+        key = self._keys[name]
+        value = self._found.get(key, _MISSING)
+        if value is _MISSING:
+            value = compute()
+            cache.set(key, value, SECTION_TIMEOUT)
+            self._found[key] = value
+        return value
+
+    def html(self, name: str, render: Callable[[], str]) -> SafeString:
+        """A section of HTML (see ``cached_html``)."""
+        return mark_safe(self.get(name, lambda: str(render())))
 
 
 def cached_html(

@@ -31,13 +31,6 @@ from ratings.selectors import viewer_rating
 from social import selectors as social_selectors
 from taste import selectors as taste_selectors
 
-
-def _prefers_compact(request: HttpRequest) -> bool:
-    if request.user.is_authenticated:
-        return request.user.prefers_compact
-    return bool(request.session.get("prefers_compact", False))
-
-
 # Home -----------------------------------------------------------------------------------
 
 
@@ -98,7 +91,9 @@ TITLE_REVIEW_SORTS = Sorts(
 )
 
 
-def title_reviews_context(request: HttpRequest, title: Title) -> dict:
+def title_reviews_context(
+    request: HttpRequest, title: Title, page: sections.TitlePage | None = None
+) -> dict:
     """The "Ratings & Reviews" section of a title page (also its htmx fragment): one page
     of ratings in the requested order, each with the viewer's TCI with its rater
     (Criticker's column), its likes and whether the viewer follows the rater; "reviews
@@ -143,7 +138,7 @@ def title_reviews_context(request: HttpRequest, title: Title) -> dict:
             "following_first": following_first,
             "query": filters,
         },
-        "compact": _prefers_compact(request),
+        "compact": sections.prefers_compact(request),
     }
     if viewer.is_authenticated:
         # The viewer's TCI with each rater, their likes and follows: rendered live.
@@ -152,7 +147,9 @@ def title_reviews_context(request: HttpRequest, title: Title) -> dict:
         return context
     # Signed out, the list is the same for everyone: its HTML is cached (pages.sections);
     # the page itself is read only on a miss (or by code that asks for it).
-    listing = sections.title_reviews_list(request, title, context, build_page)
+    if page is None:
+        page = sections.TitlePage(request, title.pk, reviews_only=True)
+    listing = page.reviews(context, build_page)
     context.update(
         reviews_page=SimpleLazyObject(build_page),
         reviews_count=listing["count"],
@@ -185,23 +182,25 @@ def probable_score_card(user, title: Title, own_rating) -> dict:
     return card
 
 
-def title_page_context(request: HttpRequest, title: Title, shared: dict | None = None) -> dict:
-    """Everything a title page shows (``title`` from pages.sections.title_for_page,
-    which also gives ``shared``: the HTML of the parts of the page that are the same for
-    everyone, read here when not given).
+def title_page_context(
+    request: HttpRequest, title: Title, page: sections.TitlePage | None = None
+) -> dict:
+    """Everything a title page shows (``title`` from ``page``, pages.sections.TitlePage:
+    the title and the HTML of the parts of its page that are the same for everyone, read
+    here when not given).
 
     Signed out: the ratings page and count (cached HTML), the collections page and
     count. Signed in adds the viewer's rating (read once for the probable-score card and the rating
     panel), their probable score, and their own collections for "Add to collection".
     """
-    if shared is None:
-        shared = sections.title_for_page(title.pk)
+    if page is None:
+        page = sections.TitlePage(request, title.pk)
     user = request.user
     own_rating = viewer_rating(user, title)
     return {
-        **title_reviews_context(request, title),
+        **title_reviews_context(request, title, page),
         # The top and end of the page, the same for everyone (cached HTML).
-        "shared": shared,
+        "shared": page,
         "viewer_rating": own_rating,
         "probable_score_card": probable_score_card(user, title, own_rating),
         "rating_panel": {
@@ -214,7 +213,9 @@ def title_page_context(request: HttpRequest, title: Title, shared: dict | None =
         "add_to_collection": add_to_collection_context(
             request, title, next_url=request.get_full_path()
         ),
-        "title_collections": title_collections_context(request, title),
+        "title_collections_html": page.collections(
+            lambda: title_collections_context(request, title)
+        ),
     }
 
 

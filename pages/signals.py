@@ -3,15 +3,19 @@
 The ratings, moderation, accounts and catalog services bump the generations of what they
 change (core/cache.py). The HTML fragments show a few things those bumps did not cover,
 because nothing cached them before: the names of a title's people and genres (its page's
-top, the browse filters) and the likes beside a title's reviews. Those rows are written
-by the admin, the importers and social.services through the ORM, so their model
-signals mark the titles concerned changed (in the writer's transaction, like every bump).
+top, the browse filters), the likes beside a title's reviews and the public collections
+holding a title. Those rows are written by the admin, the importers, social.services,
+collections_app.services and moderation.services through the ORM (save, create,
+delete), so their model signals mark what changed (in the writer's transaction, like
+every bump).
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from catalog.models import Credit, Genre, Person, Title, WatchLink
+from collections_app.models import Collection, CollectionItem
 from core import cache as section_cache
+from moderation.models import HiddenCollection
 from social.models import ReviewLike
 
 
@@ -53,7 +57,17 @@ def _like_changed(sender, instance, **kwargs):
         section_cache.bump(section_cache.title_scope(title_id))
 
 
+def _collection_changed(sender, instance, **kwargs):
+    """A collection (its name, visibility, size, order by last change), one of its
+    titles, or a moderator hiding it: the "Collections" section of title pages."""
+    section_cache.bump(section_cache.COLLECTIONS)
+
+
 def connect() -> None:
+    for model in (Collection, CollectionItem, HiddenCollection):
+        uid = f"pages-collections-{model.__name__}"
+        post_save.connect(_collection_changed, sender=model, dispatch_uid=uid)
+        post_delete.connect(_collection_changed, sender=model, dispatch_uid=f"{uid}-delete")
     for model in (Credit, WatchLink):
         post_save.connect(_credit_or_link_changed, sender=model, dispatch_uid=f"pages-{model}")
         post_delete.connect(_credit_or_link_changed, sender=model, dispatch_uid=f"pages-d{model}")

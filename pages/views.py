@@ -69,15 +69,16 @@ def _canonical_title(request, pk: int, slug: str, view_name: str):
 @require_safe
 def title_detail(request, pk: int, slug: str):
     # The title and its page's shared parts, cached until it or its ratings change.
-    shared = sections.title_for_page(pk)
-    title = shared["title"]
+    reviews_only = request.htmx.target == "title-reviews"
+    page = sections.TitlePage(request, pk, reviews_only=reviews_only)
+    title = page.title
     redirect_response = canonical_redirect(request, title, slug, "catalog:title-detail")
     if redirect_response:
         return redirect_response
-    if request.htmx.target == "title-reviews":
-        context = builders.title_reviews_context(request, title)
+    if reviews_only:
+        context = builders.title_reviews_context(request, title, page)
         return render(request, "catalog/title_detail.html#reviews", context)
-    context = builders.title_page_context(request, title, shared)
+    context = builders.title_page_context(request, title, page)
     _record_shown(request.user, title, context["probable_score_card"])
     return render(request, "catalog/title_detail.html", context)
 

@@ -164,7 +164,8 @@ def test_the_production_caches_are_fresh_after_the_commit(
         }
     else:
         location = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    settings.CACHES = {"default": location}
+    # The other caches stay (with REDIS_URL set, sessions use "shared").
+    settings.CACHES = {**settings.CACHES, "default": location}
     data = build(3)
     data["other"] = data["others"][0]
     urls = sections(data)
