@@ -155,9 +155,14 @@ def bump(*scopes: str) -> None:
     transaction.on_commit(lambda: _replace(scopes_list))
 
 
+# Part of every section's key: raise it when what a section holds changes shape (a dict
+# of HTML where there was a list of rows), so a new release never reads an old entry.
+SECTIONS_FORMAT = 2
+
+
 def _key(section: str, tokens: list[str], parts: tuple) -> str:
     detail = hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
-    return f"section:{section}:{'.'.join(tokens)}:{detail}"
+    return f"section:{SECTIONS_FORMAT}:{section}:{'.'.join(tokens)}:{detail}"
 
 
 def cached(
