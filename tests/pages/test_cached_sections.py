@@ -14,6 +14,7 @@ import redis
 from django.core.cache import cache
 from django.urls import reverse
 
+from accounts import services as accounts_services
 from collections_app import services as collections_services
 from core import cache as section_cache
 from moderation import services as moderation_services
@@ -252,3 +253,21 @@ def test_a_title_losing_a_genre_is_shown_by_its_page(client, scene):
 
     after = check_fresh(client, scene, write, {"title page"})
     assert "genre-link" not in after["title page"]
+
+
+def test_a_renamed_member_is_shown_by_every_section(client, scene):
+    """A member's new name beside their rating in a title's signed-out list and in the
+    home page's recent reviews (the members scope)."""
+    member = scene["rated"]
+
+    def write():
+        accounts_services.profile_update(
+            member,
+            display_name="Quite Renamed",
+            bio=member.bio,
+            rating_scale=member.rating_scale,
+            prefers_compact=member.prefers_compact,
+        )
+
+    after = check_fresh(client, scene, write, {"title page", "ratings, highest first", "home"})
+    assert "Quite Renamed" in after["title page"]
