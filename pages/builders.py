@@ -92,7 +92,7 @@ TITLE_REVIEW_SORTS = Sorts(
 
 
 def title_reviews_context(
-    request: HttpRequest, title: Title, page: sections.TitlePage | None = None
+    request: HttpRequest, title: Title, shared: sections.TitlePage | None = None
 ) -> dict:
     """The "Ratings & Reviews" section of a title page (also its htmx fragment): one page
     of ratings in the requested order, each with the viewer's TCI with its rater
@@ -147,9 +147,9 @@ def title_reviews_context(
         return context
     # Signed out, the list is the same for everyone: its HTML is cached (pages.sections);
     # the page itself is read only on a miss (or by code that asks for it).
-    if page is None:
-        page = sections.TitlePage(request, title.pk, reviews_only=True)
-    listing = page.reviews(context, build_page)
+    if shared is None:
+        shared = sections.TitlePage(request, title.pk, reviews_only=True)
+    listing = shared.reviews(context, build_page)
     context.update(
         reviews_page=SimpleLazyObject(build_page),
         reviews_count=listing["count"],
@@ -183,24 +183,25 @@ def probable_score_card(user, title: Title, own_rating) -> dict:
 
 
 def title_page_context(
-    request: HttpRequest, title: Title, page: sections.TitlePage | None = None
+    request: HttpRequest, title: Title, shared: sections.TitlePage | None = None
 ) -> dict:
-    """Everything a title page shows (``title`` from ``page``, pages.sections.TitlePage:
+    """Everything a title page shows (``title`` from ``shared``, pages.sections.TitlePage:
     the title and the HTML of the parts of its page that are the same for everyone, read
     here when not given).
 
-    Signed out: the ratings page and count (cached HTML), the collections page and
-    count. Signed in adds the viewer's rating (read once for the probable-score card and the rating
-    panel), their probable score, and their own collections for "Add to collection".
+    Signed out: the ratings page and count (cached HTML), the collections section
+    (cached HTML, as for everyone). Signed in adds the viewer's rating (read once for
+    the probable-score card and the rating panel), their probable score, and their own
+    collections for "Add to collection".
     """
-    if page is None:
-        page = sections.TitlePage(request, title.pk)
+    if shared is None:
+        shared = sections.TitlePage(request, title.pk)
     user = request.user
     own_rating = viewer_rating(user, title)
     return {
-        **title_reviews_context(request, title, page),
+        **title_reviews_context(request, title, shared),
         # The top and end of the page, the same for everyone (cached HTML).
-        "shared": page,
+        "shared": shared,
         "viewer_rating": own_rating,
         "probable_score_card": probable_score_card(user, title, own_rating),
         "rating_panel": {
@@ -213,7 +214,7 @@ def title_page_context(
         "add_to_collection": add_to_collection_context(
             request, title, next_url=request.get_full_path()
         ),
-        "title_collections_html": page.collections(
+        "title_collections_html": shared.collections(
             lambda: title_collections_context(request, title)
         ),
     }

@@ -70,15 +70,15 @@ def _canonical_title(request, pk: int, slug: str, view_name: str):
 def title_detail(request, pk: int, slug: str):
     # The title and its page's shared parts, cached until it or its ratings change.
     reviews_only = request.htmx.target == "title-reviews"
-    page = sections.TitlePage(request, pk, reviews_only=reviews_only)
-    title = page.title
+    shared = sections.TitlePage(request, pk, reviews_only=reviews_only)
+    title = shared.title
     redirect_response = canonical_redirect(request, title, slug, "catalog:title-detail")
     if redirect_response:
         return redirect_response
     if reviews_only:
-        context = builders.title_reviews_context(request, title, page)
+        context = builders.title_reviews_context(request, title, shared)
         return render(request, "catalog/title_detail.html#reviews", context)
-    context = builders.title_page_context(request, title, page)
+    context = builders.title_page_context(request, title, shared)
     _record_shown(request.user, title, context["probable_score_card"])
     return render(request, "catalog/title_detail.html", context)
 
