@@ -6,7 +6,15 @@ background worker), in interleaved rounds.
         python bench/load.py [--seconds 5] [--rounds 3] [--connections 8]
 
 The database must hold the demo (``seed_demo``; run ``rebuild_taste`` first so probable
-scores exist). The load generator is an async httpx client on 127.0.0.1 with a fixed
+scores exist).
+
+``--against DIR`` also starts the site of another checkout (``/work/main``: the code
+before a change) on the same database, each site with a cache key prefix of its own
+(and its static files collected into a temporary directory), and measures every page on
+both in each round, alternating which goes first: the two tables and their ratio come
+from the same machine state, which matters on a shared machine.
+
+The load generator is an async httpx client on 127.0.0.1 with a fixed
 number of connections, each sending its next request when the last one is answered
 (a closed loop: bounded, it cannot overload the server). Each round measures every page
 for ``--seconds``, in an order rotated every round, the sign-in page among them; a
@@ -19,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -26,6 +35,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,11 +127,11 @@ def pick_pages(database_url: str, css_path: str) -> list[Page]:
     ]
 
 
-def start_site(port: int, env: dict) -> subprocess.Popen:
+def start_site(port: int, env: dict, base_dir: Path = BASE_DIR) -> subprocess.Popen:
     """``manage.py run_site`` as ``make run`` starts it (gunicorn + worker)."""
     process = subprocess.Popen(
         [sys.executable, "manage.py", "run_site", "--port", str(port)],
-        cwd=BASE_DIR,
+        cwd=base_dir,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -206,42 +216,86 @@ async def hammer(
     return result
 
 
-async def run(base: str, pages: list[Page], args) -> dict[str, list[Result]]:
+async def run(bases: list[str], pages: list[Page], args) -> list[dict[str, list[Result]]]:
+    """Every page on every site (``bases``) in each round; one result table per site."""
     limits = httpx.Limits(max_connections=args.connections, max_keepalive_connections=0)
-    results: dict[str, list[Result]] = {page.name: [] for page in pages}
-    async with (
-        httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as anonymous,
-        httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as member,
-    ):
-        await sign_in(member)
-        for page in pages:  # warm up: workers, connections, caches
-            await hammer(member if page.signed_in else anonymous, page, 0.5, args.connections)
+    results = [{page.name: [] for page in pages} for _ in bases]
+    async with contextlib.AsyncExitStack() as stack:
+        clients = []
+        for base in bases:
+            anonymous = await stack.enter_async_context(
+                httpx.AsyncClient(base_url=base, limits=limits, timeout=30)
+            )
+            member = await stack.enter_async_context(
+                httpx.AsyncClient(base_url=base, limits=limits, timeout=30)
+            )
+            await sign_in(member)
+            clients.append((anonymous, member))
+        for anonymous, member in clients:
+            for page in pages:  # warm up: workers, connections, caches
+                client = member if page.signed_in else anonymous
+                await hammer(client, page, 0.5, args.connections)
         for round_number in range(args.rounds):
             shift = round_number * 3 % len(pages)
             for page in pages[shift:] + pages[:shift]:
-                client = member if page.signed_in else anonymous
-                results[page.name].append(
-                    await hammer(client, page, args.seconds, args.connections)
-                )
+                order = list(range(len(bases)))
+                if round_number % 2:
+                    order.reverse()
+                for site in order:
+                    anonymous, member = clients[site]
+                    client = member if page.signed_in else anonymous
+                    results[site][page.name].append(
+                        await hammer(client, page, args.seconds, args.connections)
+                    )
             print(f"  round {round_number + 1} of {args.rounds} done", file=sys.stderr)
     return results
 
 
+def ratios(results: dict[str, list[Result]]) -> dict[str, list[float]]:
+    baseline = next(iter(results.values()))
+    return {
+        name: [r.rps / b.rps for r, b in zip(rounds, baseline, strict=True) if b.rps]
+        for name, rounds in results.items()
+    }
+
+
 def report(results: dict[str, list[Result]], label: str) -> None:
-    baseline_name = next(iter(results))
-    baseline = results[baseline_name]
     print(f"\n{label}")
     print("| page | req/s | ratio to /login/ | spread | p50 ms | failed |")
     print("|---|---:|---:|---:|---:|---:|")
-    for name, rounds in results.items():
-        ratios = [r.rps / b.rps for r, b in zip(rounds, baseline, strict=True) if b.rps]
+    for name, page_ratios in ratios(results).items():
+        rounds = results[name]
         latencies = [x for r in rounds for x in r.latencies]
         p50 = statistics.median(latencies) * 1000 if latencies else float("nan")
         print(
             f"| {name} | {statistics.median(r.rps for r in rounds):.0f} | "
-            f"{statistics.median(ratios):.2f} | {min(ratios):.2f}-{max(ratios):.2f} | "
+            f"{statistics.median(page_ratios):.2f} | "
+            f"{min(page_ratios):.2f}-{max(page_ratios):.2f} | "
             f"{p50:.1f} | {sum(r.failed for r in rounds)} |"
         )
+
+
+def report_both(before: dict[str, list[Result]], after: dict[str, list[Result]], label) -> None:
+    """Each page's ratio to /login/ on both sites, side by side (medians over rounds)."""
+    print(f"\n{label}")
+    print("| page | ratio before | ratio after | after / before |")
+    print("|---|---:|---:|---:|")
+    old, new = ratios(before), ratios(after)
+    for name in before:
+        if not old[name] or not new[name]:
+            continue
+        a, b = statistics.median(old[name]), statistics.median(new[name])
+        print(f"| {name} | {a:.2f} | {b:.2f} | {b / a:.2f}x |")
+
+
+def collect_static(base_dir: Path, env: dict, target: str) -> None:
+    """The other checkout's static files (whitenoise's manifest) in ``target``."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=base_dir,
+        env={**env, "STATIC_ROOT": target},
+        check=True,
+    )
 
 
 def main() -> None:
@@ -250,28 +304,49 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--label", default="")
+    parser.add_argument(
+        "--against", type=Path, help="another checkout (the code before), measured alike"
+    )
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL")
     if not database_url:
         raise SystemExit("Set DATABASE_URL to a database holding the demo (seed_demo).")
     env = {**os.environ, "HTTPS": "0", "DEBUG": "0", "SECRET_KEY": "bench-load-not-secret"}
     env.setdefault("AXES_ENABLED", "0")
-    port = free_port()
-    site = start_site(port, env)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        login = httpx.get(f"{base}/login/").text
-        css = re.search(r'<link rel="stylesheet" href="([^"]+)"', login).group(1)
-        pages = pick_pages(database_url, css)
-        results = asyncio.run(run(base, pages, args))
-    finally:
-        stop_site(site)
+    prefix = env.get("CACHE_KEY_PREFIX", "movies")
+    sites = [(BASE_DIR, {**env, "CACHE_KEY_PREFIX": f"{prefix}-load-this"})]
+    with tempfile.TemporaryDirectory() as static_root:
+        if args.against:
+            other = {**env, "CACHE_KEY_PREFIX": f"{prefix}-load-against"}
+            collect_static(args.against, other, static_root)
+            sites.insert(0, (args.against.resolve(), {**other, "STATIC_ROOT": static_root}))
+        processes = []
+        try:
+            bases = []
+            for base_dir, site_env in sites:
+                port = free_port()
+                processes.append(start_site(port, site_env, base_dir))
+                bases.append(f"http://127.0.0.1:{port}")
+            login = httpx.get(f"{bases[-1]}/login/").text
+            css = re.search(r'<link rel="stylesheet" href="([^"]+)"', login).group(1)
+            pages = pick_pages(database_url, css)
+            if args.against:  # the static file's hashed name may differ between the two
+                pages = [page for page in pages if page.path != css]
+            results = asyncio.run(run(bases, pages, args))
+        finally:
+            for process in processes:
+                stop_site(process)
     cache = "Redis" if os.environ.get("REDIS_URL") else "database cache"
     label = args.label or (
         f"{args.rounds} interleaved rounds of {args.seconds:g} s per page, "
         f"{args.connections} connections, cache: {cache}"
     )
-    report(results, label)
+    if args.against:
+        report(results[0], f"{label}; before: {sites[0][0]}")
+        report(results[1], f"{label}; after: {sites[1][0]}")
+        report_both(results[0], results[1], "Ratios to /login/, before and after, same rounds")
+    else:
+        report(results[0], label)
 
 
 if __name__ == "__main__":

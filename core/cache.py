@@ -31,6 +31,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
+from django.http import QueryDict
+from django.utils.safestring import SafeString, mark_safe
 
 T = TypeVar("T")
 
@@ -43,6 +45,8 @@ _MISSING = object()
 CATALOG = "catalog"
 MEMBERS = "members"
 TASTE = "taste"
+# Any public collection or its titles (the "Collections" section of a title page).
+COLLECTIONS = "collections"
 # Every title's own sections at once: a write touching more titles than
 # MAX_TITLE_SCOPES (an import, a recompute, a member with many ratings whose percentiles
 # all move) bumps this one generation instead of one per title.
@@ -151,9 +155,14 @@ def bump(*scopes: str) -> None:
     transaction.on_commit(lambda: _replace(scopes_list))
 
 
+# Part of every section's key: raise it when what a section holds changes shape (a dict
+# of HTML where there was a list of rows), so a new release never reads an old entry.
+SECTIONS_FORMAT = 2
+
+
 def _key(section: str, tokens: list[str], parts: tuple) -> str:
     detail = hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
-    return f"section:{section}:{'.'.join(tokens)}:{detail}"
+    return f"section:{SECTIONS_FORMAT}:{section}:{'.'.join(tokens)}:{detail}"
 
 
 def cached(
@@ -172,6 +181,55 @@ def cached(
         value = compute()
         cache.set(key, value, SECTION_TIMEOUT)
     return value
+
+
+class Sections:
+    """Several cached sections of one page, read in two round trips: the generations of
+    all their scopes, then every section at once (``wanted``: {name: (scopes, parts)}).
+    ``get`` computes and stores one that was missing."""
+
+    def __init__(self, wanted: dict[str, tuple[Iterable[str], tuple]]):
+        wanted = {name: (list(scopes), parts) for name, (scopes, parts) in wanted.items()}
+        scopes = sorted({scope for names, _parts in wanted.values() for scope in names})
+        tokens = dict(zip(scopes, generations(scopes), strict=True))
+        self._keys = {
+            name: _key(name, [tokens[scope] for scope in names], parts)
+            for name, (names, parts) in wanted.items()
+        }
+        self._found = cache.get_many(list(self._keys.values())) if self._keys else {}
+
+    def get(self, name: str, compute: Callable[[], T]) -> T:
+        key = self._keys[name]
+        value = self._found.get(key, _MISSING)
+        if value is _MISSING:
+            value = compute()
+            cache.set(key, value, SECTION_TIMEOUT)
+            self._found[key] = value
+        return value
+
+    def html(self, name: str, render: Callable[[], str]) -> SafeString:
+        """A section of HTML (see ``cached_html``)."""
+        return mark_safe(self.get(name, lambda: str(render())))
+
+
+def cached_html(
+    section: str, scopes: Iterable[str], parts: tuple, render: Callable[[], str]
+) -> SafeString:
+    """The HTML ``render()`` returns for ``section`` and ``parts``, cached like ``cached``.
+
+    Rendering, not reading, is most of a page's time (Django's template engine resolves
+    every variable, filter and include of every row on every request), so the sections
+    everyone shares are cached as HTML. The fragment must hold nothing personal: no CSRF
+    token, no session data, nothing of the viewer's beyond what ``parts`` names."""
+    return mark_safe(cached(section, scopes, parts, lambda: str(render())))
+
+
+def query_key(query: QueryDict, leave_out: Iterable[str] = ()) -> tuple:
+    """A query string as a sorted tuple of its pairs, for the ``parts`` of a fragment
+    that depends on it (its links keep the other parameters)."""
+    leave_out = set(leave_out)
+    pairs = ((key, value) for key in query if key not in leave_out for value in query.getlist(key))
+    return tuple(sorted(pairs))
 
 
 class CachedPaginator(Paginator):

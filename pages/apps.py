@@ -7,3 +7,9 @@ class PagesConfig(AppConfig):
     The top layer: it may import every other app, and none imports it."""
 
     name = "pages"
+
+    def ready(self):
+        from pages import signals
+
+        # The writes the cached HTML fragments show that no service bumps (pages.signals).
+        signals.connect()

@@ -8,6 +8,7 @@ they are given; writes (the shown probable score) are made by the views.
 
 from django.contrib import messages
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from accounts import selectors as accounts_selectors
 from accounts.models import User
@@ -21,6 +22,7 @@ from core import cache as section_cache
 from core.sorting import Sorts
 from library import selectors as library_selectors
 from library.forms import rating_viewing_form
+from pages import sections
 from pages.library_pages import title_library_context
 from ratings import scales
 from ratings import selectors as rating_selectors
@@ -28,13 +30,6 @@ from ratings.forms import rating_panel_context
 from ratings.selectors import viewer_rating
 from social import selectors as social_selectors
 from taste import selectors as taste_selectors
-
-
-def _prefers_compact(request: HttpRequest) -> bool:
-    if request.user.is_authenticated:
-        return request.user.prefers_compact
-    return bool(request.session.get("prefers_compact", False))
-
 
 # Home -----------------------------------------------------------------------------------
 
@@ -49,11 +44,11 @@ def home_lists() -> dict:
 
 
 def home_context(request: HttpRequest) -> dict:
-    """The home page: its lists, the same for everyone and cached until any title,
-    rating, review or member changes (no query while cached), and for a signed-in member
-    the activity feed (``home_feed_context``, personal, never cached)."""
-    scopes = [section_cache.CATALOG, section_cache.MEMBERS]
-    context = dict(section_cache.cached("home", scopes, (), home_lists))
+    """The home page: its lists, the same for everyone (scores on the viewer's scale)
+    and cached as HTML until any title, rating, review or member changes (no query while
+    cached), and for a signed-in member the activity feed (``home_feed_context``,
+    personal, never cached)."""
+    context = {"lists_html": sections.home_lists(request.user, home_lists)}
     if request.user.is_authenticated:
         context["feed"] = home_feed_context(request)
     return context
@@ -96,7 +91,9 @@ TITLE_REVIEW_SORTS = Sorts(
 )
 
 
-def title_reviews_context(request: HttpRequest, title: Title) -> dict:
+def title_reviews_context(
+    request: HttpRequest, title: Title, shared: sections.TitlePage | None = None
+) -> dict:
     """The "Ratings & Reviews" section of a title page (also its htmx fragment): one page
     of ratings in the requested order, each with the viewer's TCI with its rater
     (Criticker's column), its likes and whether the viewer follows the rater; "reviews
@@ -116,9 +113,9 @@ def title_reviews_context(request: HttpRequest, title: Title) -> dict:
     sorts = TITLE_REVIEW_SORTS.choices
     if not viewer.is_authenticated:
         sorts = [(key, label) for key, label in sorts if key != "compatible"]
-    return {
-        "title": title,
-        "reviews_page": rating_selectors.title_page_ratings(
+
+    def build_page():
+        return rating_selectors.title_page_ratings(
             title,
             sort,
             request.GET.get("reviews_page"),
@@ -130,7 +127,10 @@ def title_reviews_context(request: HttpRequest, title: Title) -> dict:
             },
             ordering=ordering,
             reviews_only=reviews_only,
-        ),
+        )
+
+    context = {
+        "title": title,
         "review_sort": sort,
         "review_sorts": sorts,
         "review_filters": {
@@ -138,8 +138,24 @@ def title_reviews_context(request: HttpRequest, title: Title) -> dict:
             "following_first": following_first,
             "query": filters,
         },
-        "compact": _prefers_compact(request),
+        "compact": sections.prefers_compact(request),
     }
+    if viewer.is_authenticated:
+        # The viewer's TCI with each rater, their likes and follows: rendered live.
+        page = build_page()
+        context.update(reviews_page=page, reviews_count=page.paginator.count, reviews_list=None)
+        return context
+    # Signed out, the list is the same for everyone: its HTML is cached (pages.sections);
+    # the page itself is read only on a miss (or by code that asks for it).
+    if shared is None:
+        shared = sections.TitlePage(request, title.pk, reviews_only=True)
+    listing = shared.reviews(context, build_page)
+    context.update(
+        reviews_page=SimpleLazyObject(build_page),
+        reviews_count=listing["count"],
+        reviews_list=listing["html"],
+    )
+    return context
 
 
 def probable_score_card(user, title: Title, own_rating) -> dict:
@@ -166,20 +182,26 @@ def probable_score_card(user, title: Title, own_rating) -> dict:
     return card
 
 
-def title_page_context(request: HttpRequest, title: Title) -> dict:
-    """Everything a title page shows (``title`` from catalog.selectors.title_for_page).
+def title_page_context(
+    request: HttpRequest, title: Title, shared: sections.TitlePage | None = None
+) -> dict:
+    """Everything a title page shows (``title`` from ``shared``, pages.sections.TitlePage:
+    the title and the HTML of the parts of its page that are the same for everyone, read
+    here when not given).
 
-    Signed out: the ratings page and count, the collections page and count. Signed in
-    adds the viewer's rating (read once for the probable-score card and the rating
-    panel), their probable score, and their own collections for "Add to collection".
+    Signed out: the ratings page and count (cached HTML), the collections section
+    (cached HTML, as for everyone). Signed in adds the viewer's rating (read once for
+    the probable-score card and the rating panel), their probable score, and their own
+    collections for "Add to collection".
     """
+    if shared is None:
+        shared = sections.TitlePage(request, title.pk)
     user = request.user
     own_rating = viewer_rating(user, title)
     return {
-        **title_reviews_context(request, title),
-        "people": catalog_selectors.title_people(title),
-        "watch_groups": catalog_selectors.title_watch_links(title),
-        "trailer_embed": catalog_selectors.trailer_embed_url(title.trailer_url),
+        **title_reviews_context(request, title, shared),
+        # The top and end of the page, the same for everyone (cached HTML).
+        "shared": shared,
         "viewer_rating": own_rating,
         "probable_score_card": probable_score_card(user, title, own_rating),
         "rating_panel": {
@@ -192,7 +214,9 @@ def title_page_context(request: HttpRequest, title: Title) -> dict:
         "add_to_collection": add_to_collection_context(
             request, title, next_url=request.get_full_path()
         ),
-        "title_collections": title_collections_context(request, title),
+        "title_collections_html": shared.collections(
+            lambda: title_collections_context(request, title)
+        ),
     }
 
 

@@ -19,7 +19,7 @@ from core.http import canonical_redirect, safe_next
 from core.text import ordinal
 from library import services as library_services
 from library.forms import rating_viewing_form
-from pages import builders
+from pages import builders, sections
 from pages.library_pages import title_library_context
 from ratings import scales
 from ratings import services as rating_services
@@ -62,22 +62,23 @@ def person_detail(request, pk: int, slug: str):
 
 
 def _canonical_title(request, pk: int, slug: str, view_name: str):
-    if view_name == "catalog:title-detail":
-        title = catalog_selectors.title_for_page(pk)
-    else:
-        title = catalog_selectors.title_by_pk(pk)
+    title = catalog_selectors.title_by_pk(pk)
     return title, canonical_redirect(request, title, slug, view_name)
 
 
 @require_safe
 def title_detail(request, pk: int, slug: str):
-    title, redirect_response = _canonical_title(request, pk, slug, "catalog:title-detail")
+    # The title and its page's shared parts, cached until it or its ratings change.
+    reviews_only = request.htmx.target == "title-reviews"
+    shared = sections.TitlePage(request, pk, reviews_only=reviews_only)
+    title = shared.title
+    redirect_response = canonical_redirect(request, title, slug, "catalog:title-detail")
     if redirect_response:
         return redirect_response
-    if request.htmx.target == "title-reviews":
-        context = builders.title_reviews_context(request, title)
+    if reviews_only:
+        context = builders.title_reviews_context(request, title, shared)
         return render(request, "catalog/title_detail.html#reviews", context)
-    context = builders.title_page_context(request, title)
+    context = builders.title_page_context(request, title, shared)
     _record_shown(request.user, title, context["probable_score_card"])
     return render(request, "catalog/title_detail.html", context)
 

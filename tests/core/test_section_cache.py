@@ -5,7 +5,9 @@ import uuid
 import pytest
 from django.core.paginator import Paginator
 from django.db import connection, transaction
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
+from django.utils.safestring import SafeString
 
 from core import cache as section_cache
 from tests.factories import TitleFactory
@@ -99,3 +101,46 @@ def test_pruning_the_generations_never_brings_an_earlier_one_back():
     with connection.cursor() as cursor:
         cursor.execute("SELECT scope, count(*) FROM core_generation_event GROUP BY scope")
         assert dict(cursor.fetchall()) == {"a": 2, "b": 1}
+
+
+@pytest.mark.django_db
+def test_a_pages_sections_are_read_together_and_each_computed_once():
+    """core.cache.Sections: one read of all the scopes' generations, every section at
+    once; a bump recomputes only the sections under the bumped scope."""
+    calls = []
+
+    def compute(value):
+        def run():
+            calls.append(value)
+            return value
+
+        return run
+
+    wanted = {"a": (["x"], (1,)), "b": (["x", "y"], (2,))}
+    first = section_cache.Sections(wanted)
+    assert (first.get("a", compute("a1")), first.get("b", compute("b1"))) == ("a1", "b1")
+    with CaptureQueriesContext(connection) as queries:
+        again = section_cache.Sections(wanted)
+        assert (again.get("a", compute("a2")), again.get("b", compute("b2"))) == ("a1", "b1")
+    assert len(queries) == 1  # the generations (in the database without Redis)
+    section_cache.bump("y")
+    later = section_cache.Sections(wanted)
+    assert (later.get("a", compute("a3")), later.get("b", compute("b3"))) == ("a1", "b3")
+    assert calls == ["a1", "b1", "b3"]
+
+
+@pytest.mark.django_db
+def test_cached_html_is_safe_and_keyed_by_the_sorted_query():
+    one = section_cache.query_key(QueryDict("b=2&a=1&a=0&page=3"), leave_out=["page"])
+    assert (
+        one
+        == section_cache.query_key(QueryDict("a=0&a=1&b=2"))
+        == (
+            ("a", "0"),
+            ("a", "1"),
+            ("b", "2"),
+        )
+    )
+    html = section_cache.cached_html("h", ["s"], one, lambda: "<b>bold</b>")
+    assert isinstance(html, SafeString) and html == "<b>bold</b>"
+    assert section_cache.cached_html("h", ["s"], one, lambda: "other") == "<b>bold</b>"

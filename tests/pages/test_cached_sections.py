@@ -14,11 +14,14 @@ import redis
 from django.core.cache import cache
 from django.urls import reverse
 
+from accounts import services as accounts_services
+from collections_app import services as collections_services
 from core import cache as section_cache
 from moderation import services as moderation_services
 from ratings.models import Rating
 from ratings.services import RatingInput, rate, rate_many
-from tests.factories import TitleFactory, UserFactory
+from social import services as social_services
+from tests.factories import CollectionFactory, TitleFactory, UserFactory
 from tests.pages.test_query_counts import build
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +39,7 @@ def sections(data) -> dict[str, str]:
         "browse by ratings": reverse("catalog:title-list") + "?sort=ratings",
         "search": reverse("catalog:title-list") + "?q=intervew",
         "title page": title.get_absolute_url(),
+        "title page, collections page 1": title.get_absolute_url() + "?collections_page=1",
         "ratings, highest first": title.get_absolute_url() + "?sort=highest",
         "statistics": reverse("catalog:title-statistics", kwargs=kwargs),
         "similar": reverse("catalog:title-similar", kwargs=kwargs),
@@ -164,7 +168,8 @@ def test_the_production_caches_are_fresh_after_the_commit(
         }
     else:
         location = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    settings.CACHES = {"default": location}
+    # The other caches stay (with REDIS_URL set, sessions use "shared").
+    settings.CACHES = {**settings.CACHES, "default": location}
     data = build(3)
     data["other"] = data["others"][0]
     urls = sections(data)
@@ -193,3 +198,76 @@ def test_an_import_of_many_titles_is_shown_by_every_section(client, scene):
         client, scene, write, {"title page", "ratings, highest first", "statistics", "home"}
     )
     assert "Importing Ida" in after["ratings, highest first"]
+
+
+# The HTML fragments (pages/sections.py) show a few things no service bumped for before:
+# likes, public collections, people's and genres' names (pages/signals.py).
+
+
+def test_a_like_is_shown_by_the_signed_out_ratings_list(client, scene):
+    rating = Rating.objects.filter(title=scene["title"], user=scene["rated"]).get()
+
+    def write():
+        social_services.like_review(user=scene["unrated"], rating=rating)
+
+    after = check_fresh(client, scene, write, {"title page"})
+    assert 'title="Likes">♥ 1</span>' in after["title page"]
+
+
+def test_a_collection_change_is_shown_by_the_title_page(client, scene):
+    collection = CollectionFactory(owner=scene["unrated"], name="Brand New List")
+    moderator = UserFactory(username="mod", is_staff=True, is_superuser=True)
+
+    def add():
+        collections_services.collection_add_title(collection, scene["title"])
+
+    after = check_fresh(client, scene, add, {"title page"})
+    assert "Brand New List" in after["title page"]
+
+    def hide():
+        moderation_services.hide_collection(collection, moderator, reason="spam")
+
+    after = check_fresh(client, scene, hide, {"title page"})
+    assert "Brand New List" not in after["title page"]
+
+
+def test_a_renamed_person_or_genre_is_shown_by_every_section(client, scene):
+    credit = scene["title"].credits.select_related("person").get()
+
+    def write():
+        credit.person.name = "Renamed Director"
+        credit.person.save()
+        genre = scene["title"].genres.get()
+        genre.name = "Melodrama"
+        genre.save()
+
+    after = check_fresh(client, scene, write, {"title page", "browse", "search"})
+    assert "Renamed Director" in after["title page"]
+    assert "Melodrama" in after["title page"]
+    assert "Melodrama" in after["browse"]  # the filter form
+
+
+def test_a_title_losing_a_genre_is_shown_by_its_page(client, scene):
+    def write():
+        scene["title"].genres.clear()
+
+    after = check_fresh(client, scene, write, {"title page"})
+    assert "genre-link" not in after["title page"]
+
+
+def test_a_renamed_member_is_shown_by_every_section(client, scene):
+    """A member's new name beside their rating in a title's signed-out list and in the
+    home page's recent reviews (the members scope)."""
+    member = scene["rated"]
+
+    def write():
+        accounts_services.profile_update(
+            member,
+            display_name="Quite Renamed",
+            bio=member.bio,
+            rating_scale=member.rating_scale,
+            prefers_compact=member.prefers_compact,
+        )
+
+    after = check_fresh(client, scene, write, {"title page", "ratings, highest first", "home"})
+    assert "Quite Renamed" in after["title page"]

@@ -52,8 +52,9 @@ class Command(BaseCommand):
         except ImdbFileError as exc:
             raise CommandError(str(exc)) from exc
         finally:
-            # Whatever was written shows in the browse and home lists from now on.
-            section_cache.bump(section_cache.CATALOG)
+            # Whatever was written shows in the browse and home lists from now on, and
+            # on the pages of the titles it updated (their cached credits and genres).
+            section_cache.bump(section_cache.CATALOG, section_cache.ALL_TITLES)
         elapsed = time.perf_counter() - started
         self.stdout.write(self.style.SUCCESS(f"Done in {elapsed:.1f} s."))
 

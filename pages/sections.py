@@ -1,0 +1,122 @@
+"""Rendered HTML of the sections every visitor shares, cached (core/cache.py).
+
+Caching a section's data (core.cache.cached) saves its queries, but most of a page's
+time went to rendering it: Django's template engine resolves every variable, filter and
+{% include %} of every row on every request (72-81% of a title or browse page). So the
+parts of a page that are the same for everyone are cached here as HTML, under the same
+generations as their data: a write that bumps a scope makes the next request render
+them afresh. Personal parts (the viewer's rating, probable score, likes, TCIs, forms
+with CSRF tokens) are never in these fragments; a fragment that would differ per viewer
+is cached only for signed-out visitors, or keyed by what varies (the viewer's scale).
+
+Fragments hold no CSRF token, no session data and no per-request URL other than the
+query string they are keyed by.
+"""
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from catalog import selectors as catalog_selectors
+from core import cache as section_cache
+from ratings import scales
+
+TITLE_PAGE = "title-page"
+TITLE_REVIEWS = "title-reviews"
+TITLE_COLLECTIONS = "title-collections"
+
+
+def _render(template: str, context: dict, request: HttpRequest | None = None) -> str:
+    return str(render_to_string(template, context, request))
+
+
+def prefers_compact(request: HttpRequest) -> bool:
+    """The compact view of a title's reviews: the member's setting, or the session's."""
+    if request.user.is_authenticated:
+        return request.user.prefers_compact
+    return bool(request.session.get("prefers_compact", False))
+
+
+def _title_page(pk: int) -> dict:
+    title = catalog_selectors.title_for_page(pk)
+    context = {
+        "title": title,
+        "people": catalog_selectors.title_people(title),
+        "watch_groups": catalog_selectors.title_watch_links(title),
+        "trailer_embed": catalog_selectors.trailer_embed_url(title.trailer_url),
+    }
+    return {
+        "title": title,
+        "hero": _render("catalog/_title_hero.html", context),
+        "tail": _render("catalog/_title_tail.html", context),
+    }
+
+
+class TitlePage:
+    """The shared parts of a title page for one request, read in two round trips.
+
+    - ``title`` (catalog.selectors.title_for_page: with its genres, credits and watch
+      links), ``hero`` (the HTML of the page's top: poster, facts, credits, watch links)
+      and ``tail`` (its end: the similar titles' and statistics' lazy sections, the
+      trailer), until the title or its ratings change; Http404 for an unknown title;
+    - ``reviews``: for a signed-out visitor, the page of ratings they asked for (the
+      query string: sort, filters, page) as HTML with its count, until the title's
+      ratings or likes or the members shown change;
+    - ``collections``: the "Collections" section (public collections holding the title,
+      the same for everyone), until a collection or member changes.
+
+    ``reviews_only``: for the htmx request of the ratings alone.
+    """
+
+    def __init__(self, request: HttpRequest, pk: int, *, reviews_only: bool = False):
+        self.request = request
+        self.pk = pk
+        self.compact = prefers_compact(request)
+        self.anonymous = not request.user.is_authenticated
+        own = section_cache.title_scopes(pk)
+        wanted = {TITLE_PAGE: (own, (pk,))}
+        if self.anonymous:
+            query = section_cache.query_key(request.GET)
+            wanted[TITLE_REVIEWS] = ([*own, section_cache.MEMBERS], (pk, self.compact, query))
+        if not reviews_only:
+            page = request.GET.get("collections_page")
+            scopes = [*own, section_cache.COLLECTIONS, section_cache.MEMBERS]
+            wanted[TITLE_COLLECTIONS] = (scopes, (pk, page))
+        self._sections = section_cache.Sections(wanted)
+        shared = self._sections.get(TITLE_PAGE, lambda: _title_page(pk))
+        self.title = shared["title"]
+        self.hero = mark_safe(shared["hero"])
+        self.tail = mark_safe(shared["tail"])
+
+    def reviews(self, context: dict, build_page) -> dict:
+        """A signed-out visitor's ratings list: {"count", "html"}; ``build_page()`` reads
+        the page on a miss, ``context`` (the reviews section's) renders it."""
+
+        def compute() -> dict:
+            page = build_page()
+            listing = {**context, "reviews_page": page}
+            html = _render("catalog/_title_reviews_list.html", listing, self.request)
+            return {"count": page.paginator.count, "html": html}
+
+        cached = self._sections.get(TITLE_REVIEWS, compute)
+        return {"count": cached["count"], "html": mark_safe(cached["html"])}
+
+    def collections(self, build_context) -> SafeString:
+        """The "Collections" section's HTML; ``build_context()`` reads it on a miss."""
+        return self._sections.html(
+            TITLE_COLLECTIONS,
+            lambda: _render("collections_app/_title_collections.html", build_context()),
+        )
+
+
+def home_lists(user, build) -> SafeString:
+    """The home page's lists (recently rated, recent reviews, top titles: ``build()``),
+    the same for everyone but for the scale their scores are shown on; cached until any
+    title, rating, review or member changes."""
+    scale = scales.scale_of(user)
+    return section_cache.cached_html(
+        "home-lists",
+        [section_cache.CATALOG, section_cache.MEMBERS],
+        (scale,),
+        lambda: _render("catalog/home.html#lists", {**build(), "user": user}),
+    )
