@@ -50,9 +50,12 @@ GROUP_ALL_ROWS = 2000
 
 
 def home_top_titles(limit: int = 12) -> QuerySet[Title]:
+    # On the stats row's columns, in the order of its index (titlestats_top_percentile).
     return Title.objects.filter(
-        ratings_count__gte=TOP_TITLES_MIN_RATINGS, avg_percentile__isnull=False
-    ).order_by("-avg_percentile", "-ratings_count")[:limit]
+        stats__ratings_count__gte=TOP_TITLES_MIN_RATINGS, stats__avg_percentile__isnull=False
+    ).order_by(
+        F("stats__avg_percentile").desc(nulls_last=True), F("stats__ratings_count").desc(), "id"
+    )[:limit]
 
 
 # Search ---------------------------------------------------------------------------------

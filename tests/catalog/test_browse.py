@@ -1,7 +1,11 @@
 import pytest
+from django.db import connection
+from django.http import QueryDict
 from django.urls import reverse
 
-from catalog.models import TitleKind, TitleStats
+from catalog.filters import TitleFilter
+from catalog.models import Title, TitleKind, TitleStats
+from catalog.selectors import home_top_titles
 from tests.factories import GenreFactory, TitleFactory
 from tests.html import select, select_one, texts, top_level
 
@@ -178,3 +182,29 @@ def test_a_count_above_the_cap_is_shown_as_more_than_the_cap(client, monkeypatch
     response = client.get(URL, {"q": ""})
     assert _results_heading(response) == "3 titles"
     assert not response.context["page_obj"].paginator.capped
+
+
+def _plan(queryset) -> str:
+    """The plan of ``queryset`` when the planner may neither sort nor scan a whole
+    table: it can then only order by an index, which is what a large catalogue needs."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize(
+    ("sort", "index"),
+    [("ratings", "titlestats_most_rated"), ("percentile", "titlestats_top_percentile")],
+)
+def test_browse_rating_orders_read_their_first_page_from_the_stats_indexes(
+    titles, sort, index
+):
+    queryset = TitleFilter(QueryDict(f"sort={sort}"), queryset=Title.objects.all()).qs[:24]
+    assert index in _plan(queryset)
+
+
+def test_home_top_titles_are_read_from_the_stats_index(titles):
+    assert "titlestats_top_percentile" in _plan(home_top_titles())

@@ -243,15 +243,20 @@ def test_titles_reached_through_select_related_read_the_stats_row_with_it(rated_
     assert set(counts) <= {1, 2}
 
 
-def test_the_side_table_has_no_index_but_its_key_and_leaves_room_for_hot_updates():
-    """The rating path's updates of the aggregates touch no index (the title's GIN
-    indexes are on another table), so PostgreSQL can make them HOT, on pages a
+def test_the_side_table_has_only_its_key_and_the_two_sort_indexes():
+    """The rating path's updates of the aggregates touch three small B-trees (the key
+    and browse's two rating orders), never the title row's GIN indexes, on pages a
     fillfactor keeps half empty."""
     table = TitleStats._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [table])
-        indexes = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table])
+        indexes = dict(cursor.fetchall())
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [table])
         (options,) = cursor.fetchone()
-    assert len(indexes) == 1 and "(title_id)" in indexes[0]
+    assert set(indexes) == {
+        f"{table}_pkey",
+        "titlestats_most_rated",
+        "titlestats_top_percentile",
+    }
+    assert not [name for name, definition in indexes.items() if "USING gin" in definition]
     assert "fillfactor=50" in options
