@@ -199,9 +199,7 @@ def _plan(queryset) -> str:
     ("sort", "index"),
     [("ratings", "titlestats_most_rated"), ("percentile", "titlestats_top_percentile")],
 )
-def test_browse_rating_orders_read_their_first_page_from_the_stats_indexes(
-    titles, sort, index
-):
+def test_browse_rating_orders_read_their_first_page_from_the_stats_indexes(titles, sort, index):
     queryset = TitleFilter(QueryDict(f"sort={sort}"), queryset=Title.objects.all()).qs[:24]
     assert index in _plan(queryset)
 
