@@ -9,7 +9,8 @@ class PagesConfig(AppConfig):
     name = "pages"
 
     def ready(self):
+        # Imported once the apps are loaded (it imports their models): the writes the
+        # cached HTML fragments show that no service bumps (pages.signals).
         from pages import signals
 
-        # The writes the cached HTML fragments show that no service bumps (pages.signals).
         signals.connect()
