@@ -411,6 +411,13 @@ def run_small() -> None:
     print(json.dumps({"ratings": Rating.objects.count(), "rate": timings}))
 
 
+def _cell(value: float | None, spec: str, width: int, suffix: str = "") -> str:
+    """A table cell, or "-" for a column --quick leaves out."""
+    if value is None:
+        return f"{'-':>{width + len(suffix)}}"
+    return f"{value:>{width}{spec}}{suffix}"
+
+
 def main() -> None:
     small = {} if QUICK else small_database_timings()
     ensure_data(with_background=True)
@@ -438,14 +445,16 @@ def main() -> None:
         if wrong:
             say(f"  the between statement left {wrong} mismatches for {size:,} ratings")
         commit = measure_rate_with_commit(user, repeats)
-        naive = float("nan") if QUICK else measure_naive(user, NAIVE_REPEATS[size])
+        naive = None if QUICK else measure_naive(user, NAIVE_REPEATS[size])
+        small_time = small.get(size)
         say(
             f"{size:>12,} | {floor * 1e3:>7.2f} | {between * 1e3:>7.2f} | "
             f"{rate_time * 1e3:>7.2f} | {before * 1e3:>7.2f} | {rate_time / floor:>9.2f}x | "
             f"{rate_time / between:>11.2f}x | {before / between:>13.2f}x | "
-            f"{commit * 1e3:>7.2f} | {naive * 1e3:>8.1f} | "
-            f"{naive / floor:>10.1f}x | {small.get(size, float('nan')) * 1e3:>7.2f} | "
-            f"{rate_time / small.get(size, float('nan')):>8.2f}x"
+            f"{commit * 1e3:>7.2f} | {_cell(naive and naive * 1e3, '.1f', 8)} | "
+            f"{_cell(naive and naive / floor, '.1f', 10, 'x')} | "
+            f"{_cell(small_time and small_time * 1e3, '.2f', 7)} | "
+            f"{_cell(small_time and rate_time / small_time, '.2f', 8, 'x')}"
         )
     say("")
     say("floor:  the bare SQL recompute statement alone (window functions, changed rows written)")
