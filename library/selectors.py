@@ -46,7 +46,7 @@ def watchlist_entries(member, filters: WatchlistFilters | None = None) -> list[W
     """The member's watchlist entries (with their titles), filtered, newest first: one
     query whatever the length of the list."""
     filters = filters or WatchlistFilters()
-    qs = WatchlistEntry.objects.filter(user_id=member.pk).select_related("title")
+    qs = WatchlistEntry.objects.filter(user_id=member.pk).select_related("title__stats")
     if filters.kind:
         qs = qs.filter(title__kind=filters.kind)
     if filters.genre:
