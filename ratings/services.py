@@ -16,7 +16,8 @@ Locking, in this order, so that concurrent raters never deadlock:
 1. the rater's user row (``FOR NO KEY UPDATE``) serialises that user's writes; the
    user's rating rows are written only while it is held;
 2. the affected titles' aggregate rows (``catalog.TitleStats``, a narrow side table
-   whose updates are HOT and touch no index), in id order, in a single statement.
+   whose updates touch no GIN index and none of the title row's), in id order, in a
+   single statement.
 
 ``rate()`` does all of it in one round trip: the database function ``ratings_rate``
 (ratings migration 0003) locks the member, writes the rating, rewrites the percentiles
@@ -186,7 +187,7 @@ RECOMPUTE_USERS_SQL = f"""
 # through its already-locked one. This is select_for_update().order_by("title_id") and
 # the update in one round trip. It returns the new aggregates, so that unrate() can
 # hand them back without reading them again. The rows live in the narrow side table
-# (catalog.TitleStats): the updates are HOT and touch none of the title's indexes.
+# (catalog.TitleStats): the updates touch none of the title's indexes.
 APPLY_TITLE_DELTAS_SQL = f"""
     WITH locked AS (
         SELECT title_id FROM {STATS_TABLE} WHERE title_id = ANY(%(ids)s)
