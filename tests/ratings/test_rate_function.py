@@ -4,7 +4,7 @@ A changed score rewrites only the ratings scored between the old and the new sco
 one round trip, and every percentile and aggregate stays what a full recompute gives;
 the fallbacks (distinct scores crossing five, a first rating, unrate) stay exact; the
 title aggregates live in catalog.TitleStats, kept by title creation and deletion, and
-the rating path's updates of it are HOT.
+the rating path's updates of it touch no GIN index.
 """
 
 import pytest
