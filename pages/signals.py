@@ -16,6 +16,7 @@ from catalog.models import Credit, Genre, Person, Title, WatchLink
 from collections_app.models import Collection, CollectionItem
 from core import cache as section_cache
 from moderation.models import HiddenCollection
+from ratings.models import Rating
 from social.models import ReviewLike
 
 
@@ -50,8 +51,11 @@ def _title_genres_changed(sender, instance, action, reverse, pk_set, **kwargs):
 
 def _like_changed(sender, instance, **kwargs):
     """The likes count beside a review, on its title's page (signed-out list)."""
+    # The rating row's own title_id: a lookup by primary key. (Through Title.objects,
+    # which joins the stats table and orders by name, the planner chose a scan of the
+    # ratings per like on a freshly filled database: 2.5 s a like while seeding.)
     title_id = (
-        Title.objects.filter(ratings__pk=instance.rating_id).values_list("pk", flat=True).first()
+        Rating.objects.filter(pk=instance.rating_id).values_list("title_id", flat=True).first()
     )
     if title_id is not None:
         section_cache.bump(section_cache.title_scope(title_id))
