@@ -210,7 +210,7 @@ class Title(models.Model):
     def delete(self, *args, **kwargs):
         pk = self.pk
         result = super().delete(*args, **kwargs)
-        section_cache.titles_changed([pk])
+        section_cache.titles_edited([pk])
         return result
 
     def _save_initial_aggregate(self) -> None:
@@ -255,7 +255,7 @@ class Title(models.Model):
         """An edit (fields, poster, and in the admin the genres, credits and links saved
         in the same transaction): the title's cached sections and the shared lists are
         recomputed on the next request."""
-        section_cache.titles_changed([self.pk])
+        section_cache.titles_edited([self.pk])
 
     def refresh_search_fields(self) -> None:
         self.search_name = search_text(self.name, self.original_name)

@@ -52,6 +52,10 @@ COLLECTIONS = "collections"
 # all move) bumps this one generation instead of one per title.
 ALL_TITLES = "titles"
 MAX_TITLE_SCOPES = 50
+# Titles' own fields, posters, credits, people and genres, but not their ratings: what
+# a page listing a member's titles (the profile) shows of them, so that another
+# member's rating does not make it miss.
+TITLE_FIELDS = "title-fields"
 
 
 def title_scope(title_id: int) -> str:
@@ -71,6 +75,28 @@ def titles_changed(title_ids) -> None:
         bump(CATALOG, ALL_TITLES)
     else:
         bump(CATALOG, *map(title_scope, sorted(title_ids)))
+
+
+def titles_edited(title_ids) -> None:
+    """Titles' own fields (not ratings) changed: their sections, the shared lists and
+    every page that shows them beside a member's ratings."""
+    titles_changed(title_ids)
+    bump(TITLE_FIELDS)
+
+
+def member_scope(user_id: int) -> str:
+    """A member's own data on their profile: ratings, reviews, follows, diary."""
+    return f"member:{user_id}"
+
+
+def members_changed(user_ids) -> None:
+    """Members' own data changed: one generation each, or MEMBERS for many (a bulk
+    recompute), which every section naming members reads too."""
+    user_ids = set(user_ids)
+    if len(user_ids) > MAX_TITLE_SCOPES:
+        bump(MEMBERS)
+    else:
+        bump(*map(member_scope, sorted(user_ids)))
 
 
 # Without Redis the generations live in an append-only table (core's migration): a

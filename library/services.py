@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Title
+from core import cache as section_cache
 from core.text import stripped_within
 from library.models import NOTE_MAX_LENGTH, Viewing, WatchlistEntry
 
@@ -118,6 +119,8 @@ def watchlist_add_many(*, user, entries: Iterable[tuple[int, datetime.datetime |
         ignore_conflicts=True,
         batch_size=1000,
     )
+    # bulk_create sends no model signals (pages/signals.py): the profile is marked here.
+    section_cache.members_changed([user.pk])
     return len(created)
 
 
@@ -148,4 +151,5 @@ def viewings_create_many(*, user, entries: Iterable[ViewingInput], replace: bool
             if (v.title_id, v.watched_on) in days
         ]
         Viewing.objects.filter(pk__in=stale).delete()
+    section_cache.members_changed([user.pk])  # bulk_create sends no model signals
     return len(Viewing.objects.bulk_create(rows, batch_size=1000))

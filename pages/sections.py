@@ -24,6 +24,7 @@ from ratings import scales
 TITLE_PAGE = "title-page"
 TITLE_REVIEWS = "title-reviews"
 TITLE_COLLECTIONS = "title-collections"
+PROFILE = "profile"
 
 
 def _render(template: str, context: dict, request: HttpRequest | None = None) -> str:
@@ -119,4 +120,29 @@ def home_lists(user, build) -> SafeString:
         [section_cache.CATALOG, section_cache.MEMBERS],
         (scale,),
         lambda: _render("catalog/home.html#lists", {**build(), "user": user}),
+    )
+
+
+def profile_scopes(member_id: int) -> list[str]:
+    """What a profile shows: the member's own ratings, reviews, follows and diary; names
+    and suspensions; collections (theirs, and moderators hiding them); titles' fields."""
+    return [
+        section_cache.member_scope(member_id),
+        section_cache.MEMBERS,
+        section_cache.COLLECTIONS,
+        section_cache.TITLE_FIELDS,
+    ]
+
+
+def profile_html(request: HttpRequest, member, part: str | None, build) -> SafeString:
+    """A signed-out visitor's view of a profile (``part``: one of its htmx fragments,
+    else the whole body) for the query string asked, rendered from ``build()`` on a
+    miss; cached until the member's data, a name, a collection or a title changes.
+    Signed-in viewers are not served this: their view has the TCI and follow forms."""
+    name = part or "body"
+    return section_cache.cached_html(
+        f"{PROFILE}-{name}",
+        profile_scopes(member.pk),
+        (member.pk, section_cache.query_key(request.GET)),
+        lambda: _render(f"accounts/profile.html#{name}", build(), request),
     )

@@ -150,6 +150,13 @@ def profile(request, username: str):
         # Members only, or private: to others the profile does not exist.
         raise Http404("No member with that name.")
     part = PROFILE_PARTS.get(request.htmx.target) if request.htmx else None
+    if not request.user.is_authenticated:
+        body = sections.profile_html(
+            request, member, part, lambda: builders.profile_context(request, member, part=part)
+        )
+        if part:
+            return HttpResponse(body)
+        return render(request, "accounts/profile.html", {"member": member, "cached_body": body})
     context = builders.profile_context(request, member, part=part)
     if part:
         return render(request, f"accounts/profile.html#{part}", context)

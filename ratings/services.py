@@ -268,10 +268,12 @@ UPSERT_SQL = f"""
 """
 
 
-def _changed_titles(title_ids: Iterable[int]) -> None:
-    """Mark the cached sections of these titles (statistics, ratings pages) and the shared
-    lists (home, browse) changed, so the next request after this write recomputes them."""
+def _changed_titles(title_ids: Iterable[int], user_ids: Iterable[int] = ()) -> None:
+    """Mark the cached sections of these titles (statistics, ratings pages), the shared
+    lists (home, browse) and the profiles of these raters changed, so the next request
+    after this write recomputes them."""
     section_cache.titles_changed(title_ids)
+    section_cache.members_changed(user_ids)
 
 
 # Marks the writes of this transaction as a bulk write (an import, a dataset) until it
@@ -458,7 +460,7 @@ def rate(
             )
             row = cursor.fetchone()
         if row is not None:
-            _changed_titles([title.pk, *(row[-1] or [])])
+            _changed_titles([title.pk, *(row[-1] or [])], [user.pk])
     if row is None:  # the function wrote nothing
         User = get_user_model()
         raise User.DoesNotExist(f"No user with id {user.pk}.")
@@ -521,7 +523,7 @@ def _unrate_many(user, title_ids: Iterable[int]) -> tuple[int, dict[int, TitleAg
         deltas[title_id].ratings_count -= 1
         deltas[title_id].add_percentile(percentile, None)
     _recompute_users([user.pk], deltas)
-    _changed_titles(deltas)
+    _changed_titles(deltas, [user.pk])
     return len(removed), _apply_title_deltas(deltas)
 
 
@@ -622,7 +624,7 @@ def _rate_many(user, entries: Iterable[RatingInput], *, limit_reviews: bool) -> 
     _recompute_users([user.pk], deltas)
     _apply_title_deltas(deltas)
     _set_bulk_write(False)
-    _changed_titles([*by_title, *deltas])
+    _changed_titles([*by_title, *deltas], [user.pk])
     return RatedMany(len(by_title), tuple(sorted(skipped)))
 
 
@@ -639,7 +641,7 @@ def delete_user_ratings(user) -> int:
         deltas[title_id].ratings_count -= 1
         deltas[title_id].add_percentile(percentile, None)
     _apply_title_deltas(deltas)
-    _changed_titles(deltas)
+    _changed_titles(deltas, [user.pk])
     return len(removed)
 
 
@@ -663,7 +665,8 @@ def delete_title_ratings(title) -> int:
 def set_review_hidden(rating_ids: Iterable[int], hidden: bool) -> int:
     """Hide or show reviews (moderation). The ratings still count; returns rows changed."""
     ratings = Rating.objects.filter(id__in=list(rating_ids)).exclude(review_hidden=hidden)
-    _changed_titles(ratings.values_list("title_id", flat=True).distinct())
+    changed = list(ratings.values_list("title_id", "user_id"))
+    _changed_titles({t for t, _u in changed}, {u for _t, u in changed})
     return ratings.update(review_hidden=hidden, updated_at=timezone.now())
 
 
@@ -702,7 +705,7 @@ def recompute_users_batch(user_ids: list[int]) -> int:
         _lock_users(user_ids)
         deltas: dict[int, _Delta] = defaultdict(_Delta)
         rows = _recompute_rows(user_ids, deltas)
-        _changed_titles(deltas)
+        _changed_titles(deltas, user_ids if rows else ())
         return len(rows)
 
 

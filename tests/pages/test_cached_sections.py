@@ -5,6 +5,7 @@ suspension or a title edit is made, and every section is read again: each must e
 what a cold cache renders, and the sections the write touches must show the change.
 """
 
+import datetime
 import os
 import re
 import uuid
@@ -17,6 +18,7 @@ from django.urls import reverse
 from accounts import services as accounts_services
 from collections_app import services as collections_services
 from core import cache as section_cache
+from library import services as library_services
 from moderation import services as moderation_services
 from ratings.models import Rating
 from ratings.services import RatingInput, rate, rate_many
@@ -46,6 +48,10 @@ def sections(data) -> dict[str, str]:
         "similar of another title": reverse(
             "catalog:title-similar", kwargs={"pk": data["other"].pk, "slug": data["other"].slug}
         ),
+        # Signed out, a profile's body is cached HTML too (pages.sections.profile_html).
+        "profile": reverse("accounts:profile", args=[data["rated"].username]),
+        "member's profile by score": reverse("accounts:profile", args=[data["member"].username])
+        + "?sort=score",
     }
 
 
@@ -105,8 +111,9 @@ def test_a_changed_review_is_shown_by_every_section(client, scene):
     def write():
         rate(scene["rated"], scene["title"], rating.score, review="Changed my mind entirely.")
 
-    after = check_fresh(client, scene, write, {"home", "title page"})
+    after = check_fresh(client, scene, write, {"home", "title page", "profile"})
     assert "Changed my mind entirely." in after["title page"]
+    assert "Changed my mind entirely." in after["profile"]
 
 
 def test_a_hidden_review_leaves_every_section(client, scene):
@@ -116,8 +123,9 @@ def test_a_hidden_review_leaves_every_section(client, scene):
     def write():
         moderation_services.hide_review(rating, moderator, reason="spoilers")
 
-    after = check_fresh(client, scene, write, {"title page", "ratings, highest first"})
+    after = check_fresh(client, scene, write, {"title page", "ratings, highest first", "profile"})
     assert "This review is hidden by a moderator" in after["title page"]
+    assert "Mine" not in after["profile"]
 
 
 def test_a_suspension_hides_the_members_reviews_in_every_section(client, scene):
@@ -127,7 +135,13 @@ def test_a_suspension_hides_the_members_reviews_in_every_section(client, scene):
     def write():
         moderation_services.suspend(author, moderator, reason="abuse")
 
-    check_fresh(client, scene, write, {"home", "title page", "ratings, highest first"})
+    after = check_fresh(
+        client,
+        scene,
+        write,
+        {"home", "title page", "ratings, highest first", "member's profile by score"},
+    )
+    assert "This account is suspended" in after["member's profile by score"]
 
 
 def test_a_title_edit_is_shown_by_every_section(client, scene):
@@ -139,8 +153,11 @@ def test_a_title_edit_is_shown_by_every_section(client, scene):
         title.synopsis = "A brand new synopsis."
         title.save()
 
-    after = check_fresh(client, scene, write, {"similar", "browse by ratings", "title page"})
+    after = check_fresh(
+        client, scene, write, {"similar", "browse by ratings", "title page", "profile"}
+    )
     assert "Renamed Picture" in after["similar"]
+    assert "Renamed Picture" in after["profile"]  # the member rated it
 
 
 def _redis_url() -> str:
@@ -269,5 +286,58 @@ def test_a_renamed_member_is_shown_by_every_section(client, scene):
             prefers_compact=member.prefers_compact,
         )
 
-    after = check_fresh(client, scene, write, {"title page", "ratings, highest first", "home"})
+    after = check_fresh(
+        client, scene, write, {"title page", "ratings, highest first", "home", "profile"}
+    )
     assert "Quite Renamed" in after["title page"]
+    assert "Quite Renamed" in after["profile"]
+
+
+# A profile (cached for signed-out visitors) also shows the member's follows, diary and
+# collections, and changes with each of their ratings.
+
+
+def test_the_members_own_rating_is_shown_by_their_profile(client, scene):
+    fresh_title = TitleFactory(name="Unseen Until Now")
+
+    def write():
+        rate(scene["rated"], fresh_title, 35)
+
+    after = check_fresh(client, scene, write, {"profile", "home"})
+    assert "Unseen Until Now" in after["profile"]
+
+
+def test_a_follow_is_shown_by_both_profiles(client, scene):
+    def write():
+        social_services.follow(user=scene["member"], target=scene["rated"])
+
+    after = check_fresh(client, scene, write, {"profile", "member's profile by score"})
+    assert "<strong>1</strong> follower" in after["profile"]
+
+
+def test_viewings_are_shown_by_the_profile(client, scene):
+    def log_one():
+        library_services.viewing_create(
+            user=scene["rated"], title=scene["title"], watched_on=datetime.date(2024, 5, 1)
+        )
+
+    after = check_fresh(client, scene, log_one, {"profile"})
+    assert re.search(r'data-testid="viewings-total">1<', after["profile"])
+
+    def import_two():  # bulk_create: no model signals
+        entries = [
+            library_services.ViewingInput(scene["title"].pk, datetime.date(2024, 6, day))
+            for day in (1, 2)
+        ]
+        library_services.viewings_create_many(user=scene["rated"], entries=entries)
+
+    after = check_fresh(client, scene, import_two, {"profile"})
+    assert re.search(r'data-testid="viewings-total">3<', after["profile"])
+
+
+def test_a_new_collection_is_shown_by_the_profile(client, scene):
+    def write():
+        collections_services.collection_create(scene["rated"], "Freshly Curated")
+
+    after = check_fresh(client, scene, write, {"profile"})
+    assert "Freshly Curated" in after["profile"]

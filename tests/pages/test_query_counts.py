@@ -96,6 +96,11 @@ PAGES = {
         lambda d: reverse("accounts:profile", args=[d["member"].username]),
         {},
     ),
+    "profile ratings fragment": (
+        None,
+        lambda d: reverse("accounts:profile", args=[d["member"].username]) + "?sort=score",
+        {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "profile-ratings"},
+    ),
     "profile signed in": (
         "unrated",
         lambda d: reverse("accounts:profile", args=[d["member"].username]),
@@ -135,7 +140,11 @@ EXPECTED = {
     "statistics": 5,
     # +1 since the library: viewings per month (none here, so no distinct-titles count);
     # +2 / +3 with issue 15: the follow panel, favourite people (and the unread count).
-    "profile signed out": 18,
+    # +1 (issue 17): signed out, the body is cached HTML (pages.sections.profile_html),
+    # whose generations are read first.
+    "profile signed out": 19,
+    # The htmx list builds the counts and charts of the page too (pages.builders).
+    "profile ratings fragment": 13,
     "profile signed in": 22,
 }
 # With 3 raters there is no co-rating similarity yet, so the page falls back to the
@@ -168,7 +177,10 @@ EXPECTED_WARM = {
     "search": 1,
     "similar": 2,
     "statistics": 2,
-    "profile signed out": 18,
+    # The member, then the generations: the body is cached HTML. Signed in, the page
+    # shows the viewer's TCI with the member and the follow form, and is built live.
+    "profile signed out": 2,
+    "profile ratings fragment": 2,
     "profile signed in": 22,
 }
 

@@ -54,7 +54,9 @@ class Command(BaseCommand):
         finally:
             # Whatever was written shows in the browse and home lists from now on, and
             # on the pages of the titles it updated (their cached credits and genres).
-            section_cache.bump(section_cache.CATALOG, section_cache.ALL_TITLES)
+            section_cache.bump(
+                section_cache.CATALOG, section_cache.ALL_TITLES, section_cache.TITLE_FIELDS
+            )
         elapsed = time.perf_counter() - started
         self.stdout.write(self.style.SUCCESS(f"Done in {elapsed:.1f} s."))
 
