@@ -128,6 +128,12 @@ def _fresh_percentiles_sql(all_users: bool) -> str:
     the per-score counts is below + equal, its total is n, and the number of groups is
     the number of distinct scores. Each rating then looks its score up in the user's
     small table, so the cost grows with the user's own ratings only.
+
+    The lookup is MATERIALIZED: computed once, whatever the estimates. A member the
+    planner's statistics do not know yet (a new one, on a site whose members all fit in
+    the statistics' common values) is estimated at one rating, and the inlined lookup
+    was then recomputed for each of their ratings: n squared (646,738 buffer hits, 0.6 s,
+    for a member's 92 ratings while seeding the demo).
     """
     where = "true" if all_users else "user_id = ANY(%(user_ids)s)"
     where_r = "true" if all_users else "r.user_id = ANY(%(user_ids)s)"
@@ -146,7 +152,7 @@ def _fresh_percentiles_sql(all_users: bool) -> str:
           FROM score_groups
         WINDOW per_user AS (PARTITION BY user_id),
                by_score AS (PARTITION BY user_id ORDER BY score)
-    ), lookup AS (
+    ), lookup AS MATERIALIZED (
         SELECT user_id, array_agg(score ORDER BY score) AS scores,
                array_agg(new ORDER BY score) AS news
           FROM group_percentiles
@@ -168,9 +174,10 @@ ALL_FRESH_PERCENTILES_SQL = _fresh_percentiles_sql(all_users=True)
 
 # Write only the rows whose percentile changed; the old value comes from the same
 # snapshot (the rows are locked by the user lock, so it is the stored value). The
-# user filter on the target keeps the join to that user's rows whatever the plan.
+# user filter on the target keeps the join to that user's rows whatever the plan, and
+# MATERIALIZED computes the changes once (see _fresh_percentiles_sql on estimates).
 RECOMPUTE_USERS_SQL = f"""
-    WITH changed AS (
+    WITH changed AS MATERIALIZED (
         SELECT id, title_id, old, new
           FROM ({FRESH_PERCENTILES_SQL}) AS fresh
          WHERE old IS DISTINCT FROM new

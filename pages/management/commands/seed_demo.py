@@ -177,17 +177,6 @@ def demo_clusters(count: int = USER_COUNT) -> dict[str, str]:
 
 
 ANALYZE_SQL = "ANALYZE"
-# The ratings table while it fills: its planner statistics can be those of a tiny table
-# (a test database that held a few rows when autovacuum last looked, or whose earlier
-# statistics a long transaction hides from it), and each member's percentile recompute
-# then scanned every rating: a second per member on PostgreSQL 18.
-ANALYZE_RATINGS_SQL = f"ANALYZE {Rating._meta.db_table}"
-ANALYZE_RATINGS_EVERY = 25  # members
-
-
-def analyze(sql: str = ANALYZE_SQL) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
 
 
 class Command(BaseCommand):
@@ -225,14 +214,14 @@ class Command(BaseCommand):
         report(f"Users: {len(people)}, ratings written: {created}")
         report(f"Collections created: {self.load_collections(rng, people, titles)}")
         report(f"Viewings, watchlist entries: {load_library([u for u, *_ in people], titles)}")
-        analyze()  # the likes below look up ratings, the follows members
         report("Follows and likes created: {}, {}".format(*seed_social(people)))
         self.load_admin()
         report(f"Reports for the moderation queue: {self.load_reports(people)}")
         # Fresh planner statistics for the tables just filled: queries over them (the
         # rebuild's first) otherwise plan for the sizes autovacuum saw before, which on a
         # database that was empty can mean a nested loop over 20,000 ratings.
-        analyze()
+        with connection.cursor() as cursor:
+            cursor.execute(ANALYZE_SQL)
         # Every taste table at once (taste factors included, which the worker's per-member
         # refreshes only fit one side at a time); the queued refreshes are then covered.
         counts = rebuild_taste()
@@ -326,9 +315,7 @@ class Command(BaseCommand):
             .distinct()
         )
         written = 0
-        for number, (user, cluster, habit) in enumerate(people):
-            if number % ANALYZE_RATINGS_EVERY == 0:
-                analyze(ANALYZE_RATINGS_SQL)
+        for user, cluster, habit in people:
             # Draw every user's choices even when skipping, so the data stays identical.
             count = min(len(titles), int(rng.lognormvariate(4.35, 0.55)) + 15)
             chosen = self.sample_titles(rng, order, popularity, count)
