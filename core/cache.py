@@ -67,21 +67,13 @@ def title_scopes(title_id: int) -> list[str]:
     return [title_scope(title_id), ALL_TITLES]
 
 
-def titles_changed(title_ids) -> None:
-    """Titles' own sections and the shared lists changed: one generation per title, or
-    ALL_TITLES when there are many (so a bulk write costs a few cache writes)."""
+def _title_change_scopes(title_ids) -> list[str]:
+    """One generation per title, or ALL_TITLES when there are many (so a bulk write
+    costs a few cache writes), and the shared lists."""
     title_ids = set(title_ids)
     if len(title_ids) > MAX_TITLE_SCOPES:
-        bump(CATALOG, ALL_TITLES)
-    else:
-        bump(CATALOG, *map(title_scope, sorted(title_ids)))
-
-
-def titles_edited(title_ids) -> None:
-    """Titles' own fields (not ratings) changed: their sections, the shared lists and
-    every page that shows them beside a member's ratings."""
-    titles_changed(title_ids)
-    bump(TITLE_FIELDS)
+        return [CATALOG, ALL_TITLES]
+    return [CATALOG, *map(title_scope, sorted(title_ids))]
 
 
 def member_scope(user_id: int) -> str:
@@ -89,14 +81,30 @@ def member_scope(user_id: int) -> str:
     return f"member:{user_id}"
 
 
-def members_changed(user_ids) -> None:
-    """Members' own data changed: one generation each, or MEMBERS for many (a bulk
-    recompute), which every section naming members reads too."""
+def _member_change_scopes(user_ids) -> list[str]:
+    """One generation per member, or MEMBERS for many (a bulk recompute), which every
+    section naming members reads too."""
     user_ids = set(user_ids)
     if len(user_ids) > MAX_TITLE_SCOPES:
-        bump(MEMBERS)
-    else:
-        bump(*map(member_scope, sorted(user_ids)))
+        return [MEMBERS]
+    return list(map(member_scope, sorted(user_ids)))
+
+
+def titles_changed(title_ids, members=()) -> None:
+    """Titles' own sections and the shared lists changed, and the profiles of
+    ``members`` (their raters), in one write."""
+    bump(*_title_change_scopes(title_ids), *_member_change_scopes(members))
+
+
+def titles_edited(title_ids) -> None:
+    """Titles' own fields (not ratings) changed: their sections, the shared lists and
+    every page that shows them beside a member's ratings."""
+    bump(*_title_change_scopes(title_ids), TITLE_FIELDS)
+
+
+def members_changed(user_ids) -> None:
+    """Members' own data changed (see member_scope)."""
+    bump(*_member_change_scopes(user_ids))
 
 
 # Without Redis the generations live in an append-only table (core's migration): a

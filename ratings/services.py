@@ -279,8 +279,7 @@ def _changed_titles(title_ids: Iterable[int], user_ids: Iterable[int] = ()) -> N
     """Mark the cached sections of these titles (statistics, ratings pages), the shared
     lists (home, browse) and the profiles of these raters changed, so the next request
     after this write recomputes them."""
-    section_cache.titles_changed(title_ids)
-    section_cache.members_changed(user_ids)
+    section_cache.titles_changed(title_ids, members=user_ids)
 
 
 # Marks the writes of this transaction as a bulk write (an import, a dataset) until it
