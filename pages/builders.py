@@ -7,8 +7,11 @@ they are given; writes (the shown probable score) are made by the views.
 """
 
 from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
 
 from accounts import selectors as accounts_selectors
 from accounts.models import User
@@ -114,6 +117,11 @@ def title_reviews_context(
     if not viewer.is_authenticated:
         sorts = [(key, label) for key, label in sorts if key != "compatible"]
 
+    # The viewer's own columns (TCI with each rater, likes, follows) are read with the
+    # page only when the list is theirs alone; a shared list is read without them.
+    personal = viewer.is_authenticated and not sections.shares_members_list(request)
+    columns_for = viewer if personal else AnonymousUser()
+
     def build_page():
         return rating_selectors.title_page_ratings(
             title,
@@ -121,9 +129,9 @@ def title_reviews_context(
             request.GET.get("reviews_page"),
             viewer=request.user,
             annotations={
-                **taste_selectors.tci_annotation(viewer),
-                **social_selectors.like_annotations(viewer),
-                **social_selectors.followed_annotation(viewer),
+                **taste_selectors.tci_annotation(columns_for),
+                **social_selectors.like_annotations(columns_for),
+                **social_selectors.followed_annotation(columns_for),
             },
             ordering=ordering,
             reviews_only=reviews_only,
@@ -140,22 +148,53 @@ def title_reviews_context(
         },
         "compact": sections.prefers_compact(request),
     }
-    if viewer.is_authenticated:
-        # The viewer's TCI with each rater, their likes and follows: rendered live.
+    if personal:
         page = build_page()
         context.update(reviews_page=page, reviews_count=page.paginator.count, reviews_list=None)
         return context
-    # Signed out, the list is the same for everyone: its HTML is cached (pages.sections);
-    # the page itself is read only on a miss (or by code that asks for it).
+    # The list everyone signed out (or every member) sees: its HTML is cached
+    # (pages.sections); the page itself is read only on a miss (or by code that asks).
     if shared is None:
         shared = sections.TitlePage(request, title.pk, reviews_only=True)
     listing = shared.reviews(context, build_page)
+    html = listing["html"]
+    if viewer.is_authenticated:
+        html = sections.fill_viewer_slots(html, _viewer_row_parts(request, listing["ratings"]))
     context.update(
         reviews_page=SimpleLazyObject(build_page),
         reviews_count=listing["count"],
-        reviews_list=listing["html"],
+        reviews_list=html,
     )
     return context
+
+
+# Separates the rows' parts in one rendering of social/_rating_viewer_parts.html.
+_PART_END = "<!--part-end-->"
+
+
+def _viewer_row_parts(request: HttpRequest, ratings: list) -> list[str]:
+    """The viewer's parts of each row of a shared ratings list (their TCI with the
+    rater, "Following", the like button, the report link), read in one query and
+    rendered in one go."""
+    if not ratings:
+        return []
+    viewer = request.user
+    columns = rating_selectors.rating_columns(
+        [rating.pk for rating in ratings],
+        {
+            **taste_selectors.tci_annotation(viewer),
+            **social_selectors.followed_annotation(viewer),
+            "viewer_liked": social_selectors.like_annotations(viewer)["viewer_liked"],
+        },
+    )
+    for rating in ratings:
+        own = columns[rating.pk]
+        rating.rater_tci = own["rater_tci"]
+        rating.author_followed = own["author_followed"]
+        rating.viewer_liked = own["viewer_liked"]
+    context = {"ratings": ratings, "separator": mark_safe(_PART_END)}
+    html = render_to_string("social/_rating_viewer_parts.html", context, request)
+    return html.split(_PART_END)[:-1]
 
 
 def probable_score_card(user, title: Title, own_rating) -> dict:

@@ -38,6 +38,39 @@ def prefers_compact(request: HttpRequest) -> bool:
     return bool(request.session.get("prefers_compact", False))
 
 
+# Where a signed-in viewer's personal parts of a shared ratings row go (see
+# TitlePage.reviews): a comment, so it can never come from a member's text (reviews are
+# escaped, and "<" with them).
+VIEWER_SLOT = "<!--viewer-part-->"
+
+
+def shares_members_list(request: HttpRequest) -> bool:
+    """Whether a signed-in viewer sees the ratings list every member sees, so its rows
+    can be cached once for all of them with only their own parts (TCI, follow badge,
+    like button, report link) filled in per request. Not for staff (they see private
+    raters too), a private member (their own rating is shown to them alone), or the
+    sorts that depend on the viewer (most compatible, people you follow first)."""
+    user = request.user
+    return (
+        user.is_authenticated
+        and not user.is_staff
+        and user.visibility != user.Visibility.PRIVATE
+        and request.GET.get("sort") != "compatible"
+        and request.GET.get("following") != "1"
+    )
+
+
+def fill_viewer_slots(html: str, parts: list[str]) -> SafeString:
+    """The shared list's HTML with each row's VIEWER_SLOT replaced by its part, in order."""
+    pieces = html.split(VIEWER_SLOT)
+    if len(pieces) != len(parts) + 1:
+        raise ValueError(f"{len(pieces) - 1} viewer slots for {len(parts)} parts")
+    filled = [pieces[0]]
+    for part, piece in zip(parts, pieces[1:], strict=True):
+        filled += [part, piece]
+    return mark_safe("".join(filled))
+
+
 def _title_page(pk: int) -> dict:
     title = catalog_selectors.title_for_page(pk)
     context = {
@@ -60,9 +93,11 @@ class TitlePage:
       links), ``hero`` (the HTML of the page's top: poster, facts, credits, watch links)
       and ``tail`` (its end: the similar titles' and statistics' lazy sections, the
       trailer), until the title or its ratings change; Http404 for an unknown title;
-    - ``reviews``: for a signed-out visitor, the page of ratings they asked for (the
-      query string: sort, filters, page) as HTML with its count, until the title's
-      ratings or likes or the members shown change;
+    - ``reviews``: the page of ratings asked for (the query string: sort, filters,
+      page) as HTML with its count, until the title's ratings or likes or the members
+      shown change: for a signed-out visitor, whole; for a member who sees the list all
+      members see (``shares_members_list``), with a VIEWER_SLOT in each row and the
+      rows themselves, on their rating scale;
     - ``collections``: the "Collections" section (public collections holding the title,
       the same for everyone), until a collection or member changes.
 
@@ -76,9 +111,12 @@ class TitlePage:
         self.anonymous = not request.user.is_authenticated
         own = section_cache.title_scopes(pk)
         wanted = {TITLE_PAGE: (own, (pk,))}
-        if self.anonymous:
-            query = section_cache.query_key(request.GET)
-            wanted[TITLE_REVIEWS] = ([*own, section_cache.MEMBERS], (pk, self.compact, query))
+        self.members_list = shares_members_list(request)
+        if self.anonymous or self.members_list:
+            parts = (pk, self.compact, section_cache.query_key(request.GET))
+            if self.members_list:
+                parts += ("members", scales.scale_of(request.user))
+            wanted[TITLE_REVIEWS] = ([*own, section_cache.MEMBERS], parts)
         if not reviews_only:
             page = request.GET.get("collections_page")
             scopes = [*own, section_cache.COLLECTIONS, section_cache.MEMBERS]
@@ -90,17 +128,20 @@ class TitlePage:
         self.tail = mark_safe(shared["tail"])
 
     def reviews(self, context: dict, build_page) -> dict:
-        """A signed-out visitor's ratings list: {"count", "html"}; ``build_page()`` reads
-        the page on a miss, ``context`` (the reviews section's) renders it."""
+        """The shared ratings list: {"count", "html", "ratings"}; ``build_page()`` reads
+        the page on a miss, ``context`` (the reviews section's) renders it. For a member
+        (``members_list``) the HTML has a VIEWER_SLOT per row of ``ratings``, the page's
+        Rating objects, which the caller fills (fill_viewer_slots)."""
 
         def compute() -> dict:
             page = build_page()
-            listing = {**context, "reviews_page": page}
+            listing = {**context, "reviews_page": page, "viewer_slots": self.members_list}
             html = _render("catalog/_title_reviews_list.html", listing, self.request)
-            return {"count": page.paginator.count, "html": html}
+            ratings = list(page.object_list) if self.members_list else []
+            return {"count": page.paginator.count, "html": html, "ratings": ratings}
 
         cached = self._sections.get(TITLE_REVIEWS, compute)
-        return {"count": cached["count"], "html": mark_safe(cached["html"])}
+        return {**cached, "html": mark_safe(cached["html"])}
 
     def collections(self, build_context) -> SafeString:
         """The "Collections" section's HTML; ``build_context()`` reads it on a miss."""

@@ -13,6 +13,8 @@ import uuid
 import pytest
 import redis
 from django.core.cache import cache
+from django.template.defaultfilters import floatformat
+from django.test import Client
 from django.urls import reverse
 
 from accounts import services as accounts_services
@@ -23,6 +25,7 @@ from moderation import services as moderation_services
 from ratings.models import Rating
 from ratings.services import RatingInput, rate, rate_many
 from social import services as social_services
+from taste.selectors import tcis_with
 from tests.factories import CollectionFactory, TitleFactory, UserFactory
 from tests.pages.test_query_counts import build
 
@@ -55,6 +58,18 @@ def sections(data) -> dict[str, str]:
     }
 
 
+def member_sections(data) -> dict[str, str]:
+    """A member's view of the title page: the ratings list is shared by all members
+    (cached) with the viewer's TCI, follow badge, like button and report link per row."""
+    url = data["title"].get_absolute_url()
+    return {
+        "member: title page": url,
+        "member: ratings, highest first": url + "?sort=highest",
+        "member: ratings, most liked": url + "?sort=liked",
+        "member: reviews fragment": url + "?reviews=1",
+    }
+
+
 def read(client, urls: dict[str, str]) -> dict[str, str]:
     pages = {}
     for name, url in urls.items():
@@ -68,6 +83,7 @@ def read(client, urls: dict[str, str]) -> dict[str, str]:
 def scene(db):
     data = build(30)
     data["other"] = data["others"][0]
+    data["viewer"] = data["unrated"]  # who reads the member's view
     return data
 
 
@@ -75,13 +91,20 @@ def check_fresh(client, data, write, changed: set[str]) -> dict[str, str]:
     """Read every section (cached), ``write()``, read again: every section equals a
     cold read, and those named in ``changed`` differ from before."""
     urls = sections(data)
-    before = read(client, urls)
-    assert read(client, urls) == before  # served from the cache, unchanged
+    member_urls = member_sections(data)
+    member = Client()
+    member.force_login(data["viewer"])
+
+    def read_all() -> dict[str, str]:
+        return {**read(client, urls), **read(member, member_urls)}
+
+    before = read_all()
+    assert read_all() == before  # served from the cache, unchanged
     write()
-    after = read(client, urls)
+    after = read_all()
     cache.clear()
-    cold = read(client, urls)
-    stale = [name for name in urls if after[name] != cold[name]]
+    cold = read_all()
+    stale = [name for name in after if after[name] != cold[name]]
     assert stale == []
     unchanged = [name for name in changed if after[name] == before[name]]
     assert unchanged == []
@@ -227,8 +250,56 @@ def test_a_like_is_shown_by_the_signed_out_ratings_list(client, scene):
     def write():
         social_services.like_review(user=scene["unrated"], rating=rating)
 
-    after = check_fresh(client, scene, write, {"title page"})
+    after = check_fresh(client, scene, write, {"title page", "member: title page"})
     assert 'title="Likes">♥ 1</span>' in after["title page"]
+    # The member who liked it sees their own like on the shared list: "Unlike", pressed.
+    liked_box = re.search(rf'<span class="like-box" id="like-{rating.pk}".*?</span>\n</span>',
+                          after["member: title page"], re.S).group(0)  # fmt: skip
+    assert 'aria-pressed="true"' in liked_box
+    assert "Unlike this review" in liked_box
+
+
+def test_the_members_follows_and_tcis_are_their_own_on_the_shared_list(client, scene):
+    def write():
+        social_services.follow(user=scene["viewer"], target=scene["rated"])
+
+    after = check_fresh(client, scene, write, {"member: title page"})
+    page = after["member: title page"]
+    assert '<span class="badge followed-badge">Following</span>' in row_of(page, scene["rated"])
+    assert page.count("followed-badge") == 1
+    # Another member shares the cached list but sees neither that follow nor those TCIs.
+    other = Client()
+    other.force_login(scene["member"])
+    theirs = other.get(scene["title"].get_absolute_url()).content.decode()
+    assert "followed-badge" not in theirs
+    raters = [scene["rated"], *scene["raters"][-3:]]  # on the first page
+    for viewer, html in ((scene["viewer"], page), (scene["member"], theirs)):
+        tcis = tcis_with(viewer, [rater.pk for rater in raters])
+        shown = [re.search(r"TCI ([0-9.]+)<", row_of(html, rater)).group(1) for rater in raters]
+        assert shown == [floatformat(tcis[rater.pk], 1) for rater in raters]
+    assert tcis_with(scene["viewer"], [scene["rated"].pk]) != tcis_with(
+        scene["member"], [scene["rated"].pk]
+    )
+
+
+def row_of(page: str, rater) -> str:
+    """The row of ``rater``'s rating in a title page's ratings list."""
+    rows = page.split('<li class="review">')[1:]
+    return next(row for row in rows if f'href="/u/{rater.username}/"' in row)
+
+
+def test_a_private_member_sees_their_own_rating_in_the_list(client, scene):
+    private = UserFactory(username="hermit", display_name="Hermit Hal", visibility="private")
+    rate(private, scene["title"], 90)
+    mine = Client()
+    mine.force_login(private)
+    url = scene["title"].get_absolute_url() + "?sort=highest"
+    viewer = Client()
+    viewer.force_login(scene["viewer"])
+    row = 'class="review-author" href="/u/hermit/"'
+    assert row not in viewer.get(url).content.decode()  # cached for members
+    assert row in mine.get(url).content.decode()
+    assert row not in viewer.get(url).content.decode()
 
 
 def test_a_collection_change_is_shown_by_the_title_page(client, scene):
