@@ -80,16 +80,20 @@ def _option(name: str, default: str) -> str:
 
 LARGE_ROLE = "--x10" in sys.argv[1:]
 STAR_ROLE = "--star" in sys.argv[1:]
-# The worker burst (``--burst``): its own run, on the demo or (``--on x10``) the x10 data.
+# The worker burst (``--burst``): its own run, on the demo, (``--on x10``) the x10 data
+# or (``--on star``) the 1M-rating star set. With ``--lag N``: the worker's lag after N
+# rating changes by N members instead (see measure_lag).
 BURST_ROLE = "--burst" in sys.argv[1:]
 BURST_REFRESHES = int(_option("--refreshes", "2000"))
 BURST_ON = _option("--on", "x10")
 BURST_ROUNDS = int(_option("--rounds", "2"))
+LAG_CHANGES = int(_option("--lag", "0"))
 DEMO_URL, LARGE_URL, STAR_URL = _database_urls()
 ROLE_URL = STAR_URL if STAR_ROLE else LARGE_URL if LARGE_ROLE else DEMO_URL
 if BURST_ROLE:
-    ROLE_URL = LARGE_URL if BURST_ON == "x10" else DEMO_URL
+    ROLE_URL = {"x10": LARGE_URL, "star": STAR_URL}.get(BURST_ON, DEMO_URL)
     LARGE_ROLE = BURST_ON == "x10"
+    STAR_ROLE = BURST_ON == "star"
     # The tasks go to the database queue, for run_worker processes to take.
     os.environ["TASKS_IMMEDIATE"] = "0"
 ensure_database(ROLE_URL)
@@ -419,6 +423,11 @@ SELECT count(*) FILTER (WHERE status = 'SUCCESSFUL'),
   FROM {TASKS_TABLE} WHERE task_path = %s
 """
 REFRESH_TASK = "taste.tasks.refresh_user_taste_task"
+ALL_TASKS_SPAN_SQL = f"""
+SELECT count(*) FILTER (WHERE status = 'SUCCESSFUL'),
+       extract(epoch FROM max(finished_at) - min(started_at))
+  FROM {TASKS_TABLE}
+"""
 # Stored numbers compared with the rebuild's: equal within float rounding (the per-user
 # SQL sums in another order than numpy).
 TOLERANCE = 1e-7
@@ -480,6 +489,11 @@ def run_burst(user_ids: list[int], workers: int) -> dict:
     PendingRefresh.objects.all().delete()
     for user_id in user_ids:
         tasks.request_user_refresh(user_id)
+    return run_workers(workers)
+
+
+def run_workers(workers: int) -> dict:
+    """``workers`` ``manage.py run_worker --batch`` processes, until no task is left."""
     command = [
         sys.executable,
         str(BASE_DIR / "manage.py"),
@@ -534,6 +548,71 @@ def measure_burst() -> dict:
     }
 
 
+def measure_lag() -> dict:
+    """The worker's lag after LAG_CHANGES rating changes: one existing rating each of the
+    LAG_CHANGES members with the median number of ratings, changed through
+    ratings.services.rate (which logs them, as on the site); then the dispatch the
+    worker runs every few seconds (tasks.dispatch_changes: member and title refreshes
+    queued) and one ``run_worker --batch`` process until every task is done. The lag:
+    the changes, the dispatch and the worker's span from its first task started to its
+    last finished; the median over BURST_ROUNDS rounds (another rating each round)."""
+    from django.db.models import Count
+
+    from ratings.services import rate
+
+    if STAR_ROLE:
+        ensure_star_data()
+    else:
+        ensure_data()
+    if not TasteProfile.objects.exists():
+        say("Building the taste tables (rebuild_taste) ...")
+        rebuild.rebuild()
+    PendingRefresh.objects.all().delete()
+    people = list(Rating.objects.values("user_id").annotate(n=Count("id")).order_by("n", "user_id"))
+    middle = max(0, len(people) // 2 - LAG_CHANGES // 2)
+    members = [row["user_id"] for row in people[middle : middle + LAG_CHANGES]]
+    runs = []
+    for round_number in range(BURST_ROUNDS):
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TASKS_TABLE}")
+        started = time.perf_counter()
+        for user_id in members:
+            rating = Rating.objects.filter(user_id=user_id).order_by("title_id")[round_number]
+            # Another score on every scale (0-100 stored; the star set's are 0, 25, ... 100).
+            rate(rating.user, rating.title, 100 - rating.score if rating.score != 50 else 75)
+        changed = time.perf_counter() - started
+        dispatched = tasks.dispatch_changes()
+        dispatch = time.perf_counter() - started - changed
+        run_workers(1)
+        with connection.cursor() as cursor:
+            cursor.execute(ALL_TASKS_SPAN_SQL)
+            done, span = cursor.fetchone()
+        runs.append(
+            {
+                # The worker process's start (Django's set-up) is left out: a running
+                # worker takes the first task at its next poll.
+                "lag_s": changed + dispatch + float(span),
+                "changes_s": changed,
+                "dispatch_s": dispatch,
+                "worker_busy_s": float(span),
+                "users": len(dispatched.users),
+                "titles": len(dispatched.titles),
+                "tasks_done": done,
+            }
+        )
+        say(f"  lag round {round_number + 1}: {runs[-1]}")
+    return {
+        "changes": len(members),
+        "ratings": Rating.objects.count(),
+        "raters": len(people),
+        "member_ratings": statistics.median(
+            Rating.objects.filter(user_id=m).count() for m in members
+        ),
+        "runs": runs,
+        "lag_s": statistics.median(run["lag_s"] for run in runs),
+    }
+
+
 def print_burst(burst: dict) -> None:
     print(
         f"Worker burst: {burst['refreshes']:,} member refreshes (refresh_user_taste_task) on "
@@ -578,6 +657,15 @@ def main() -> None:
             say(f"Measuring the refresh cost on {label} ...")
             results[label] = _role_with(flag, "--refresh-cost")
         print_refresh_cost(results)
+        return
+    if BURST_ROLE and LAG_CHANGES:
+        lag = measure_lag()
+        print(json.dumps(lag, default=float))
+        print(
+            f"Worker lag after {lag['changes']} changes on {lag['ratings']:,} ratings "
+            f"({lag['raters']:,} members, ~{lag['member_ratings']:.0f} ratings each): "
+            f"median {lag['lag_s']:.1f} s over {len(lag['runs'])} rounds"
+        )
         return
     if BURST_ROLE:
         print_burst(measure_burst())

@@ -182,7 +182,7 @@ def _viewer_row_parts(request: HttpRequest, ratings: list) -> list[str]:
     columns = rating_selectors.rating_columns(
         [rating.pk for rating in ratings],
         {
-            **taste_selectors.tci_annotation(viewer),
+            "rater_tci": taste_selectors.tci_annotation(viewer)["rater_tci"],
             **social_selectors.followed_annotation(viewer),
             "viewer_liked": social_selectors.like_annotations(viewer)["viewer_liked"],
         },
