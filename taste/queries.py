@@ -46,9 +46,10 @@ TITLE_ROW, NEIGHBOUR_ROW, SIMILAR_ROW, MATE_ROW, RATED_TITLE_ROW = 0, 1, 2, 3, 4
 #   agreement summed over ALL raters of the title the user agrees with;
 # - kind 2: the best engine.SIMILAR_TITLES stored similar titles the user rated, with the
 #   user's position on it and its offset;
-# - kind 3: each mate's taste factors, kind 4: each rated title's (once each, not on every
-#   row of kinds 1 and 2 that names them: at 1,000,000 ratings a member's PSIs of every
-#   unrated title have 100,000 such rows but a few hundred distinct factor vectors).
+# - kind 3: the taste factors of each neighbour of kind 1, kind 4: of each similar title
+#   of kind 2 (once each, not on every row that names them: at 1,000,000 ratings a
+#   member's PSIs of every unrated title have 100,000 such rows but a few hundred
+#   distinct factor vectors).
 # Columns: kind, title_id, other id, agreement, common, position, offset, W, factors (the
 # title's, the mate's or the rated title's taste factors; NULL or empty until fitted).
 # {raters_of_mates} (``r``: title_id, position) and {similar_to_mine} (``s`` and ``mine``)
@@ -95,12 +96,13 @@ UNION ALL
 SELECT {SIMILAR_ROW}, title_id, similar_id, score, 0, position, its_offset, 0.0, NULL
   FROM alike WHERE rank <= {engine.SIMILAR_TITLES}
 UNION ALL
-SELECT {MATE_ROW}, 0, m.other, 0.0, 0, 0, 0.0, 0.0, p.factors
-  FROM mates AS m JOIN {PROFILES} AS p ON p.user_id = m.other
+SELECT {MATE_ROW}, 0, p.user_id, 0.0, 0, 0, 0.0, 0.0, p.factors
+  FROM {PROFILES} AS p
+ WHERE p.user_id IN (SELECT other FROM raters WHERE rank <= {engine.NEIGHBOURS})
 UNION ALL
-SELECT {RATED_TITLE_ROW}, 0, mine.title_id, 0.0, 0, 0, 0.0, 0.0, tt.factors
-  FROM {POSITIONS} AS mine JOIN {TITLE_TASTE} AS tt ON tt.title_id = mine.title_id
- WHERE mine.user_id = %(user_id)s
+SELECT {RATED_TITLE_ROW}, 0, tt.title_id, 0.0, 0, 0, 0.0, 0.0, tt.factors
+  FROM {TITLE_TASTE} AS tt
+ WHERE tt.title_id IN (SELECT similar_id FROM alike WHERE rank <= {engine.SIMILAR_TITLES})
 """
 
 # The terms of the titles a page shows (one query for a whole list of titles).

@@ -43,3 +43,14 @@ def test_a_members_psi_terms_read_their_mates_ratings_not_everyones():
     # The terms are there: the strangers' titles, with no mate among their raters.
     assert {t.pk for t in far} <= set(terms)
     assert all(not terms[t.pk].neighbours for t in far)
+
+    # A title page's PSI carries the factors of the neighbours and similar titles it
+    # names, not of every mate and every title the member rated.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            queries.PSI_TERMS_FOR_TITLES_SQL, {"user_id": group[0].pk, "title_ids": [far[0].pk]}
+        )
+        rows = cursor.fetchall()
+    named = {kind: {row[2] for row in rows if row[0] == kind} for kind in range(5)}
+    assert named[queries.MATE_ROW] == named[queries.NEIGHBOUR_ROW] == set()
+    assert named[queries.RATED_TITLE_ROW] == named[queries.SIMILAR_ROW]
