@@ -349,7 +349,7 @@ SELECT s.other, s.diff::float8, s.common, s.cross_sum, s.my_sq, s.their_sq
 """
 
 
-def prepare_refresh_cost() -> None:
+def prepare_taste_database() -> None:
     """The role's database, loaded once, with every rater's taste built (rebuild_taste)."""
     if STAR_ROLE:
         ensure_star_data()
@@ -574,13 +574,7 @@ def measure_lag() -> dict:
 
     from ratings.services import rate
 
-    if STAR_ROLE:
-        ensure_star_data()
-    else:
-        ensure_data()
-    if not TasteProfile.objects.exists():
-        say("Building the taste tables (rebuild_taste) ...")
-        rebuild.rebuild()
+    prepare_taste_database()
     PendingRefresh.objects.all().delete()
     people = list(Rating.objects.values("user_id").annotate(n=Count("id")).order_by("n", "user_id"))
     middle = max(0, len(people) // 2 - LAG_CHANGES // 2)
@@ -591,7 +585,8 @@ def measure_lag() -> dict:
             cursor.execute(f"DELETE FROM {TASKS_TABLE}")
         started = time.perf_counter()
         for user_id in members:
-            rating = Rating.objects.filter(user_id=user_id).order_by("title_id")[round_number]
+            mine = Rating.objects.filter(user_id=user_id).select_related("user", "title")
+            rating = mine.order_by("title_id")[round_number]
             # Another score on every scale (0-100 stored; the star set's are 0, 25, ... 100).
             rate(rating.user, rating.title, 100 - rating.score if rating.score != 50 else 75)
         changed = time.perf_counter() - started
@@ -663,7 +658,7 @@ def _role_with(flag: str, *more: str) -> dict:
 
 def main() -> None:
     if REFRESH_COST:
-        prepare_refresh_cost()
+        prepare_taste_database()
         if STAR_ROLE or LARGE_ROLE:
             print(json.dumps(measure_refresh_cost()))
             return
