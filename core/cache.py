@@ -52,6 +52,8 @@ COLLECTIONS = "collections"
 # all move) bumps this one generation instead of one per title.
 ALL_TITLES = "titles"
 MAX_TITLE_SCOPES = 50
+# Likewise for members: a write touching more members (a bulk recompute) bumps MEMBERS.
+MAX_MEMBER_SCOPES = 50
 # Titles' own fields, posters, credits, people and genres, but not their ratings: what
 # a page listing a member's titles (the profile) shows of them, so that another
 # member's rating does not make it miss.
@@ -85,7 +87,7 @@ def _member_change_scopes(user_ids) -> list[str]:
     """One generation per member, or MEMBERS for many (a bulk recompute), which every
     section naming members reads too."""
     user_ids = set(user_ids)
-    if len(user_ids) > MAX_TITLE_SCOPES:
+    if len(user_ids) > MAX_MEMBER_SCOPES:
         return [MEMBERS]
     return list(map(member_scope, sorted(user_ids)))
 
